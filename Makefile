@@ -1,0 +1,93 @@
+# wtlua: a Lua-scriptable syscall tracer.  `make` builds ./wtlua, `make test`
+# runs every test, `make demo` traces the bundled example install.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/wtlua
+MANDIR  ?= $(PREFIX)/share/man/man1
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+# Recursive (=) so pkg-config runs after the deps step has installed it.
+WT_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+            -DWTLUA_DATADIR='"$(DATADIR)"' -Isrc \
+            $(shell pkg-config --cflags lua5.4 libseccomp)
+WT_LIBS   = $(shell pkg-config --libs lua5.4 libseccomp)
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
+
+B := build
+ENGINE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+ENGINE_OBJ := $(ENGINE_SRC:src/%.c=$(B)/obj/%.o)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+E2E_SRC   := $(wildcard tests/e2e/test_*.c)
+E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
+FIX_SRC   := $(wildcard tests/fixtures/*.c)
+# Fixtures also built with -m32, to trace i386 tracees.
+FIXTURES_32 := openers
+FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
+             $(FIXTURES_32:%=$(B)/fixtures/%-32)
+
+.PHONY: all deps test unit e2e demo bench install uninstall clean
+all: wtlua
+
+DEPS_STAMP := $(B)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@tests/install-deps
+	@mkdir -p $(B) && touch $@
+
+$(B)/obj/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(WT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+wtlua: $(B)/obj/main.o $(ENGINE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(WT_LIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(ENGINE_OBJ) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $^ $(WT_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/e2e/%.c tests/e2e/e2e.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread
+
+$(B)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+$(B)/fixtures/%-32: tests/fixtures/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: wtlua $(E2E_BIN) $(FIX_BIN)
+	@set -e; for t in $(E2E_BIN); do echo "== $$t"; WTLUA=$(CURDIR)/wtlua FIXTURES=$(CURDIR)/$(B)/fixtures $$t; done
+
+test: unit e2e
+
+demo: wtlua
+	@tests/example/run-demo ./wtlua
+
+bench: wtlua $(B)/fixtures/syscall_loop
+	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
+
+install: wtlua
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(MANDIR)
+	install -m 755 wtlua $(DESTDIR)$(BINDIR)/wtlua
+	install -m 644 lua/*.lua $(DESTDIR)$(DATADIR)/lua/
+	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
+	install -m 644 docs/wtlua.1 $(DESTDIR)$(MANDIR)/wtlua.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wtlua $(DESTDIR)$(MANDIR)/wtlua.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(B) wtlua
+
+-include $(wildcard $(B)/obj/*.d)

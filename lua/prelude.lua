@@ -1,0 +1,194 @@
+-- The Lua half of the engine, loaded before every script: the friendly
+-- form of wt.trace, argument conditions, and small helpers.  The C half
+-- (src/luabind.c) provides the readers, names and constants in `wt`.
+local wt = wt
+
+-- O_* and AT_* are globals too, so declarations read like C.
+for name, value in pairs(wt) do
+  if type(value) == "number" and (name:match("^O_") or name:match("^AT_")) then
+    _G[name] = value
+  end
+end
+
+-- Argument names, so conditions can say `flags` rather than `3`.
+wt.argnames = {
+  read = { "fd", "buf", "count" },
+  write = { "fd", "buf", "count" },
+  pread64 = { "fd", "buf", "count", "offset" },
+  pwrite64 = { "fd", "buf", "count", "offset" },
+  open = { "path", "flags", "mode" },
+  openat = { "dirfd", "path", "flags", "mode" },
+  openat2 = { "dirfd", "path", "how", "size" },
+  creat = { "path", "mode" },
+  close = { "fd" },
+  stat = { "path", "statbuf" },
+  lstat = { "path", "statbuf" },
+  newfstatat = { "dirfd", "path", "statbuf", "flags" },
+  statx = { "dirfd", "path", "flags", "mask", "statxbuf" },
+  access = { "path", "mode" },
+  faccessat = { "dirfd", "path", "mode" },
+  faccessat2 = { "dirfd", "path", "mode", "flags" },
+  execve = { "path", "argv", "envp" },
+  execveat = { "dirfd", "path", "argv", "envp", "flags" },
+  unlink = { "path" },
+  unlinkat = { "dirfd", "path", "flags" },
+  rename = { "oldpath", "newpath" },
+  renameat = { "olddirfd", "oldpath", "newdirfd", "newpath" },
+  renameat2 = { "olddirfd", "oldpath", "newdirfd", "newpath", "flags" },
+  mkdir = { "path", "mode" },
+  mkdirat = { "dirfd", "path", "mode" },
+  rmdir = { "path" },
+  link = { "oldpath", "newpath" },
+  linkat = { "olddirfd", "oldpath", "newdirfd", "newpath", "flags" },
+  symlink = { "target", "linkpath" },
+  symlinkat = { "target", "newdirfd", "linkpath" },
+  chmod = { "path", "mode" },
+  fchmod = { "fd", "mode" },
+  fchmodat = { "dirfd", "path", "mode" },
+  chown = { "path", "owner", "group" },
+  lchown = { "path", "owner", "group" },
+  fchown = { "fd", "owner", "group" },
+  fchownat = { "dirfd", "path", "owner", "group", "flags" },
+  truncate = { "path", "length" },
+  ftruncate = { "fd", "length" },
+  chdir = { "path" },
+  fchdir = { "fd" },
+  socket = { "domain", "type", "protocol" },
+  connect = { "fd", "addr", "addrlen" },
+  bind = { "fd", "addr", "addrlen" },
+  accept = { "fd", "addr", "addrlen" },
+  accept4 = { "fd", "addr", "addrlen", "flags" },
+  sendto = { "fd", "buf", "len", "flags", "addr", "addrlen" },
+  recvfrom = { "fd", "buf", "len", "flags", "addr", "addrlen" },
+  kill = { "pid", "sig" },
+  tgkill = { "tgid", "tid", "sig" },
+  clone = { "flags", "stack", "parent_tid", "child_tid", "tls" },
+  mmap = { "addr", "length", "prot", "flags", "fd", "offset" },
+  ioctl = { "fd", "request", "arg" },
+  exit_group = { "status" },
+}
+
+-- ---- argument conditions (compiled into the seccomp filter) ----
+
+local Cond = {}
+Cond.__index = Cond
+Cond.__name = "wt.condition"
+
+local function cond(op, value, mask)
+  if math.type(value) ~= "integer" or math.type(mask) ~= "integer" then
+    error("wt." .. op .. ": integer expected", 3)
+  end
+  return setmetatable({ op = op, value = value, mask = mask }, Cond)
+end
+
+function wt.eq(v) return cond("eq", v, 0) end
+function wt.ne(v) return cond("ne", v, 0) end
+function wt.lt(v) return cond("lt", v, 0) end
+function wt.le(v) return cond("le", v, 0) end
+function wt.gt(v) return cond("gt", v, 0) end
+function wt.ge(v) return cond("ge", v, 0) end
+-- some bit of mask is set
+function wt.any(mask) return cond("any", 0, mask) end
+-- every bit of mask is set
+function wt.all(mask) return cond("masked", mask, mask) end
+-- no bit of mask is set
+function wt.none(mask) return cond("masked", 0, mask) end
+-- (arg & mask) == value
+function wt.masked(mask, value) return cond("masked", value, mask) end
+
+local function arg_index(name, key)
+  if math.type(key) == "integer" then
+    if key < 1 or key > 6 then
+      error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 4)
+    end
+    return key
+  end
+  local names = wt.argnames[name]
+  for i, n in ipairs(names or {}) do
+    if n == key then return i end
+  end
+  error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 4)
+end
+
+local function as_cond(name, c)
+  if math.type(c) == "integer" then return wt.eq(c) end
+  if getmetatable(c) == Cond then return c end
+  error(("wt.trace: %s: a condition must be an integer or wt.eq/any/all/...(), not %s")
+    :format(name, type(c)), 4)
+end
+
+-- One rule: { [arg] = condition or { condition, ... }, exit = bool }.
+local function compile_rule(name, rule)
+  local entry = { name = name, exit = true, conds = {} }
+  for key, value in pairs(rule) do
+    if key == "exit" then
+      entry.exit = value and true or false
+    else
+      local arg = arg_index(name, key)
+      local list = getmetatable(value) == nil and type(value) == "table" and value or { value }
+      for _, c in ipairs(list) do
+        c = as_cond(name, c)
+        entry.conds[#entry.conds + 1] = { arg = arg, op = c.op, value = c.value, mask = c.mask }
+      end
+    end
+  end
+  return entry
+end
+
+local function known_syscall(name)
+  for _, arch in ipairs(wt.arches) do
+    if wt.syscall_nr(name, arch) then return true end
+  end
+  return false
+end
+
+local function declare(name, spec)
+  if type(name) ~= "string" or not known_syscall(name) then
+    error(("wt.trace: unknown syscall '%s'"):format(tostring(name)), 3)
+  end
+  local list = wt._declared
+  if spec == true then
+    list[#list + 1] = { name = name, exit = true, conds = {} }
+  elseif type(spec) == "table" and getmetatable(spec) == nil then
+    -- a list of rules is a list of alternatives: any one of them matches
+    local rules = type(spec[1]) == "table" and getmetatable(spec[1]) == nil and spec or { spec }
+    for _, rule in ipairs(rules) do
+      list[#list + 1] = compile_rule(name, rule)
+    end
+  else
+    error(("wt.trace: %s: expected true or a table of conditions"):format(name), 3)
+  end
+end
+
+-- wt.trace{ "creat", openat = { flags = wt.any(O_WRONLY | O_RDWR) } }
+-- Declares the syscalls to stop at; may be called more than once.  A
+-- script that never calls it sees every syscall.
+function wt.trace(spec)
+  if type(spec) ~= "table" then
+    error("wt.trace: expected a table of syscall names", 2)
+  end
+  wt._declared = wt._declared or {}
+  for key, value in pairs(spec) do
+    if math.type(key) == "integer" then
+      declare(value, true)
+    else
+      declare(key, value)
+    end
+  end
+end
+
+-- ---- helpers ----
+
+local escapes = { ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+
+-- A string on one line: backslash, control bytes and DEL as C escapes.
+function wt.escape(s)
+  return (s:gsub("[%c\\]", function(c)
+    return escapes[c] or ("\\x%02x"):format(c:byte())
+  end))
+end
+
+-- printf to the report stream.
+function wt.printf(fmt, ...)
+  print(fmt:format(...))
+end

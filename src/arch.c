@@ -1,0 +1,78 @@
+#include "arch.h"
+
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+static const struct arch arches[] = {
+    { SCMP_ARCH_X86_64, "x86_64", 0 },
+    { SCMP_ARCH_X86, "i386", 1 },
+};
+#elif defined(__aarch64__)
+static const struct arch arches[] = {
+    { SCMP_ARCH_AARCH64, "aarch64", 0 },
+    { SCMP_ARCH_ARM, "arm", 1 },
+};
+#else
+#error "wtlua: add this architecture to src/arch.c"
+#endif
+
+#define ARCH_COUNT (sizeof arches / sizeof arches[0])
+
+/* libseccomp returns a fresh malloc'd name per lookup; the stop path must
+ * not allocate, so each name is looked up once and kept. */
+static char *name_cache[ARCH_COUNT][ARCH_MAX_NR];
+
+const struct arch *arch_all(size_t *count)
+{
+    *count = ARCH_COUNT;
+    return arches;
+}
+
+const struct arch *arch_from_audit(uint32_t audit)
+{
+    for (size_t i = 0; i < ARCH_COUNT; i++)
+        if (arches[i].audit == audit)
+            return &arches[i];
+    return NULL;
+}
+
+const struct arch *arch_from_name(const char *name)
+{
+    for (size_t i = 0; i < ARCH_COUNT; i++)
+        if (strcmp(arches[i].name, name) == 0)
+            return &arches[i];
+    return NULL;
+}
+
+static char *lookup_name(const struct arch *arch, long nr)
+{
+    char *name = seccomp_syscall_resolve_num_arch(arch->audit, (int)nr);
+    if (name)
+        return name;
+    char fallback[32];
+    snprintf(fallback, sizeof fallback, "syscall_%ld", nr);
+    return strdup(fallback);
+}
+
+const char *arch_syscall_name(const struct arch *arch, long nr)
+{
+    if (nr >= 0 && nr < ARCH_MAX_NR) {
+        char **slot = &name_cache[arch->index][nr];
+        if (!*slot)
+            *slot = lookup_name(arch, nr);
+        return *slot ? *slot : "syscall_unknown";
+    }
+    /* Out-of-table numbers (x32, garbage) are rare: one shared buffer. */
+    static char outside[32];
+    snprintf(outside, sizeof outside, "syscall_%ld", nr);
+    return outside;
+}
+
+int arch_syscall_nr(const struct arch *arch, const char *name)
+{
+    int nr = seccomp_syscall_resolve_name_arch(arch->audit, name);
+    return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+}

@@ -1,0 +1,332 @@
+#include "filter.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+/* Rules whose ANY_BITS conditions expand beyond this are refused. */
+#define MAX_ALTERNATIVES 64
+
+void interest_init(struct interest *in, bool everything, bool want_exit)
+{
+    memset(in, 0, sizeof *in);
+    in->everything = everything;
+    in->everything_exit = everything && want_exit;
+}
+
+void interest_free(struct interest *in)
+{
+    free(in->rules);
+    for (size_t i = 0; i < sizeof in->nr_flags / sizeof in->nr_flags[0]; i++)
+        free(in->nr_flags[i]);
+    memset(in, 0, sizeof *in);
+}
+
+static unsigned popcount64(uint64_t x)
+{
+    return (unsigned)__builtin_popcountll(x);
+}
+
+static size_t alternatives(const struct rule *rule)
+{
+    size_t n = 1;
+    for (unsigned i = 0; i < rule->ncond; i++)
+        if (rule->conds[i].op == COND_ANY_BITS) {
+            n *= popcount64(rule->conds[i].mask);
+            if (n > MAX_ALTERNATIVES)
+                return n;
+        }
+    return n;
+}
+
+static bool is_mask_op(enum cond_op op)
+{
+    return op == COND_MASKED_EQ || op == COND_ANY_BITS;
+}
+
+/* libseccomp takes one comparison per argument and rule, so several mask
+ * conditions on one argument are merged into one (see merge_masked); any
+ * other condition must be alone on its argument. */
+static int check_combinations(const struct rule *rule, char *err, size_t errsz)
+{
+    for (unsigned i = 0; i < rule->ncond; i++)
+        for (unsigned j = i + 1; j < rule->ncond; j++) {
+            const struct cond *a = &rule->conds[i], *b = &rule->conds[j];
+            if (a->arg == b->arg && !(is_mask_op(a->op) && is_mask_op(b->op))) {
+                snprintf(err, errsz, "%s: argument %u: only mask conditions "
+                         "(any, all, none, masked) can be combined", rule->name, a->arg);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+static int check_rule(const struct rule *rule, char *err, size_t errsz)
+{
+    if (rule->ncond > RULE_MAX_CONDS) {
+        snprintf(err, errsz, "%s: more than %d conditions", rule->name, RULE_MAX_CONDS);
+        return -1;
+    }
+    for (unsigned i = 0; i < rule->ncond; i++) {
+        const struct cond *c = &rule->conds[i];
+        if (c->arg < 1 || c->arg > 6) {
+            snprintf(err, errsz, "%s: argument %u out of range 1..6", rule->name, c->arg);
+            return -1;
+        }
+        if ((unsigned)c->op > COND_ANY_BITS) {
+            snprintf(err, errsz, "%s: unknown comparison", rule->name);
+            return -1;
+        }
+        if (c->op == COND_ANY_BITS && c->mask == 0) {
+            snprintf(err, errsz, "%s: argument %u: any() needs a non-zero mask", rule->name, c->arg);
+            return -1;
+        }
+    }
+    if (check_combinations(rule, err, errsz) < 0)
+        return -1;
+    if (alternatives(rule) > MAX_ALTERNATIVES) {
+        snprintf(err, errsz, "%s: conditions expand to more than %d filter rules",
+                 rule->name, MAX_ALTERNATIVES);
+        return -1;
+    }
+    return 0;
+}
+
+int interest_add(struct interest *in, const struct rule *rule, char *err, size_t errsz)
+{
+    if (memchr(rule->name, '\0', sizeof rule->name) == NULL) {
+        snprintf(err, errsz, "syscall name too long");
+        return -1;
+    }
+    if (check_rule(rule, err, errsz) < 0)
+        return -1;
+    size_t count;
+    const struct arch *arches = arch_all(&count);
+    bool known = false;
+    for (size_t a = 0; a < count; a++) {
+        int nr = arch_syscall_nr(&arches[a], rule->name);
+        if (nr < 0 || nr >= ARCH_MAX_NR)
+            continue;
+        known = true;
+        if (!in->nr_flags[a] && !(in->nr_flags[a] = calloc(ARCH_MAX_NR, 1))) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+        uint8_t *flags = &in->nr_flags[a][nr];
+        *flags |= NR_TRACED;
+        if (rule->want_exit)
+            *flags |= NR_EXIT;
+        if (rule->ncond == 0)
+            *flags |= NR_ALWAYS;
+    }
+    if (!known) {
+        snprintf(err, errsz, "unknown syscall '%s'", rule->name);
+        return -1;
+    }
+    if (in->nrules == in->cap) {
+        size_t cap = in->cap ? in->cap * 2 : 16;
+        struct rule *rules = realloc(in->rules, cap * sizeof *rules);
+        if (!rules) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+        in->rules = rules;
+        in->cap = cap;
+    }
+    in->rules[in->nrules++] = *rule;
+    return 0;
+}
+
+unsigned interest_flags(const struct interest *in, const struct arch *arch, long nr)
+{
+    if (in->everything)
+        return NR_TRACED | NR_ALWAYS | (in->everything_exit ? NR_EXIT : 0);
+    const uint8_t *flags = in->nr_flags[arch->index];
+    if (!flags || nr < 0 || nr >= ARCH_MAX_NR)
+        return 0;
+    return flags[nr];
+}
+
+static bool cond_holds(const struct cond *c, const uint64_t args[6], bool wide)
+{
+    uint64_t arg = args[c->arg - 1], value = c->value;
+    if (!wide) {
+        arg = (uint32_t)arg;
+        value = (uint32_t)value;
+    }
+    switch (c->op) {
+    case COND_EQ: return arg == value;
+    case COND_NE: return arg != value;
+    case COND_LT: return arg < value;
+    case COND_LE: return arg <= value;
+    case COND_GT: return arg > value;
+    case COND_GE: return arg >= value;
+    case COND_MASKED_EQ: return (arg & c->mask) == value;
+    case COND_ANY_BITS: return (arg & c->mask) != 0;
+    }
+    return false;
+}
+
+static bool arch_is_wide(const struct arch *arch)
+{
+    return arch->audit & __AUDIT_ARCH_64BIT;
+}
+
+bool interest_match(const struct interest *in, const struct arch *arch, long nr,
+                    const uint64_t args[6])
+{
+    unsigned flags = interest_flags(in, arch, nr);
+    if (!(flags & NR_TRACED))
+        return false;
+    if (flags & NR_ALWAYS)
+        return true;
+    const char *name = arch_syscall_name(arch, nr);
+    bool wide = arch_is_wide(arch);
+    for (size_t r = 0; r < in->nrules; r++) {
+        const struct rule *rule = &in->rules[r];
+        if (strcmp(rule->name, name) != 0)
+            continue;
+        bool all = true;
+        for (unsigned i = 0; i < rule->ncond && all; i++)
+            all = cond_holds(&rule->conds[i], args, wide);
+        if (all)
+            return true;
+    }
+    return false;
+}
+
+static const enum scmp_compare scmp_ops[] = {
+    [COND_EQ] = SCMP_CMP_EQ, [COND_NE] = SCMP_CMP_NE, [COND_LT] = SCMP_CMP_LT,
+    [COND_LE] = SCMP_CMP_LE, [COND_GT] = SCMP_CMP_GT, [COND_GE] = SCMP_CMP_GE,
+    [COND_MASKED_EQ] = SCMP_CMP_MASKED_EQ, [COND_ANY_BITS] = SCMP_CMP_MASKED_EQ,
+};
+
+/* Folds (x & mask) == value into an earlier comparison of the same
+ * argument.  Returns 1 when merged, 0 when there is none, -1 when the two
+ * can never hold together. */
+static int merge_masked(struct scmp_arg_cmp *cmp, size_t n, unsigned arg, uint64_t mask,
+                        uint64_t value)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cmp[i].arg != arg)
+            continue;
+        uint64_t overlap = cmp[i].datum_a & mask;
+        if ((cmp[i].datum_b ^ value) & overlap)
+            return -1;
+        cmp[i].datum_a |= mask;
+        cmp[i].datum_b |= value;
+        return 1;
+    }
+    return 0;
+}
+
+/* Adds one seccomp rule per alternative: alternative k picks, for each
+ * ANY_BITS condition, one of its bits (mixed-radix digits of k). */
+static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool wide)
+{
+    size_t total = alternatives(rule);
+    for (size_t k = 0; k < total; k++) {
+        struct scmp_arg_cmp cmp[RULE_MAX_CONDS];
+        size_t n = 0, rest = k;
+        bool satisfiable = true;
+        for (unsigned i = 0; i < rule->ncond && satisfiable; i++) {
+            const struct cond *c = &rule->conds[i];
+            uint64_t a = c->value, b = 0;
+            if (c->op == COND_MASKED_EQ) {
+                a = c->mask;
+                b = c->value & c->mask;
+            } else if (c->op == COND_ANY_BITS) {
+                unsigned bits = popcount64(c->mask), pick = (unsigned)(rest % bits);
+                rest /= bits;
+                uint64_t m = c->mask;
+                for (unsigned skip = 0; skip < pick; skip++)
+                    m &= m - 1;
+                a = b = m & -m;
+            }
+            if (!wide) {
+                a = (uint32_t)a;
+                b = (uint32_t)b;
+            }
+            int merged = is_mask_op(c->op) ? merge_masked(cmp, n, c->arg - 1, a, b) : 0;
+            if (merged < 0)
+                satisfiable = false;
+            else if (merged == 0)
+                cmp[n++] = (struct scmp_arg_cmp){ c->arg - 1, scmp_ops[c->op], a, b };
+        }
+        if (!satisfiable)
+            continue;
+        int rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_TRACE(0), nr, (unsigned)n, cmp);
+        if (rc < 0 && rc != -EEXIST)
+            return rc;
+    }
+    return 0;
+}
+
+/* A filter for one arch only, so numbers and argument widths are that
+ * arch's own; the per-arch filters are merged afterwards. */
+static int build_arch(const struct interest *in, const struct arch *arch, scmp_filter_ctx *out)
+{
+    scmp_filter_ctx ctx = seccomp_init(in->everything ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
+    if (!ctx)
+        return -ENOMEM;
+    int rc = 0;
+    if (arch->audit != seccomp_arch_native()) {
+        rc = seccomp_arch_add(ctx, arch->audit);
+        if (rc == 0)
+            rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+    }
+    /* Unsupported ABIs (x32) run unseen rather than being killed. */
+    if (rc == 0)
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+    if (rc == 0)
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    for (size_t r = 0; rc == 0 && !in->everything && r < in->nrules; r++) {
+        int nr = arch_syscall_nr(arch, in->rules[r].name);
+        if (nr >= 0)
+            rc = add_rule(ctx, nr, &in->rules[r], arch_is_wide(arch));
+    }
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return 0;
+}
+
+int filter_install(const struct interest *in, const char **stage)
+{
+    size_t count;
+    const struct arch *arches = arch_all(&count);
+    scmp_filter_ctx merged = NULL;
+    int rc = 0;
+    *stage = "build";
+    for (size_t a = 0; rc == 0 && a < count; a++) {
+        scmp_filter_ctx ctx;
+        rc = build_arch(in, &arches[a], &ctx);
+        if (rc == 0 && merged) {
+            rc = seccomp_merge(merged, ctx);
+            if (rc < 0)
+                seccomp_release(ctx);
+        } else if (rc == 0) {
+            merged = ctx;
+        }
+    }
+    if (rc == 0) {
+        *stage = "load";
+        /* Like strace: NO_NEW_PRIVS only when the kernel insists, since it
+         * stops set-uid programs (sudo) from working in the trace. */
+        rc = seccomp_load(merged);
+        if (rc == -EACCES) {
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                rc = -errno;
+            else
+                rc = seccomp_load(merged);
+        }
+    }
+    if (merged)
+        seccomp_release(merged);
+    return rc;
+}

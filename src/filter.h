@@ -1,0 +1,69 @@
+/* What the script wants to see ("interest") and how it becomes a seccomp
+ * filter for spawned commands, or a check in C for attached processes. */
+#ifndef WTLUA_FILTER_H
+#define WTLUA_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+
+enum cond_op {
+    COND_EQ, COND_NE, COND_LT, COND_LE, COND_GT, COND_GE,
+    COND_MASKED_EQ,   /* (arg & mask) == value */
+    COND_ANY_BITS,    /* (arg & mask) != 0: one seccomp rule per bit */
+};
+
+struct cond {
+    unsigned arg;       /* 1..6 */
+    enum cond_op op;
+    uint64_t value;
+    uint64_t mask;      /* COND_MASKED_EQ and COND_ANY_BITS */
+};
+
+#define RULE_MAX_CONDS 6
+#define SYSCALL_NAME_MAX 64
+
+/* Stop at `name` when every condition holds (all of them: AND). */
+struct rule {
+    char name[SYSCALL_NAME_MAX];
+    unsigned ncond;
+    struct cond conds[RULE_MAX_CONDS];
+    bool want_exit;     /* stop at this syscall's exit too */
+};
+
+/* Per arch, per syscall number: what the engine does there. */
+enum {
+    NR_TRACED = 1,      /* some rule names it */
+    NR_EXIT = 2,        /* some rule for it wants the exit stop */
+    NR_ALWAYS = 4,      /* a rule for it has no conditions */
+};
+
+struct interest {
+    bool everything;    /* nothing declared: every syscall */
+    bool everything_exit;
+    size_t nrules, cap;
+    struct rule *rules;
+    uint8_t *nr_flags[4];    /* indexed by arch->index, then nr */
+};
+
+/* everything: no declaration was made; want_exit then applies to all. */
+void interest_init(struct interest *in, bool everything, bool want_exit);
+void interest_free(struct interest *in);
+/* Adds a rule.  Returns 0, or -1 with a message in err (unknown syscall
+ * on every arch, bad argument index, bad operator, too many alternatives). */
+int interest_add(struct interest *in, const struct rule *rule, char *err, size_t errsz);
+
+/* Stop flags for one syscall (0 when it is not wanted at all). */
+unsigned interest_flags(const struct interest *in, const struct arch *arch, long nr);
+/* Whether a syscall with these arguments is wanted: the check in C for
+ * tracees without a filter.  Rules of other syscalls are not consulted. */
+bool interest_match(const struct interest *in, const struct arch *arch, long nr,
+                    const uint64_t args[6]);
+
+/* Builds the seccomp filter in the current process (the child, right
+ * before exec).  Returns 0 or -errno; *stage names the failing step. */
+int filter_install(const struct interest *in, const char **stage);
+
+#endif

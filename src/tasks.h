@@ -1,0 +1,32 @@
+/* The table of traced threads, keyed by tid.  Lookups on the stop path
+ * never allocate; the table grows only when a task is added. */
+#ifndef WTLUA_TASKS_H
+#define WTLUA_TASKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "stop.h"
+
+struct task {
+    pid_t tid, tgid;
+    bool awaiting_exit;         /* the current syscall's exit stop is wanted */
+    struct syscall_event entry; /* that syscall's entry, for the exit hook */
+};
+
+struct task_table {
+    struct task *slots;
+    size_t cap, used, removed;
+};
+
+struct task *tasks_find(struct task_table *t, pid_t tid);
+/* Adds tid (which must not be present); NULL when out of memory. */
+struct task *tasks_add(struct task_table *t, pid_t tid);
+void tasks_remove(struct task_table *t, struct task *task);
+size_t tasks_count(const struct task_table *t);
+/* Calls fn on every task; fn must not add or remove tasks. */
+void tasks_each(struct task_table *t, void (*fn)(struct task *, void *), void *arg);
+void tasks_free(struct task_table *t);
+
+#endif

@@ -1,0 +1,68 @@
+/* Process control: starting the command, following every task it creates,
+ * and turning ptrace stops into hook calls. */
+#ifndef WTLUA_TRACER_H
+#define WTLUA_TRACER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "filter.h"
+#include "stop.h"
+#include "tasks.h"
+
+struct task_event {
+    pid_t pid, tid;         /* thread group, thread */
+    pid_t ppid;             /* parent process (spawn); 0 when unknown */
+    pid_t old_tid;          /* exec: the thread that called execve */
+    bool thread;            /* spawn: a new thread of an existing process */
+    int status;             /* exit: the wait status */
+};
+
+/* What the script handles; a NULL member means no such hook, and the
+ * engine then skips the work that hook would need. */
+struct tracer_hooks {
+    void *ctx;
+    void (*enter)(void *ctx, const struct syscall_event *ev);
+    void (*exit)(void *ctx, const struct syscall_event *ev);
+    void (*spawn)(void *ctx, const struct task_event *ev);
+    void (*exec)(void *ctx, const struct task_event *ev);
+    void (*gone)(void *ctx, const struct task_event *ev);
+};
+
+/* Why starting the command failed: in which step, with which errno. */
+enum spawn_stage { SPAWN_OK, SPAWN_FORK, SPAWN_SEIZE, SPAWN_FILTER, SPAWN_EXEC };
+
+struct tracer {
+    const struct interest *interest;
+    const struct tracer_hooks *hooks;
+    struct task_table tasks;
+    bool filtered;          /* tracees run under our seccomp filter */
+    int base_resume;        /* PTRACE_CONT when filtered, else PTRACE_SYSCALL */
+    pid_t root;             /* the spawned command, 0 when only attaching */
+    bool root_started;      /* its exec succeeded */
+    int root_status;        /* its wait status once it is gone */
+    int report_pipe;        /* read end: the child's word on filter and exec */
+    enum spawn_stage failed_stage;
+    int failed_errno;
+    bool filter_warning;    /* the filter could not be installed */
+};
+
+void tracer_init(struct tracer *t, const struct interest *interest,
+                 const struct tracer_hooks *hooks);
+
+/* Starts path with argv under the tracer, stopped until tracer_run.
+ * Returns 0, or -1 with t->failed_stage and t->failed_errno set. */
+int tracer_spawn(struct tracer *t, const char *path, char *const argv[]);
+
+/* Runs until no tracee is left.  Returns 0, or -1 when the command could
+ * not be started (failed_stage/failed_errno say why). */
+int tracer_run(struct tracer *t);
+
+/* Set from wtlua's signal handler: how many SIGINT/SIGTERM/SIGHUP came,
+ * and the last one. */
+extern volatile sig_atomic_t tracer_interrupts, tracer_last_signal;
+
+void tracer_free(struct tracer *t);
+
+#endif
