@@ -284,9 +284,12 @@ static int build_arch(const struct interest *in, const struct arch *arch, scmp_f
     if (rc == 0)
         rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     for (size_t r = 0; rc == 0 && !in->everything && r < in->nrules; r++) {
-        int nr = arch_syscall_nr(arch, in->rules[r].name);
-        if (nr >= 0)
-            rc = add_rule(ctx, nr, &in->rules[r], arch_is_wide(arch));
+        /* libseccomp takes numbers in the native arch's numbering (or its
+         * pseudo numbers) and translates them for this ctx's arch. */
+        const char *name = in->rules[r].name;
+        if (arch_syscall_nr(arch, name) >= 0)
+            rc = add_rule(ctx, seccomp_syscall_resolve_name(name), &in->rules[r],
+                          arch_is_wide(arch));
     }
     if (rc < 0) {
         seccomp_release(ctx);
