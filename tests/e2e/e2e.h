@@ -1,0 +1,295 @@
+/* The end-to-end test harness: each test gets a fresh temp directory (its
+ * cmocka state), runs the real wtlua binary there (fork/exec, no shell)
+ * with the report sent to DIR/report via -o, and compares files exactly.
+ *
+ * Environment (set by `make e2e`): WTLUA, the wtlua binary; FIXTURES, the
+ * directory of built fixture programs. */
+#ifndef WTLUA_E2E_H
+#define WTLUA_E2E_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* A wtlua run that takes longer than this is killed and fails the test. */
+#define E2E_TIMEOUT_MS 20000
+
+struct e2e {
+    char dir[PATH_MAX];     /* the fresh temp dir, canonical; wtlua's cwd */
+    char report[PATH_MAX + 16]; /* DIR/report: where -o sends the report */
+    int status;             /* the last run's exit status (256+N: killed by N) */
+    pid_t pid;              /* the last run's wtlua pid */
+    char *out, *err;        /* the last run's own stdout and stderr */
+};
+
+/* printf into one of a ring of static buffers: short-lived strings for
+ * paths and expected texts without bookkeeping. */
+static inline const char *e2e_str(const char *fmt, ...)
+{
+    static char bufs[32][8192];
+    static unsigned next;
+    char *buf = bufs[next++ % 32];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof bufs[0], fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof bufs[0])
+        fail_msg("e2e_str: string too long");
+    return buf;
+}
+
+static inline const char *e2e_env(const char *name)
+{
+    const char *value = getenv(name);
+    if (!value || !*value)
+        fail_msg("%s is not set: run the tests with `make e2e`", name);
+    return value;
+}
+
+/* The path of a built fixture ("openers", "openers-32"). */
+static inline const char *e2e_fixture(const char *name)
+{
+    return e2e_str("%s/%s", e2e_env("FIXTURES"), name);
+}
+
+/* DIR/name. */
+static inline const char *e2e_path(const struct e2e *t, const char *name)
+{
+    return e2e_str("%s/%s", t->dir, name);
+}
+
+/* The whole file, NUL-terminated (malloc'd), or NULL when it cannot be read. */
+static inline char *e2e_read(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len <= 1) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        fail_msg("out of memory reading %s", path);
+    buf[len] = '\0';
+    return buf;
+}
+
+static inline void e2e_write(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        fail_msg("cannot create %s: %s", path, strerror(errno));
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len)
+        fail_msg("cannot write %s", path);
+    close(fd);
+    if (chmod(path, mode) < 0)
+        fail_msg("chmod %s: %s", path, strerror(errno));
+}
+
+static inline bool e2e_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* The file must exist and hold exactly `expected`. */
+static inline void e2e_assert_file(const char *path, const char *expected)
+{
+    char *text = e2e_read(path);
+    if (!text)
+        fail_msg("cannot read %s: %s", path, strerror(errno));
+    assert_string_equal(text, expected);
+    free(text);
+}
+
+static inline void e2e_assert_report(const struct e2e *t, const char *expected)
+{
+    e2e_assert_file(t->report, expected);
+}
+
+/* The lines DIR/name for each name (names already escaped as the report
+ * escapes them), as the default script prints them. */
+static inline const char *e2e_paths_v(const struct e2e *t, const char *const names[])
+{
+    static char buf[8192];
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i]; i++) {
+        int n = snprintf(buf + len, sizeof buf - len, "%s/%s\n", t->dir, names[i]);
+        if (n < 0 || (size_t)n >= sizeof buf - len)
+            fail_msg("e2e_paths: too long");
+        len += (size_t)n;
+    }
+    return e2e_str("%s", buf);
+}
+#define e2e_paths(t, ...) e2e_paths_v((t), (const char *const[]){ __VA_ARGS__, NULL })
+
+static inline void e2e_redirect(const char *path, int fd, int flags)
+{
+    int f = open(path, flags, 0644);
+    if (f < 0 || dup2(f, fd) < 0)
+        _exit(124);
+    close(f);
+}
+
+/* Runs argv (argv[0] a path) in DIR with stdin from /dev/null and stdout,
+ * stderr captured into t->out, t->err.  Returns the exit status, 256+N
+ * when a signal N killed it; a run past E2E_TIMEOUT_MS fails the test. */
+static inline int e2e_exec(struct e2e *t, const char *const argv[])
+{
+    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        setpgid(0, 0); /* so a timeout can kill the whole tree */
+        if (chdir(t->dir) < 0)
+            _exit(124);
+        e2e_redirect("/dev/null", 0, O_RDONLY);
+        e2e_redirect(out_path, 1, O_WRONLY | O_CREAT | O_TRUNC);
+        e2e_redirect(err_path, 2, O_WRONLY | O_CREAT | O_TRUNC);
+        execv(argv[0], (char *const *)argv);
+        _exit(124);
+    }
+    t->pid = pid;
+    struct timespec start, now, nap = { 0, 1000000 };
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int status;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            fail_msg("waitpid: %s", strerror(errno));
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (ms > E2E_TIMEOUT_MS) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("%s timed out after %d ms", argv[0], E2E_TIMEOUT_MS);
+        }
+        nanosleep(&nap, NULL);
+    }
+    free(t->out);
+    free(t->err);
+    t->out = e2e_read(out_path);
+    t->err = e2e_read(err_path);
+    if (!t->out || !t->err)
+        fail_msg("cannot read the captured output");
+    unlink(out_path);
+    unlink(err_path);
+    t->status = WIFEXITED(status) ? WEXITSTATUS(status) : 256 + WTERMSIG(status);
+    return t->status;
+}
+
+/* wtlua with these arguments, exactly. */
+static inline int e2e_run_v(struct e2e *t, const char *const args[])
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = e2e_env("WTLUA");
+    for (size_t i = 0; args[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0])
+            fail_msg("too many arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    return e2e_exec(t, argv);
+}
+
+/* wtlua -o DIR/report with these arguments. */
+static inline int e2e_wtlua_v(struct e2e *t, const char *const args[])
+{
+    const char *argv[64] = { "-o", t->report };
+    size_t n = 2;
+    for (size_t i = 0; args[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0])
+            fail_msg("too many arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    return e2e_run_v(t, argv);
+}
+
+#define e2e_run(t, ...) e2e_run_v((t), (const char *const[]){ __VA_ARGS__, NULL })
+#define e2e_wtlua(t, ...) e2e_wtlua_v((t), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Asserts the last run's exit status, showing its stderr when it differs. */
+#define e2e_assert_status(t, expected)                                                   \
+    do {                                                                                 \
+        if ((t)->status != (expected))                                                   \
+            fail_msg("wtlua exited %d, expected %d; its stderr:\n%s", (t)->status,       \
+                     (expected), (t)->err ? (t)->err : "");                              \
+    } while (0)
+
+/* ---- cmocka setup and teardown: the fresh temp dir ---- */
+
+static inline int e2e_setup(void **state)
+{
+    struct e2e *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    const char *tmp = getenv("TMPDIR");
+    char templ[PATH_MAX];
+    snprintf(templ, sizeof templ, "%s/wtlua-e2e-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(templ) || !realpath(templ, t->dir)) {
+        free(t);
+        return -1;
+    }
+    snprintf(t->report, sizeof t->report, "%s/report", t->dir);
+    t->status = -1;
+    *state = t;
+    return 0;
+}
+
+static inline int e2e_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) < 0 ? -1 : 0;
+}
+
+static inline int e2e_teardown(void **state)
+{
+    struct e2e *t = *state;
+    int rc = nftw(t->dir, e2e_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(t->out);
+    free(t->err);
+    free(t);
+    return rc;
+}
+
+#define e2e_test(fn) cmocka_unit_test_setup_teardown(fn, e2e_setup, e2e_teardown)
+
+#endif

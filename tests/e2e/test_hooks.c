@@ -1,0 +1,396 @@
+/* The hook API seen from scripts: syscall event fields and readers,
+ * process hooks, print, and wt.trace declarations.  Expected values come
+ * from the openers fixture's own record ("PID TID PPID FD" in each file it
+ * writes), not from wtlua. */
+#include "e2e.h"
+
+/* Syscall numbers of the tracee's ABI. */
+#define X86_64_OPENAT 257
+#define X86_64_CREAT 85
+#define I386_OPENAT 295
+#define I386_CREAT 8
+
+struct stamp {
+    int pid, tid, ppid, fd;
+};
+
+/* The identity line openers wrote into DIR/name. */
+static struct stamp read_stamp(const struct e2e *t, const char *name)
+{
+    struct stamp s;
+    char *text = e2e_read(e2e_path(t, name));
+    if (!text)
+        fail_msg("%s was not written", name);
+    if (sscanf(text, "%d %d %d %d", &s.pid, &s.tid, &s.ppid, &s.fd) != 4)
+        fail_msg("%s: bad stamp '%s'", name, text);
+    free(text);
+    return s;
+}
+
+/* Writes the script to DIR/name and returns its path. */
+static const char *script(const struct e2e *t, const char *name, const char *text)
+{
+    const char *path = e2e_path(t, name);
+    e2e_write(path, text, 0644);
+    return path;
+}
+
+/* wtlua -o report SCRIPT openers MODE DIR, which must exit 0 quietly. */
+static void run_script(struct e2e *t, const char *text, const char *fixture, const char *mode)
+{
+    e2e_wtlua(t, script(t, "hooks.lua", text), e2e_fixture(fixture), mode, t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+}
+
+/* Every field of an openat through a dirfd, at entry and at return. */
+static const char *const openat_fields =
+    "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    "function on_enter(sc)\n"
+    "  print('enter', sc.name, sc.nr, sc.arch, sc.pid, sc.tid, sc.args[1],\n"
+    "        sc.args[3] == O_WRONLY | O_CREAT | O_TRUNC, sc.args[4],\n"
+    "        sc.ebx == sc.args[1], sc.ecx == sc.args[2], sc.edx == sc.args[3],\n"
+    "        sc:string(2), sc:path(2), sc.ret, sc.errno, sc.exiting)\n"
+    "end\n"
+    "function on_return(sc)\n"
+    "  print('return', sc.name, sc.ret, sc.errno, sc.exiting, sc:path(2))\n"
+    "end\n";
+
+static void check_openat_fields(struct e2e *t, const char *fixture, const char *arch, int nr)
+{
+    run_script(t, openat_fields, fixture, "dirfd");
+    struct stamp s = read_stamp(t, "sub/via-dirfd");
+    /* The fixture's dirfd is the descriptor opened just before. */
+    const char *path = e2e_path(t, "sub/via-dirfd");
+    e2e_assert_report(t, e2e_str("enter\topenat\t%d\t%s\t%d\t%d\t%d\ttrue\t420\ttrue\ttrue\ttrue\t"
+                                 "via-dirfd\t%s\tnil\tnil\tfalse\n"
+                                 "return\topenat\t%d\tnil\ttrue\t%s\n",
+                                 nr, arch, s.pid, s.pid, s.fd - 1, path, s.fd, path));
+}
+
+static void test_syscall_fields(void **state)
+{
+    check_openat_fields(*state, "openers", "x86_64", X86_64_OPENAT);
+}
+
+static void test_syscall_fields_32bit(void **state)
+{
+    check_openat_fields(*state, "openers-32", "i386", I386_OPENAT);
+}
+
+/* Failed calls: ret is -errno, errno the positive number. */
+static const char *const failures =
+    "wt.trace { 'creat', openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    "function on_return(sc)\n"
+    "  print(sc.name, sc.nr, sc.ret, sc.errno, wt.errname(sc.errno), sc:path(sc.name == 'creat' and 1 or 2))\n"
+    "end\n";
+
+static void check_failures(struct e2e *t, const char *fixture, int openat_nr, int creat_nr)
+{
+    run_script(t, failures, fixture, "failed");
+    e2e_assert_report(t, e2e_str("openat\t%d\t-2\t2\tENOENT\t%s\n"
+                                 "openat\t%d\t-17\t17\tEEXIST\t%s\n"
+                                 "creat\t%d\t-2\t2\tENOENT\t%s\n",
+                                 openat_nr, e2e_path(t, "missing/file"), openat_nr,
+                                 e2e_path(t, "exists"), creat_nr, e2e_path(t, "missing/created")));
+}
+
+static void test_return_errno(void **state)
+{
+    check_failures(*state, "openers", X86_64_OPENAT, X86_64_CREAT);
+}
+
+static void test_return_errno_32bit(void **state)
+{
+    check_failures(*state, "openers-32", I386_OPENAT, I386_CREAT);
+}
+
+/* sc:bytes and sc:string read the buffer of write(2), whole or capped. */
+static void test_bytes_and_string(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { write = { fd = wt.ge(3) } }\n"
+               "function on_enter(sc)\n"
+               "  local s, cut = sc:string(2, 4)\n"
+               "  print(wt.escape(sc:bytes(2, sc.args[3])), sc:bytes(2, 3), s, cut, #sc:bytes(2, 0))\n"
+               "end\n",
+               "openers", "fork");
+    const char *names[] = { "fork-parent", "fork-child", "fork-after" };
+    char expected[1024] = "";
+    for (int i = 0; i < 3; i++) {
+        struct stamp s = read_stamp(t, names[i]);
+        char line[32];
+        snprintf(line, sizeof line, "%d %d %d %d", s.pid, s.tid, s.ppid, s.fd);
+        strcat(expected, e2e_str("%s\\n\t%.3s\t%.4s\ttruncated\t0\n", line, line, line));
+    }
+    e2e_assert_report(t, expected);
+}
+
+/* sc:path resolves against the thread's working directory after chdir. */
+static void test_path_after_chdir(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+               "function on_enter(sc) print(sc:string(2), sc:path(2)) end\n",
+               "openers", "chdir");
+    e2e_assert_report(t, e2e_str("rel\t%s\n../up-rel\t%s\n", e2e_path(t, "cwd/rel"),
+                                 e2e_path(t, "up-rel")));
+}
+
+/* A thread's syscalls carry the process id and the thread's own id. */
+static void test_thread_ids(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+               "function on_enter(sc) print(sc.pid, sc.tid, sc:path(2)) end\n",
+               "openers", "thread");
+    struct stamp th = read_stamp(t, "thread"), main_thread = read_stamp(t, "thread-after");
+    assert_int_equal(th.pid, main_thread.pid);
+    assert_int_not_equal(th.tid, th.pid);
+    e2e_assert_report(t, e2e_str("%d\t%d\t%s\n%d\t%d\t%s\n", th.pid, th.tid,
+                                 e2e_path(t, "thread"), main_thread.pid, main_thread.tid,
+                                 e2e_path(t, "thread-after")));
+}
+
+/* Prints every process event, one line each. */
+static const char *const process_hooks =
+    "local s = tostring\n"
+    "function on_spawn(p)\n"
+    "  if p.thread then print('spawn', p.pid, p.tid, 'thread')\n"
+    "  else print('spawn', p.pid, p.tid, p.ppid, s(p.thread)) end\n"
+    "end\n"
+    "function on_exec(p)\n"
+    "  print('exec', p.pid, p.tid, p.old_tid, p.exe, table.concat(p.argv, ' '))\n"
+    "end\n"
+    "function on_exit(p) print('exit', p.pid, p.tid, s(p.code), s(p.signal)) end\n"
+    "function on_end() print('end') end\n";
+
+/* The first two lines of every trace: the command is spawned (its parent
+ * is wtlua), then it execs the fixture. */
+static const char *start_lines(const struct e2e *t, int root, const char *fixture,
+                               const char *mode)
+{
+    const char *exe = e2e_fixture(fixture);
+    return e2e_str("spawn\t%d\t%d\t%d\tfalse\n"
+                   "exec\t%d\t%d\t%d\t%s\t%s %s %s\n",
+                   root, root, (int)t->pid, root, root, root, exe, exe, mode, t->dir);
+}
+
+static void test_process_hooks_grandchild(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, process_hooks, "openers", "grandchild");
+    struct stamp r = read_stamp(t, "gc-root"), c = read_stamp(t, "gc-child"),
+                 g = read_stamp(t, "gc-grandchild");
+    assert_int_equal(r.ppid, t->pid);
+    assert_int_equal(c.ppid, r.pid);
+    assert_int_equal(g.ppid, c.pid);
+    e2e_assert_report(t, e2e_str("%s"
+                                 "spawn\t%d\t%d\t%d\tfalse\n"
+                                 "spawn\t%d\t%d\t%d\tfalse\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "end\n",
+                                 start_lines(t, r.pid, "openers", "grandchild"),
+                                 c.pid, c.pid, r.pid, g.pid, g.pid, c.pid,
+                                 g.pid, g.pid, c.pid, c.pid, r.pid, r.pid));
+}
+
+static void test_process_hooks_thread(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, process_hooks, "openers", "thread");
+    struct stamp r = read_stamp(t, "thread-after"), th = read_stamp(t, "thread");
+    e2e_assert_report(t, e2e_str("%s"
+                                 "spawn\t%d\t%d\tthread\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "end\n",
+                                 start_lines(t, r.pid, "openers", "thread"),
+                                 r.pid, th.tid, r.pid, th.tid, r.pid, r.pid));
+}
+
+/* A non-leader thread execs: the exec is reported under the process id
+ * with old_tid naming the thread; that thread id then is gone without an
+ * exit of its own, and the process exits once. */
+static void test_process_hooks_exec_from_thread(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, process_hooks, "openers", "thread-exec");
+    struct stamp r = read_stamp(t, "before-thread-exec"), th = read_stamp(t, "exec-thread"),
+                 after = read_stamp(t, "exec-target");
+    assert_int_equal(th.pid, r.pid);
+    assert_int_not_equal(th.tid, r.pid);
+    assert_int_equal(after.pid, r.pid);
+    assert_int_equal(after.tid, r.pid);
+    const char *exe = e2e_fixture("openers");
+    e2e_assert_report(t, e2e_str("%s"
+                                 "spawn\t%d\t%d\tthread\n"
+                                 "exec\t%d\t%d\t%d\t%s\topeners exec-target %s\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "end\n",
+                                 start_lines(t, r.pid, "openers", "thread-exec"),
+                                 r.pid, th.tid, r.pid, r.pid, th.tid, exe, t->dir,
+                                 r.pid, r.pid));
+}
+
+static void test_process_hooks_vfork_exec(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, process_hooks, "openers", "vfork-sh");
+    struct stamp r = read_stamp(t, "vfork-after");
+    /* The shell's pid is not recorded: take it from the report's own
+     * spawn line and check it everywhere else. */
+    char *report = e2e_read(t->report);
+    assert_non_null(report);
+    int child = 0;
+    const char *third = strchr(strchr(report, '\n') + 1, '\n') + 1;
+    assert_int_equal(sscanf(third, "spawn\t%d\t", &child), 1);
+    free(report);
+    char shell[PATH_MAX];
+    assert_non_null(realpath("/bin/sh", shell));
+    e2e_assert_report(t, e2e_str("%s"
+                                 "spawn\t%d\t%d\t%d\tfalse\n"
+                                 "exec\t%d\t%d\t%d\t%s\tsh -c echo hi > \"$1\" sh %s\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "exit\t%d\t%d\t0\tnil\n"
+                                 "end\n",
+                                 start_lines(t, r.pid, "openers", "vfork-sh"),
+                                 child, child, r.pid, child, child, child, shell,
+                                 e2e_path(t, "vfork-sh"), child, child, r.pid, r.pid));
+    assert_int_not_equal(child, r.pid);
+}
+
+static void test_process_hooks_exit_code(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "exit", t->dir,
+              "42");
+    e2e_assert_status(t, 42);
+    struct stamp r = read_stamp(t, "before-exit");
+    const char *exe = e2e_fixture("openers");
+    e2e_assert_report(t, e2e_str("spawn\t%d\t%d\t%d\tfalse\n"
+                                 "exec\t%d\t%d\t%d\t%s\t%s exit %s 42\n"
+                                 "exit\t%d\t%d\t42\tnil\n"
+                                 "end\n",
+                                 r.pid, r.pid, (int)t->pid, r.pid, r.pid, r.pid, exe, exe,
+                                 t->dir, r.pid, r.pid));
+}
+
+static void test_process_hooks_signal(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "signal", t->dir,
+              "15");
+    e2e_assert_status(t, 128 + SIGTERM);
+    struct stamp r = read_stamp(t, "before-signal");
+    const char *exe = e2e_fixture("openers");
+    e2e_assert_report(t, e2e_str("spawn\t%d\t%d\t%d\tfalse\n"
+                                 "exec\t%d\t%d\t%d\t%s\t%s signal %s 15\n"
+                                 "exit\t%d\t%d\tnil\t15\n"
+                                 "end\n",
+                                 r.pid, r.pid, (int)t->pid, r.pid, r.pid, r.pid, exe, exe,
+                                 t->dir, r.pid, r.pid));
+}
+
+/* print and wt.printf write to the -o file and nowhere else. */
+static void test_print_goes_to_report(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "print('hello', 42, true, nil, 1.5)\n"
+              "function on_end() wt.printf('%d-%s', 7, 'x') print() end\n",
+              e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    assert_string_equal(t->out, "");
+    e2e_assert_report(t, "hello\t42\ttrue\tnil\t1.5\n7-x\n\n");
+    assert_true(e2e_exists(e2e_path(t, "parent")));
+}
+
+/* Only the declared syscall reaches the hooks. */
+static void test_trace_only_unlink(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { 'unlink' }\n"
+               "function on_enter(sc) print('enter', sc.name, sc:path(1)) end\n"
+               "function on_return(sc) print('return', sc.name, sc.ret) end\n",
+               "openers", "unlink");
+    e2e_assert_report(t, e2e_str("enter\tunlink\t%s\nreturn\tunlink\t0\n",
+                                 e2e_path(t, "victim")));
+    assert_false(e2e_exists(e2e_path(t, "victim")));
+}
+
+/* A condition on flags: read-only opens (the dynamic loader's, the
+ * fixture's) never reach on_enter. */
+static const char *const write_opens =
+    "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    "function on_enter(sc)\n"
+    "  print(sc.name, sc:path(2), sc.args[3] & O_ACCMODE, sc.args[3] & O_PATH ~= 0)\n"
+    "end\n";
+
+static void test_trace_condition_read_only_never_seen(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, write_opens, "openers", "dirfd");
+    e2e_assert_report(t, e2e_str("openat\t%s\t1\tfalse\n", e2e_path(t, "sub/via-dirfd")));
+    run_script(t, write_opens, "openers", "readonly");
+    e2e_assert_report(t, "");
+}
+
+/* wt.any matches the access bits even with O_PATH set; wt.none excludes. */
+static void test_trace_condition_opath(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, write_opens, "openers", "opath");
+    const char *existing = e2e_path(t, "existing");
+    e2e_assert_report(t, e2e_str("openat\t%s\t1\ttrue\nopenat\t%s\t2\ttrue\n", existing,
+                                 existing));
+    run_script(t,
+               "wt.trace { openat = { flags = { wt.any(O_WRONLY | O_RDWR), wt.none(O_PATH) } } }\n"
+               "function on_enter(sc) print(sc.name, sc:path(2)) end\n",
+               "openers", "opath");
+    e2e_assert_report(t, "");
+}
+
+/* exit = false: on_return is not called for that syscall. */
+static void test_trace_without_exit(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR), exit = false } }\n"
+               "function on_enter(sc) print('enter', sc:path(2)) end\n"
+               "function on_return(sc) print('return', sc:path(2)) end\n",
+               "openers", "parent");
+    e2e_assert_report(t, e2e_str("enter\t%s\n", e2e_path(t, "parent")));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        e2e_test(test_syscall_fields),
+        e2e_test(test_syscall_fields_32bit),
+        e2e_test(test_return_errno),
+        e2e_test(test_return_errno_32bit),
+        e2e_test(test_bytes_and_string),
+        e2e_test(test_path_after_chdir),
+        e2e_test(test_thread_ids),
+        e2e_test(test_process_hooks_grandchild),
+        e2e_test(test_process_hooks_thread),
+        e2e_test(test_process_hooks_exec_from_thread),
+        e2e_test(test_process_hooks_vfork_exec),
+        e2e_test(test_process_hooks_exit_code),
+        e2e_test(test_process_hooks_signal),
+        e2e_test(test_print_goes_to_report),
+        e2e_test(test_trace_only_unlink),
+        e2e_test(test_trace_condition_read_only_never_seen),
+        e2e_test(test_trace_condition_opath),
+        e2e_test(test_trace_without_exit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
