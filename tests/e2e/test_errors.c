@@ -1,0 +1,284 @@
+/* wtlua's own failures: bad command lines, commands that cannot run,
+ * broken scripts and failing hooks; and --help, --version. */
+#include "e2e.h"
+
+/* stderr must be exactly one line "wtlua: ..." containing `part`. */
+static void assert_one_line_error(const struct e2e *t, const char *part)
+{
+    const char *err = t->err;
+    if (strncmp(err, "wtlua: ", 7) != 0 || !strchr(err, '\n') || strchr(err, '\n')[1] != '\0' ||
+        !strstr(err, part))
+        fail_msg("expected one line 'wtlua: ...%s...', got:\n%s", part, err);
+}
+
+/* stderr's first line must be exactly `line`. */
+static void assert_first_line(const struct e2e *t, const char *line)
+{
+    size_t len = strlen(line);
+    if (strncmp(t->err, line, len) != 0 || t->err[len] != '\n')
+        fail_msg("expected a first line '%s', got:\n%s", line, t->err);
+}
+
+static void test_missing_command(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "-o", t->report);
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "missing command");
+    e2e_run(t, "-e", "print(1)");
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "missing command");
+    e2e_write(e2e_path(t, "ok.lua"), "print(1)\n", 0644);
+    e2e_run(t, "ok.lua");
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "missing command");
+    e2e_run(t, "ok.lua", "--");
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "missing command");
+}
+
+static void test_unknown_option(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "--bogus", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "--bogus");
+    e2e_run(t, "-Z", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "-Z");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+    assert_string_equal(t->out, "");
+}
+
+static void test_option_needs_argument(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "-o");
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "-o");
+}
+
+/* Options stop at the command: its own options are left alone. */
+static void test_options_after_command_belong_to_it(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "--", "/bin/sh", "-c", "echo \"$1\" > out", "sh", "--bogus");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_file(e2e_path(t, "out"), "--bogus\n");
+    e2e_assert_report(t, e2e_paths(t, "out"));
+}
+
+static void test_command_not_found(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "/nonexistent/cmd");
+    e2e_assert_status(t, 127);
+    assert_string_equal(t->err, "wtlua: /nonexistent/cmd: No such file or directory\n");
+    e2e_assert_report(t, "");
+    e2e_wtlua(t, "wtlua-no-such-command");
+    e2e_assert_status(t, 127);
+    assert_string_equal(t->err, "wtlua: wtlua-no-such-command: No such file or directory\n");
+}
+
+static void test_command_not_executable(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "noexec"), "#!/bin/sh\necho ran > ran\n", 0644);
+    e2e_wtlua(t, "./noexec");
+    e2e_assert_status(t, 126);
+    assert_string_equal(t->err, "wtlua: ./noexec: Permission denied\n");
+    assert_false(e2e_exists(e2e_path(t, "ran")));
+    e2e_wtlua(t, t->dir);
+    e2e_assert_status(t, 126);
+    assert_string_equal(t->err, e2e_str("wtlua: %s: Is a directory\n", t->dir));
+}
+
+/* A syntax error is reported before anything runs: the command would
+ * have created DIR/parent. */
+static void test_script_syntax_error(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "broken.lua"), "local x = 1\nif then end\n", 0644);
+    e2e_wtlua(t, "broken.lua", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: broken.lua:2: unexpected symbol near 'then'\n");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+    e2e_assert_report(t, "");
+
+    const char *abs = e2e_path(t, "broken.lua");
+    e2e_wtlua(t, abs, e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, e2e_str("wtlua: %s:2: unexpected symbol near 'then'\n", abs));
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+
+    e2e_wtlua(t, "-e", "if then", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: -e:1: unexpected symbol near 'then'\n");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
+static void test_script_missing(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "nope.lua", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "nope.lua");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
+/* A runtime error in the main chunk: nothing runs either. */
+static void test_script_runtime_error(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "rt.lua"), "local x = 1\nerror('boom')\n", 0644);
+    e2e_wtlua(t, "rt.lua", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: rt.lua:2: boom");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+    e2e_assert_report(t, "");
+
+    e2e_wtlua(t, "-e", "local t = nil\nreturn t.field", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: -e:2: attempt to index a nil value (local 't')");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
+static void test_bad_trace_declaration(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "wt.trace { 'no_such_syscall' }", e2e_fixture("openers"), "parent",
+              t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: -e:1: wt.trace: unknown syscall 'no_such_syscall'");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
+static void test_report_file_cannot_be_created(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "-o", "/nonexistent/dir/report", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: /nonexistent/dir/report: No such file or directory\n");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
+/* An error in a hook: wtlua says where, stops calling hooks (on_end
+ * included), lets the command finish, and exits 125 whatever the
+ * command's own status. */
+
+/* Prints a count at each write-open, fails at the one numbered `fail_at`. */
+static void write_failing_hook(const struct e2e *t, int fail_at)
+{
+    e2e_write(e2e_path(t, "hook.lua"),
+              e2e_str("wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+                      "local n = 0\n"
+                      "function on_enter(sc)\n"
+                      "  n = n + 1\n"
+                      "  print(n)\n"
+                      "  if n == %d then error('hook boom') end\n"
+                      "end\n"
+                      "function on_end() print('end') end\n",
+                      fail_at),
+              0644);
+}
+
+static void test_error_in_hook(void **state)
+{
+    struct e2e *t = *state;
+    write_failing_hook(t, 2);
+    e2e_wtlua(t, "hook.lua", e2e_fixture("openers"), "fork", t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: hook.lua:6: hook boom");
+    e2e_assert_report(t, "1\n2\n");
+    assert_true(e2e_exists(e2e_path(t, "fork-parent")));
+    assert_true(e2e_exists(e2e_path(t, "fork-child")));
+    assert_true(e2e_exists(e2e_path(t, "fork-after")));
+}
+
+/* The hook fails at the command's only write-open, which still happens. */
+static void test_error_in_hook_command_completes(void **state)
+{
+    struct e2e *t = *state;
+    write_failing_hook(t, 1);
+    e2e_wtlua(t, "hook.lua", e2e_fixture("openers"), "exit", t->dir, "7");
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: hook.lua:6: hook boom");
+    e2e_assert_report(t, "1\n");
+    assert_true(e2e_exists(e2e_path(t, "before-exit")));
+}
+
+static void test_error_in_process_hook(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "function on_exit(p)\n  error('exit hook')\nend",
+              e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: -e:2: exit hook");
+    assert_true(e2e_exists(e2e_path(t, "parent")));
+}
+
+static void test_error_in_on_end(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "function on_end()\n  print('ending')\n  error('late')\nend",
+              e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: -e:3: late");
+    e2e_assert_report(t, "ending\n");
+    assert_true(e2e_exists(e2e_path(t, "parent")));
+}
+
+static void test_help(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "--help");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    assert_true(strncmp(t->out, "Usage: wtlua ", 13) == 0);
+    char *long_help = strdup(t->out);
+    e2e_run(t, "-h");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->out, long_help);
+    free(long_help);
+}
+
+/* --version prints the version the scripts see as wt.version. */
+static void test_version(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "print(wt.version)", "/bin/true");
+    e2e_assert_status(t, 0);
+    char *version = e2e_read(t->report);
+    assert_non_null(version);
+    assert_true(strlen(version) > 1);
+    e2e_run(t, "--version");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    assert_string_equal(t->out, e2e_str("wtlua %s", version));
+    free(version);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        e2e_test(test_missing_command),
+        e2e_test(test_unknown_option),
+        e2e_test(test_option_needs_argument),
+        e2e_test(test_options_after_command_belong_to_it),
+        e2e_test(test_command_not_found),
+        e2e_test(test_command_not_executable),
+        e2e_test(test_script_syntax_error),
+        e2e_test(test_script_missing),
+        e2e_test(test_script_runtime_error),
+        e2e_test(test_bad_trace_declaration),
+        e2e_test(test_report_file_cannot_be_created),
+        e2e_test(test_error_in_hook),
+        e2e_test(test_error_in_hook_command_completes),
+        e2e_test(test_error_in_process_hook),
+        e2e_test(test_error_in_on_end),
+        e2e_test(test_help),
+        e2e_test(test_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
