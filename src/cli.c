@@ -1,33 +1,52 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum { OPT_VERSION = 256, OPT_JSON };
 
 static const struct option long_options[] = {
     { "execute", required_argument, NULL, 'e' },
+    { "script", required_argument, NULL, 's' },
+    { "arg", required_argument, NULL, 'a' },
+    { "pid", required_argument, NULL, 'p' },
     { "output", required_argument, NULL, 'o' },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "list", no_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },
+    { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
 
 void cli_usage(FILE *out)
 {
     fputs("Usage: wtlua [OPTIONS] [SCRIPT.lua] [--] COMMAND [ARG...]\n"
-          "       wtlua -e 'LUA CODE' [OPTIONS] [--] COMMAND [ARG...]\n"
+          "       wtlua [OPTIONS] -s NAME|-e CODE [--] COMMAND [ARG...]\n"
+          "       wtlua [OPTIONS] [SCRIPT.lua] -p PID[,PID...]\n"
           "Runs COMMAND under ptrace, following every process and thread it creates,\n"
-          "and hands its syscalls to the Lua hooks of SCRIPT.lua.  Without a script it\n"
+          "and hands its syscalls to the Lua hooks of a script.  Without a script it\n"
           "lists every file the command opened for writing.\n"
           "\n"
           "  -e, --execute=CODE   run CODE as the script\n"
+          "  -s, --script=NAME    run the bundled script NAME (see -l); with --help,\n"
+          "                       show that script's usage\n"
+          "  -a, --arg=KEY=VALUE  pass an argument to the script (in wt.args)\n"
+          "  -p, --pid=PID        attach to a running process and all its threads;\n"
+          "                       repeatable, or a comma list\n"
           "  -o, --output=FILE    write the report (all that scripts print) to FILE\n"
           "                       instead of standard error\n"
+          "      --json           bundled scripts write JSON lines\n"
+          "  -l, --list           list the bundled scripts\n"
           "  -h, --help           show this help\n"
           "      --version        show the version\n"
           "\n"
-          "Exit status: the command's own, or 128+N when a signal N killed it;\n"
-          "125 for a wtlua error (bad option, broken script), 126 when COMMAND is not\n"
-          "executable, 127 when it is not found.  See wtlua(1) and docs/scripting.md.\n",
+          "Exit status: the command's own, or 128+N when a signal N killed it; 0 after\n"
+          "attaching; 125 for a wtlua error (bad option, broken script, error in a\n"
+          "hook), 126 when COMMAND is not executable, 127 when it is not found.\n"
+          "See wtlua(1) and docs/scripting.md.\n",
           out);
 }
 
@@ -37,18 +56,69 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
+/* Adds the pids of "123" or "123,456". */
+static int add_pids(struct cli *cli, const char *list, char *err, size_t errsz)
 {
-    memset(cli, 0, sizeof *cli);
+    const char *p = list;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long pid = strtol(p, &end, 10);
+        if (end == p || errno || pid <= 0 || pid > INT_MAX || (*end && *end != ',')) {
+            snprintf(err, errsz, "invalid pid list '%s'", list);
+            return -1;
+        }
+        pid_t *pids = realloc(cli->pids, (cli->npids + 1) * sizeof *pids);
+        if (!pids) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+        cli->pids = pids;
+        cli->pids[cli->npids++] = (pid_t)pid;
+        if (!*end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+static int add_script_arg(struct cli *cli, char *arg, char *err, size_t errsz)
+{
+    if (!*arg || *arg == '=') {
+        snprintf(err, errsz, "script argument '%s' needs a name: -a KEY=VALUE", arg);
+        return -1;
+    }
+    char **args = realloc(cli->script_args, (cli->nscript_args + 1) * sizeof *args);
+    if (!args) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    cli->script_args = args;
+    cli->script_args[cli->nscript_args++] = arg;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
+{
     optind = 0; /* glibc: full re-initialisation, so parsing can be repeated */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:e:o:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:e:s:a:p:o:lh", long_options, NULL)) != -1) {
         switch (c) {
         case 'e': cli->code = optarg; break;
+        case 's': cli->bundled = optarg; break;
         case 'o': cli->output = optarg; break;
-        case 'h': cli->action = CLI_HELP; return 0;
-        case 'V': cli->action = CLI_VERSION; return 0;
+        case 'l': cli->action = CLI_LIST; break;
+        case 'h': cli->action = CLI_HELP; break;
+        case OPT_VERSION: cli->action = CLI_VERSION; break;
+        case OPT_JSON: cli->json = true; break;
+        case 'a':
+            if (add_script_arg(cli, optarg, err, errsz) < 0)
+                return -1;
+            break;
+        case 'p':
+            if (add_pids(cli, optarg, err, errsz) < 0)
+                return -1;
+            break;
         case ':':
             snprintf(err, errsz, "option '%s' needs an argument", argv[optind - 1]);
             return -1;
@@ -60,16 +130,39 @@ int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
             return -1;
         }
     }
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
+{
+    memset(cli, 0, sizeof *cli);
+    if (parse_options(argc, argv, cli, err, errsz) < 0)
+        return -1;
+    if (cli->action != CLI_RUN)
+        return 0;
+    if (cli->code && cli->bundled) {
+        snprintf(err, errsz, "-e and -s cannot be used together");
+        return -1;
+    }
     int i = optind;
-    if (!cli->code && i < argc && ends_with(argv[i], ".lua")) {
+    if (!cli->code && !cli->bundled && i < argc && ends_with(argv[i], ".lua")) {
         cli->script = argv[i++];
         if (i < argc && strcmp(argv[i], "--") == 0)
             i++;
     }
-    if (i >= argc) {
+    if (i < argc)
+        cli->command = argv + i;
+    else if (!cli->npids) {
         snprintf(err, errsz, "missing command (try 'wtlua --help')");
         return -1;
     }
-    cli->command = argv + i;
     return 0;
+}
+
+void cli_free(struct cli *cli)
+{
+    free(cli->script_args);
+    free(cli->pids);
+    cli->script_args = NULL;
+    cli->pids = NULL;
 }

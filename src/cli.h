@@ -2,21 +2,32 @@
 #ifndef WTLUA_CLI_H
 #define WTLUA_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
-enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST };
 
 struct cli {
     enum cli_action action;
     const char *script;     /* SCRIPT.lua operand, or NULL */
+    const char *bundled;    /* -s NAME, or NULL */
     const char *code;       /* -e CODE, or NULL */
     const char *output;     /* -o FILE, or NULL for stderr */
-    char **command;         /* NULL-terminated argv of the command */
+    bool json;              /* --json */
+    char **script_args;     /* -a KEY=VALUE, in order */
+    size_t nscript_args;
+    pid_t *pids;            /* -p PID[,PID...] */
+    size_t npids;
+    char **command;         /* NULL-terminated argv of the command, or NULL
+                               when only attaching */
 };
 
-/* Parses argv.  Returns 0, or -1 with a one-line message in err. */
+/* Parses argv.  Returns 0, or -1 with a one-line message in err.  Call
+ * cli_free afterwards in either case. */
 int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz);
+void cli_free(struct cli *cli);
 
 void cli_usage(FILE *out);
 

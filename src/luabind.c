@@ -34,6 +34,7 @@ struct script {
     const struct syscall_event **event_slot;
     bool failed;
     volatile sig_atomic_t in_hook;
+    volatile time_t hook_started;   /* CLOCK_MONOTONIC_COARSE seconds */
     char *scratch;                  /* reader buffer, grown to the largest read */
     size_t scratch_size;
 };
@@ -460,6 +461,9 @@ static int protected_call(struct script *s, int nargs)
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    s->hook_started = now.tv_sec;
     s->in_hook = 1;
     int rc = lua_pcall(L, nargs, 0, base);
     s->in_hook = 0;
@@ -654,6 +658,28 @@ struct script *script_new(const char *datadir, FILE *report, char *err, size_t e
     return s;
 }
 
+void script_set_args(struct script *s, char *const *args, size_t nargs, bool json)
+{
+    lua_State *L = s->L;
+    lua_getglobal(L, "wt");
+    lua_createtable(L, 0, (int)nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *eq = strchr(args[i], '=');
+        if (eq) {
+            lua_pushlstring(L, args[i], (size_t)(eq - args[i]));
+            lua_pushstring(L, eq + 1);
+        } else {
+            lua_pushstring(L, args[i]);
+            lua_pushboolean(L, 1);
+        }
+        lua_settable(L, -3);
+    }
+    lua_setfield(L, -2, "args");
+    lua_pushboolean(L, json);
+    lua_setfield(L, -2, "json");
+    lua_pop(L, 1);
+}
+
 int script_load(struct script *s, const char *path, const char *code, char *err, size_t errsz)
 {
     if (path)
@@ -800,9 +826,14 @@ static void stop_running_hook(lua_State *L, lua_Debug *ar)
     luaL_error(L, "interrupted");
 }
 
-void script_interrupt(struct script *s)
+void script_interrupt(struct script *s, bool force)
 {
-    if (s && s->in_hook)
+    if (!s || !s->in_hook)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    /* Like lua.c: the hook is the only thing a signal handler may set. */
+    if (force || now.tv_sec - s->hook_started > 1)
         lua_sethook(s->L, stop_running_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 

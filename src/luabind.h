@@ -16,6 +16,10 @@ struct script;
  * print() writes to report.  NULL with a message in err on failure. */
 struct script *script_new(const char *datadir, FILE *report, char *err, size_t errsz);
 
+/* Makes -a KEY=VALUE arguments visible as wt.args (KEY without "=" is
+ * true) and --json as wt.json, before the script is loaded. */
+void script_set_args(struct script *s, char *const *args, size_t nargs, bool json);
+
 /* Loads and runs the main chunk of a script file, or of code given with
  * -e when path is NULL.  Returns 0, or -1 with the error (and traceback
  * for runtime errors) in err. */
@@ -34,8 +38,9 @@ int script_finish(struct script *s);
 /* A hook raised an error: the hooks are off since. */
 bool script_failed(const struct script *s);
 
-/* Async-signal-safe: makes a running hook raise "interrupted". */
-void script_interrupt(struct script *s);
+/* Async-signal-safe: makes a hook raise "interrupted" if it has been
+ * running for over a second (a runaway loop), or at once with force. */
+void script_interrupt(struct script *s, bool force);
 
 void script_free(struct script *s);
 

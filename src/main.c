@@ -1,6 +1,7 @@
 /* wtlua: wiring the command line, the script and the tracer together. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,20 +27,22 @@ enum {
 
 static struct script *running_script;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *info, void *context)
 {
+    (void)context;
     tracer_last_signal = sig;
+    tracer_signal_from_process = info->si_code <= 0; /* SI_USER, SI_QUEUE, SI_TKILL */
     tracer_interrupts++;
-    script_interrupt(running_script);
+    script_interrupt(running_script, tracer_interrupts >= 2);
 }
 
 static void catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: waitpid must see EINTR */
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: waitpid must return EINTR so the loop sees it. */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
@@ -110,12 +113,29 @@ static int not_runnable(const char *name, int err)
     return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
-static int trace(struct cli *cli, struct script *script)
+/* -p: attach to every listed process; on a failure, let go of the ones
+ * already attached. */
+static int attach_all(struct tracer *tracer, const struct cli *cli)
+{
+    char err[512];
+    for (size_t i = 0; i < cli->npids; i++) {
+        if (tracer_attach(tracer, cli->pids[i], err, sizeof err) < 0) {
+            die("%s", err);
+            tracer_detach_all(tracer);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int trace(const struct cli *cli, struct script *script)
 {
     char program[PATH_MAX];
-    int rc = command_find(cli->command[0], program, sizeof program);
-    if (rc < 0)
-        return not_runnable(cli->command[0], -rc);
+    if (cli->command) {
+        int rc = command_find(cli->command[0], program, sizeof program);
+        if (rc < 0)
+            return not_runnable(cli->command[0], -rc);
+    }
 
     char err[1024];
     struct interest interest;
@@ -129,13 +149,16 @@ static int trace(struct cli *cli, struct script *script)
     struct tracer tracer;
     tracer_init(&tracer, &interest, &hooks);
     int status = EXIT_WTLUA_ERROR;
-    if (tracer_spawn(&tracer, program, cli->command) < 0) {
+    if (attach_all(&tracer, cli) < 0) {
+        /* said why */
+    } else if (cli->command && tracer_spawn(&tracer, program, cli->command) < 0) {
         die("cannot start %s: %s", cli->command[0], strerror(tracer.failed_errno));
+        tracer_detach_all(&tracer);
     } else if (tracer_run(&tracer) < 0) {
         status = not_runnable(cli->command[0], tracer.failed_errno);
     } else {
-        status = exit_status_of(tracer.root_status);
-        if (script_finish(script) < 0)
+        status = cli->command ? exit_status_of(tracer.root_status) : 0;
+        if (script_finish(script) < 0 || script_failed(script))
             status = EXIT_WTLUA_ERROR;
     }
     tracer_free(&tracer);
@@ -143,48 +166,118 @@ static int trace(struct cli *cli, struct script *script)
     return status;
 }
 
-int main(int argc, char **argv)
+/* Bundled scripts start with a comment block: "-- NAME: what it does",
+ * then their usage.  -l prints the first line of each, -s NAME --help all
+ * of it. */
+static int print_header(const char *path, bool first_line_only, FILE *out)
 {
-    struct cli cli;
-    char err[4096];
-    if (cli_parse(argc, argv, &cli, err, sizeof err) < 0) {
-        die("%s", err);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[512];
+    while (fgets(line, sizeof line, f) && strncmp(line, "--", 2) == 0) {
+        const char *text = line + 2 + (line[2] == ' ');
+        fputs(text, out);
+        if (first_line_only)
+            break;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int list_scripts(const char *datadir)
+{
+    char pattern[PATH_MAX + 32];
+    snprintf(pattern, sizeof pattern, "%s/scripts/*.lua", datadir);
+    glob_t found;
+    if (glob(pattern, 0, NULL, &found) != 0) {
+        die("no bundled scripts in %s/scripts", datadir);
         return EXIT_WTLUA_ERROR;
     }
-    if (cli.action == CLI_HELP) {
-        cli_usage(stdout);
-        return 0;
-    }
-    if (cli.action == CLI_VERSION) {
-        printf("wtlua %s\n", WTLUA_VERSION);
-        return 0;
-    }
-    signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap tracees */
+    for (size_t i = 0; i < found.gl_pathc; i++)
+        print_header(found.gl_pathv[i], true, stdout);
+    globfree(&found);
+    return 0;
+}
 
-    FILE *report = open_report(cli.output);
+static int bundled_path(const char *datadir, const char *name, char *out, size_t outsz)
+{
+    if (strchr(name, '/') || snprintf(out, outsz, "%s/scripts/%s.lua", datadir, name) >= (int)outsz
+        || access(out, R_OK) < 0) {
+        die("no bundled script named '%s' (see wtlua -l)", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The script to run: SCRIPT.lua, -s NAME, or the default one; NULL with
+ * -e.  Returns -1 when a bundled name is unknown. */
+static int choose_script(const struct cli *cli, const char *datadir, char *path, size_t size,
+                         const char **chosen)
+{
+    *chosen = cli->script;
+    if (cli->bundled) {
+        if (bundled_path(datadir, cli->bundled, path, size) < 0)
+            return -1;
+        *chosen = path;
+    } else if (!cli->script && !cli->code) {
+        snprintf(path, size, "%s/lua/default.lua", datadir);
+        *chosen = path;
+    }
+    return 0;
+}
+
+static int run(const struct cli *cli, const char *datadir)
+{
+    char path[PATH_MAX + 64], err[4096];
+    const char *script_path;
+    if (choose_script(cli, datadir, path, sizeof path, &script_path) < 0)
+        return EXIT_WTLUA_ERROR;
+    if (cli->action == CLI_HELP) /* -s NAME --help */
+        return print_header(script_path, false, stdout) < 0 ? EXIT_WTLUA_ERROR : 0;
+
+    FILE *report = open_report(cli->output);
     if (!report)
         return EXIT_WTLUA_ERROR;
-    char datadir[PATH_MAX], default_script[PATH_MAX + 32];
-    find_datadir(datadir, sizeof datadir);
     struct script *script = script_new(datadir, report, err, sizeof err);
-    const char *path = cli.script;
-    if (!path && !cli.code) {
-        snprintf(default_script, sizeof default_script, "%s/lua/default.lua", datadir);
-        path = default_script;
-    }
     int status = EXIT_WTLUA_ERROR;
-    if (!script || script_load(script, path, cli.code, err, sizeof err) < 0) {
+    if (script)
+        script_set_args(script, cli->script_args, cli->nscript_args, cli->json);
+    if (!script || script_load(script, script_path, cli->code, err, sizeof err) < 0) {
         die("%s", err);
     } else {
         running_script = script;
         catch_signals();
-        status = trace(&cli, script);
+        status = trace(cli, script);
         running_script = NULL;
     }
     script_free(script);
     if (fclose(report) != 0 && status == 0) {
-        die("%s: %s", cli.output ? cli.output : "report", strerror(errno));
+        die("%s: %s", cli->output ? cli->output : "report", strerror(errno));
         status = EXIT_WTLUA_ERROR;
     }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    char err[1024], datadir[PATH_MAX];
+    int status = 0;
+    find_datadir(datadir, sizeof datadir);
+    if (cli_parse(argc, argv, &cli, err, sizeof err) < 0) {
+        die("%s", err);
+        status = EXIT_WTLUA_ERROR;
+    } else if (cli.action == CLI_HELP && !cli.bundled) {
+        cli_usage(stdout);
+    } else if (cli.action == CLI_VERSION) {
+        printf("wtlua %s\n", WTLUA_VERSION);
+    } else if (cli.action == CLI_LIST) {
+        status = list_scripts(datadir);
+    } else {
+        signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap tracees */
+        status = run(&cli, datadir);
+    }
+    cli_free(&cli);
     return status;
 }

@@ -11,7 +11,13 @@
 
 struct task {
     pid_t tid, tgid;
-    bool awaiting_exit;         /* the current syscall's exit stop is wanted */
+    int resume;                 /* PTRACE_CONT under our seccomp filter, else
+                                   PTRACE_SYSCALL (attached, no filter) */
+    bool attached;              /* seized with -p (or a child of one): no
+                                   filter, so it can be detached */
+    bool detaching;             /* detach at its next stop */
+    bool in_syscall;            /* entry handled, its exit stop will come */
+    bool exit_hook;             /* ...and the exit hook wants it */
     struct syscall_event entry; /* that syscall's entry, for the exit hook */
 };
 

@@ -1,5 +1,6 @@
 #include "tracer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-volatile sig_atomic_t tracer_interrupts, tracer_last_signal;
+volatile sig_atomic_t tracer_interrupts, tracer_last_signal, tracer_signal_from_process;
 
 /* What the child writes to the report pipe before exec (the filter could
  * not be installed) or instead of it (exec failed). */
@@ -30,14 +31,18 @@ void tracer_init(struct tracer *t, const struct interest *interest,
     t->interest = interest;
     t->hooks = hooks;
     t->report_pipe = -1;
-    /* No syscall hook: no filter needed, and no syscall ever stops. */
-    t->filtered = true;
-    t->base_resume = PTRACE_CONT;
+    t->root_resume = PTRACE_CONT;
 }
 
 static bool wants_syscalls(const struct tracer *t)
 {
     return t->hooks->enter || t->hooks->exit;
+}
+
+/* How a task without our filter is resumed between syscalls. */
+static int unfiltered_resume(const struct tracer *t)
+{
+    return wants_syscalls(t) ? PTRACE_SYSCALL : PTRACE_CONT;
 }
 
 static void fail(struct tracer *t, enum spawn_stage stage, int err)
@@ -75,8 +80,26 @@ static int read_task_status(pid_t tid, pid_t *tgid, pid_t *ppid)
     return alive ? 0 : -1;
 }
 
-/* Starts following a task we have not seen before, and tells the script. */
-static struct task *adopt(struct tracer *t, pid_t tid)
+/* A new task runs the way its creator does: under the filter or not,
+ * being detached or not. */
+static void inherit(struct task *child, const struct task *creator, const struct tracer *t)
+{
+    if (creator) {
+        child->resume = creator->resume;
+        child->attached = creator->attached;
+        child->detaching = creator->detaching;
+    } else {
+        /* Creator unknown: stop at every syscall, which never misses one
+         * (a filtered task then reports some entries twice; see
+         * syscall_stop).  Detach it only when nothing here is filtered. */
+        child->resume = unfiltered_resume(t);
+        child->attached = !t->root;
+    }
+}
+
+/* Starts following a task we have not seen before, and tells the script.
+ * creator is the task whose fork/clone event named it, when known. */
+static struct task *adopt(struct tracer *t, pid_t tid, const struct task *creator)
 {
     pid_t tgid, ppid;
     if (read_task_status(tid, &tgid, &ppid) < 0)
@@ -85,6 +108,9 @@ static struct task *adopt(struct tracer *t, pid_t tid)
     if (!task)
         return NULL;
     task->tgid = tgid;
+    if (!creator)
+        creator = tasks_find(&t->tasks, tgid != tid ? tgid : ppid);
+    inherit(task, creator, t);
     if (t->hooks->spawn) {
         struct task_event ev = { .pid = tgid, .tid = tid, .ppid = ppid, .thread = tgid != tid };
         t->hooks->spawn(t->hooks->ctx, &ev);
@@ -92,16 +118,16 @@ static struct task *adopt(struct tracer *t, pid_t tid)
     return task;
 }
 
-static void read_child_reports(struct tracer *t)
+static void read_child_reports(struct tracer *t, struct task *root)
 {
     struct child_report r;
     while (t->report_pipe >= 0 && read(t->report_pipe, &r, sizeof r) == sizeof r) {
         if (r.stage == SPAWN_FILTER) {
             fprintf(stderr, "wtlua: cannot install the seccomp filter (%s); "
                             "stopping at every syscall instead\n", strerror(r.err));
-            t->filtered = false;
-            t->base_resume = PTRACE_SYSCALL;
-            t->filter_warning = true;
+            t->root_resume = PTRACE_SYSCALL;
+            if (root)
+                root->resume = PTRACE_SYSCALL;
         } else {
             fail(t, (enum spawn_stage)r.stage, r.err);
         }
@@ -120,18 +146,21 @@ static void task_gone(struct tracer *t, struct task *task, pid_t tid, int status
     if (tid == t->root) {
         t->root_status = status;
         if (!t->root_started)
-            read_child_reports(t);
+            read_child_reports(t, NULL);
     }
 }
 
-static void child_event(struct tracer *t, pid_t parent)
+static void child_event(struct tracer *t, struct task *parent)
 {
-    unsigned long child = 0;
-    if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &child) < 0 || child == 0)
+    unsigned long id = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, parent->tid, NULL, &id) < 0 || id == 0)
         return;
     /* The child's own first stop may have been reported first. */
-    if (!tasks_find(&t->tasks, (pid_t)child))
-        adopt(t, (pid_t)child);
+    struct task *child = tasks_find(&t->tasks, (pid_t)id);
+    if (child)
+        inherit(child, parent, t);
+    else
+        adopt(t, (pid_t)id, parent);
 }
 
 static struct task *exec_event(struct tracer *t, struct task *task)
@@ -143,7 +172,8 @@ static struct task *exec_event(struct tracer *t, struct task *task)
     if (former && (pid_t)former != task->tid) {
         struct task *old = tasks_find(&t->tasks, (pid_t)former);
         if (old) {
-            task->awaiting_exit = old->awaiting_exit;
+            task->in_syscall = old->in_syscall;
+            task->exit_hook = old->exit_hook;
             task->entry = old->entry;
             tasks_remove(&t->tasks, old);
         }
@@ -151,7 +181,7 @@ static struct task *exec_event(struct tracer *t, struct task *task)
     task->tgid = task->tid;
     if (task->tid == t->root && !t->root_started) {
         t->root_started = true;
-        read_child_reports(t);
+        read_child_reports(t, task);
     }
     if (t->hooks->exec) {
         struct task_event ev = { .pid = task->tid, .tid = task->tid,
@@ -167,28 +197,38 @@ static int syscall_stop(struct tracer *t, struct task *task, bool by_filter)
     struct syscall_event *ev = &task->entry;
     switch (stop_syscall(task->tid, ev)) {
     case SYSCALL_ENTRY: {
+        /* A filtered task resumed with PTRACE_SYSCALL reports one entry
+         * twice (entry stop, then seccomp stop): handle it once. */
+        if (task->in_syscall)
+            return PTRACE_SYSCALL;
         ev->pid = task->tgid;
         ev->tid = task->tid;
         /* The filter has checked the arguments already; without one the
          * same declarations are checked here, before Lua is called. */
         bool wanted = by_filter || interest_match(t->interest, ev->arch, ev->nr, ev->args);
-        task->awaiting_exit = false;
-        if (!wanted)
-            return t->base_resume;
-        if (t->hooks->enter)
+        if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
-        task->awaiting_exit = t->hooks->exit &&
-                              (interest_flags(t->interest, ev->arch, ev->nr) & NR_EXIT);
-        return task->awaiting_exit ? PTRACE_SYSCALL : t->base_resume;
+        task->exit_hook = wanted && t->hooks->exit &&
+                          (interest_flags(t->interest, ev->arch, ev->nr) & NR_EXIT);
+        task->in_syscall = task->exit_hook || task->resume == PTRACE_SYSCALL;
+        return task->in_syscall ? PTRACE_SYSCALL : task->resume;
     }
     case SYSCALL_EXIT:
-        if (task->awaiting_exit && t->hooks->exit)
+        if (task->exit_hook)
             t->hooks->exit(t->hooks->ctx, ev);
-        task->awaiting_exit = false;
-        return t->base_resume;
+        task->in_syscall = task->exit_hook = false;
+        return task->resume;
     default:
-        return task->awaiting_exit ? PTRACE_SYSCALL : t->base_resume;
+        return task->in_syscall ? PTRACE_SYSCALL : task->resume;
     }
+}
+
+/* A task being detached stops for the last time: let it go, delivering
+ * the signal it stopped for, or staying in its job-control stop. */
+static void detach_now(struct tracer *t, struct task *task, struct stop s)
+{
+    ptrace(PTRACE_DETACH, task->tid, NULL, (void *)(long)(s.kind == STOP_SIGNAL ? s.signal : 0));
+    tasks_remove(&t->tasks, task);
 }
 
 static void handle_stop(struct tracer *t, pid_t tid, int status)
@@ -199,22 +239,28 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         task_gone(t, task, tid, status);
         return;
     }
-    if (!task && !(task = adopt(t, tid))) {
-        resume(tid, t->base_resume, 0);
+    if (!task && !(task = adopt(t, tid, NULL))) {
+        resume(tid, PTRACE_SYSCALL, 0);
         return;
     }
-    int how = task->awaiting_exit ? PTRACE_SYSCALL : t->base_resume, sig = 0;
+    if (task->detaching && s.kind != STOP_CHILD) {
+        detach_now(t, task, s);
+        return;
+    }
+    int how = task->in_syscall ? PTRACE_SYSCALL : task->resume, sig = 0;
     switch (s.kind) {
     case STOP_SYSCALL:
+        how = syscall_stop(t, task, false);
+        break;
     case STOP_SECCOMP:
-        how = syscall_stop(t, task, s.kind == STOP_SECCOMP && t->filtered);
+        how = syscall_stop(t, task, task->resume == PTRACE_CONT);
         break;
     case STOP_CHILD:
-        child_event(t, tid);
+        child_event(t, task);
         break;
     case STOP_EXEC:
         task = exec_event(t, task);
-        how = task->awaiting_exit ? PTRACE_SYSCALL : t->base_resume;
+        how = task->in_syscall ? PTRACE_SYSCALL : task->resume;
         break;
     case STOP_GROUP:
         /* Stay stopped, as job control wants, but keep reporting. */
@@ -232,30 +278,42 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
 static void kill_task(struct task *task, void *arg)
 {
     (void)arg;
-    kill(task->tid, SIGKILL);
+    if (!task->attached)
+        kill(task->tid, SIGKILL);
 }
 
-static void signal_task_group(struct task *task, void *arg)
+/* Attached tasks are interrupted, and detached at the stop that follows. */
+static void start_detach(struct task *task, void *arg)
 {
-    if (task->tid == task->tgid)
+    (void)arg;
+    if (task->attached && !task->detaching) {
+        task->detaching = true;
+        ptrace(PTRACE_INTERRUPT, task->tid, NULL, NULL);
+    }
+}
+
+static void signal_process(struct task *task, void *arg)
+{
+    if (!task->attached && task->tid == task->tgid)
         kill(task->tgid, *(int *)arg);
 }
 
-/* First SIGINT/SIGTERM/SIGHUP: pass it on to the command (a terminal's
- * Ctrl-C has reached it already, kill(1) has not: sending it once more is
- * harmless) and keep tracing so the report is complete.  Second: kill. */
+/* SIGINT, SIGTERM or SIGHUP reached wtlua.  Attached processes are
+ * detached and run on untouched.  Our filtered command cannot run without
+ * us, so each of its processes gets the signal, as from a terminal (whose
+ * own Ctrl-C has reached them already), and we trace on until they are
+ * gone; a second signal kills them. */
 static void handle_interrupts(struct tracer *t, int *seen)
 {
     if (tracer_interrupts == *seen)
         return;
     *seen = tracer_interrupts;
     int sig = tracer_last_signal;
+    tasks_each(&t->tasks, start_detach, NULL);
     if (*seen >= 2)
         tasks_each(&t->tasks, kill_task, NULL);
-    else if (t->root && tasks_find(&t->tasks, t->root))
-        kill(t->root, sig);
-    else
-        tasks_each(&t->tasks, signal_task_group, &sig);
+    else if (tracer_signal_from_process)
+        tasks_each(&t->tasks, signal_process, &sig);
 }
 
 int tracer_run(struct tracer *t)
@@ -275,6 +333,143 @@ int tracer_run(struct tracer *t)
     return t->failed_stage == SPAWN_OK ? 0 : -1;
 }
 
+void tracer_detach_all(struct tracer *t)
+{
+    tasks_each(&t->tasks, start_detach, NULL);
+    tasks_each(&t->tasks, kill_task, NULL);
+    tracer_run(t);
+}
+
+/* ---- attaching (-p) ---- */
+
+static long read_long_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    long value = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &value) != 1)
+            value = -1;
+        fclose(f);
+    }
+    return value;
+}
+
+static pid_t tracer_of(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    pid_t tracer = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "TracerPid:", 10) == 0)
+            tracer = (pid_t)atoi(line + 10);
+    if (f)
+        fclose(f);
+    return tracer;
+}
+
+/* Says which restriction refused PTRACE_SEIZE and what to do about it. */
+static void explain_attach_error(pid_t pid, int err, char *msg, size_t size)
+{
+    if (err == ESRCH) {
+        snprintf(msg, size, "cannot attach to %d: no such process", (int)pid);
+        return;
+    }
+    if (err != EPERM) {
+        snprintf(msg, size, "cannot attach to %d: %s", (int)pid, strerror(err));
+        return;
+    }
+    pid_t other = tracer_of(pid);
+    long scope = read_long_file("/proc/sys/kernel/yama/ptrace_scope");
+    if (other > 0) {
+        char comm_path[64], comm[64] = "?";
+        snprintf(comm_path, sizeof comm_path, "/proc/%d/comm", (int)other);
+        FILE *f = fopen(comm_path, "re");
+        if (f) {
+            if (fgets(comm, sizeof comm, f))
+                comm[strcspn(comm, "\n")] = '\0';
+            fclose(f);
+        }
+        snprintf(msg, size, "cannot attach to %d: already traced by process %d (%s); "
+                 "only one tracer at a time, detach that one first", (int)pid, (int)other, comm);
+    } else if (scope >= 3) {
+        snprintf(msg, size, "cannot attach to %d: Yama ptrace_scope is 3, attaching is "
+                 "disabled until reboot", (int)pid);
+    } else if (scope >= 1) {
+        snprintf(msg, size, "cannot attach to %d: Yama ptrace_scope is %ld, which allows "
+                 "tracing only %s; run wtlua as root, or set "
+                 "/proc/sys/kernel/yama/ptrace_scope to 0", (int)pid, scope,
+                 scope == 1 ? "descendants" : "for root");
+    } else {
+        snprintf(msg, size, "cannot attach to %d: Operation not permitted (another user's "
+                 "process, or a protected one); run wtlua as its owner or as root", (int)pid);
+    }
+}
+
+static int seize_thread(struct tracer *t, pid_t pid, pid_t tid, char *err, size_t errsz)
+{
+    if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)SEIZE_OPTIONS) < 0) {
+        if (errno == ESRCH && tid != pid)
+            return 0; /* the thread ended meanwhile */
+        explain_attach_error(pid, errno, err, errsz);
+        return -1;
+    }
+    struct task *task = tasks_add(&t->tasks, tid);
+    if (!task) {
+        snprintf(err, errsz, "cannot attach to %d: out of memory", (int)pid);
+        ptrace(PTRACE_DETACH, tid, NULL, NULL);
+        return -1;
+    }
+    task->tgid = pid;
+    task->attached = true;
+    task->resume = unfiltered_resume(t);
+    /* A seized task runs on; stop it once so that its next resume can
+     * ask for syscall stops. */
+    if (wants_syscalls(t))
+        ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+    if (t->hooks->spawn) {
+        pid_t tgid, ppid;
+        if (read_task_status(tid, &tgid, &ppid) < 0)
+            ppid = 0;
+        struct task_event ev = { .pid = pid, .tid = tid, .ppid = ppid,
+                                 .thread = tid != pid, .attached = true };
+        t->hooks->spawn(t->hooks->ctx, &ev);
+    }
+    return 0;
+}
+
+int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    /* Threads created while we attach show up in the next pass. */
+    for (bool added = true; added;) {
+        added = false;
+        DIR *d = opendir(dir);
+        if (!d) {
+            if (tasks_find(&t->tasks, pid))
+                return 0; /* it exited while we attached */
+            explain_attach_error(pid, ESRCH, err, errsz);
+            return -1;
+        }
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            pid_t tid = (pid_t)atoi(e->d_name);
+            if (tid <= 0 || tasks_find(&t->tasks, tid))
+                continue;
+            if (seize_thread(t, pid, tid, err, errsz) < 0) {
+                closedir(d);
+                return -1;
+            }
+            added = true;
+        }
+        closedir(d);
+    }
+    return 0;
+}
+
+/* ---- spawning ---- */
+
 static _Noreturn void report_and_exit(int fd, enum spawn_stage stage, int err)
 {
     struct child_report r = { stage, err };
@@ -289,7 +484,7 @@ static _Noreturn void run_child(struct tracer *t, int report_fd, const char *pat
                                 char *const argv[])
 {
     raise(SIGSTOP);
-    if (t->filtered && wants_syscalls(t)) {
+    if (wants_syscalls(t)) {
         const char *stage;
         int rc = filter_install(t->interest, &stage);
         if (rc < 0) {
@@ -339,10 +534,18 @@ int tracer_spawn(struct tracer *t, const char *path, char *const argv[])
         return -1;
     }
     t->root = pid;
-    if (!adopt(t, pid)) {
+    struct task *root = tasks_add(&t->tasks, pid);
+    if (!root) {
         fail(t, SPAWN_FORK, ENOMEM);
         kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
         return -1;
+    }
+    root->tgid = pid;
+    root->resume = t->root_resume;
+    if (t->hooks->spawn) {
+        struct task_event ev = { .pid = pid, .tid = pid, .ppid = getpid() };
+        t->hooks->spawn(t->hooks->ctx, &ev);
     }
     kill(pid, SIGCONT);
     return 0;

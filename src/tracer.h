@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "filter.h"
@@ -16,6 +17,7 @@ struct task_event {
     pid_t ppid;             /* parent process (spawn); 0 when unknown */
     pid_t old_tid;          /* exec: the thread that called execve */
     bool thread;            /* spawn: a new thread of an existing process */
+    bool attached;          /* spawn: an existing task we attached to (-p) */
     int status;             /* exit: the wait status */
 };
 
@@ -37,15 +39,14 @@ struct tracer {
     const struct interest *interest;
     const struct tracer_hooks *hooks;
     struct task_table tasks;
-    bool filtered;          /* tracees run under our seccomp filter */
-    int base_resume;        /* PTRACE_CONT when filtered, else PTRACE_SYSCALL */
+    int root_resume;        /* the spawned command's resume request: CONT
+                               under the filter, SYSCALL when it failed */
     pid_t root;             /* the spawned command, 0 when only attaching */
     bool root_started;      /* its exec succeeded */
     int root_status;        /* its wait status once it is gone */
     int report_pipe;        /* read end: the child's word on filter and exec */
     enum spawn_stage failed_stage;
     int failed_errno;
-    bool filter_warning;    /* the filter could not be installed */
 };
 
 void tracer_init(struct tracer *t, const struct interest *interest,
@@ -55,13 +56,23 @@ void tracer_init(struct tracer *t, const struct interest *interest,
  * Returns 0, or -1 with t->failed_stage and t->failed_errno set. */
 int tracer_spawn(struct tracer *t, const char *path, char *const argv[]);
 
+/* Attaches to every thread of a running process (-p).  Returns 0, or -1
+ * with a one-line explanation in err (EPERM: which restriction, and what
+ * to do about it). */
+int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz);
+
+/* Lets every attached task go (they run on untouched), kills the spawned
+ * ones, and waits until all are released: when starting fails half-way. */
+void tracer_detach_all(struct tracer *t);
+
 /* Runs until no tracee is left.  Returns 0, or -1 when the command could
  * not be started (failed_stage/failed_errno say why). */
 int tracer_run(struct tracer *t);
 
 /* Set from wtlua's signal handler: how many SIGINT/SIGTERM/SIGHUP came,
- * and the last one. */
-extern volatile sig_atomic_t tracer_interrupts, tracer_last_signal;
+ * the last one, and whether a process sent it (kill(1), not a terminal,
+ * whose signal reaches the command's process group by itself). */
+extern volatile sig_atomic_t tracer_interrupts, tracer_last_signal, tracer_signal_from_process;
 
 void tracer_free(struct tracer *t);
 

@@ -1,0 +1,7 @@
+void greet(const char *who);
+
+int main(void)
+{
+    greet("world");
+    return 0;
+}
