@@ -118,20 +118,66 @@ static inline bool e2e_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-/* The file must exist and hold exactly `expected`. */
-static inline void e2e_assert_file(const char *path, const char *expected)
+/* The file must exist and hold exactly `expected`; a failure is reported
+ * at the caller's line. */
+static inline void e2e_assert_file_at(const char *path, const char *expected, const char *file,
+                                      int line)
 {
     char *text = e2e_read(path);
-    if (!text)
-        fail_msg("cannot read %s: %s", path, strerror(errno));
-    assert_string_equal(text, expected);
+    if (!text) {
+        print_error("cannot read %s: %s\n", path, strerror(errno));
+        _fail(file, line);
+    }
+    _assert_string_equal(text, expected, file, line);
     free(text);
 }
+#define e2e_assert_file(path, expected) e2e_assert_file_at((path), (expected), __FILE__, __LINE__)
+#define e2e_assert_report(t, expected) e2e_assert_file((t)->report, (expected))
 
-static inline void e2e_assert_report(const struct e2e *t, const char *expected)
+static inline int e2e_compare_lines(const void *a, const void *b)
 {
-    e2e_assert_file(t->report, expected);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
+
+/* The text's lines in sorted order (malloc'd), for reports whose order
+ * depends on scheduling. */
+static inline char *e2e_sorted_lines(const char *text)
+{
+    size_t len = strlen(text), n = 0;
+    char *copy = strdup(text), **lines = calloc(len + 1, sizeof *lines), *out = malloc(len + 2);
+    if (!copy || !lines || !out)
+        fail_msg("out of memory");
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        lines[n++] = line;
+    qsort(lines, n, sizeof *lines, e2e_compare_lines);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(lines);
+    free(copy);
+    return out;
+}
+
+/* The report, its lines sorted, must equal `expected` (sorted too). */
+static inline void e2e_assert_report_unordered_at(const struct e2e *t, const char *expected,
+                                                  const char *file, int line)
+{
+    char *report = e2e_read(t->report);
+    if (!report) {
+        print_error("cannot read %s: %s\n", t->report, strerror(errno));
+        _fail(file, line);
+    }
+    char *got = e2e_sorted_lines(report), *want = e2e_sorted_lines(expected);
+    _assert_string_equal(got, want, file, line);
+    free(got);
+    free(want);
+    free(report);
+}
+#define e2e_assert_report_unordered(t, expected) \
+    e2e_assert_report_unordered_at((t), (expected), __FILE__, __LINE__)
 
 /* The lines DIR/name for each name (names already escaped as the report
  * escapes them), as the default script prints them. */

@@ -173,6 +173,95 @@ static void test_killed_by_signal(void **state)
     e2e_assert_report(t, e2e_paths(t, "before-signal"));
 }
 
+/* The kernel follows the link before "..": the path stays as opened
+ * rather than being shortened to a file that was not opened. */
+static void test_symlink_then_dotdot(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "symlink");
+    e2e_assert_report(t, e2e_paths(t, "link/../via-link"));
+    assert_true(e2e_exists(e2e_path(t, "sub/via-link")));
+    assert_false(e2e_exists(e2e_path(t, "via-link")));
+}
+
+/* A thread with its own working directory (unshare(CLONE_FS)). */
+static void test_thread_own_cwd(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "thread-cwd");
+    e2e_assert_report(t, e2e_paths(t, "sub/thread-rel", "main-rel"));
+}
+
+/* The command exits 3 first; its child writes later and is followed. */
+static void test_orphan_followed_to_its_end(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, e2e_fixture("openers"), "orphan", t->dir);
+    e2e_assert_status(t, 3);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, "orphan-parent", "orphan-child"));
+}
+
+static void test_caught_signal_delivered(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "signal-handled");
+    e2e_assert_report(t, e2e_paths(t, "after-sigusr1"));
+}
+
+static void test_stopped_and_continued_child(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "stop-cont");
+    e2e_assert_report(t, e2e_paths(t, "continued", "stop-cont-after"));
+}
+
+/* SIGTERM sent to wtlua reaches the command, whose handler writes a file
+ * and exits 5: that file is in the report and 5 is the status. */
+static void test_sigterm_passed_on(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, e2e_fixture("openers"), "term-tracer", t->dir);
+    e2e_assert_status(t, 5);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, "before-term", "got-term"));
+}
+
+/* 16 threads and 16 processes writing at once: all 80 files, once each. */
+static void test_many_concurrent_writers(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "many");
+    char expected[8192] = "";
+    for (int i = 0; i < 16; i++) {
+        strcat(expected, e2e_str("%s/p%02d\n", t->dir, i));
+        for (int j = 0; j < 4; j++)
+            strcat(expected, e2e_str("%s/t%02d-%d\n", t->dir, i, j));
+    }
+    e2e_assert_report_unordered(t, expected);
+}
+
+/* An open that blocks (a FIFO waiting for its reader) while another
+ * thread rewrites the path buffer: the file opened is the one named at
+ * entry, DIR/fifo; DIR/not-opened was never opened. */
+static void test_path_taken_at_entry_buffer_rewritten(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "fifo-buffer");
+    e2e_assert_report(t, e2e_paths(t, "fifo"));
+    assert_false(e2e_exists(e2e_path(t, "not-opened")));
+}
+
+/* The same with a relative name while another thread changes the shared
+ * working directory: DIR/fifo was opened, DIR/sub/fifo does not exist. */
+static void test_path_taken_at_entry_cwd_changed(void **state)
+{
+    struct e2e *t = *state;
+    run_mode(t, "openers", "fifo-cwd");
+    e2e_assert_report(t, e2e_paths(t, "fifo"));
+    assert_false(e2e_exists(e2e_path(t, "sub/fifo")));
+}
+
 /* What `openers all` writes, in order. */
 #define ALL_PATHS                                                                          \
     "parent", "raw-open", "created", "rdwr", "appended", "sub/via-dirfd", "openat2-w",     \
@@ -248,6 +337,15 @@ int main(void)
         e2e_test(test_exec_from_thread),
         e2e_test(test_exit_status),
         e2e_test(test_killed_by_signal),
+        e2e_test(test_symlink_then_dotdot),
+        e2e_test(test_thread_own_cwd),
+        e2e_test(test_orphan_followed_to_its_end),
+        e2e_test(test_caught_signal_delivered),
+        e2e_test(test_stopped_and_continued_child),
+        e2e_test(test_sigterm_passed_on),
+        e2e_test(test_many_concurrent_writers),
+        e2e_test(test_path_taken_at_entry_buffer_rewritten),
+        e2e_test(test_path_taken_at_entry_cwd_changed),
         e2e_test(test_all_modes),
         e2e_test(test_all_modes_32bit),
         e2e_test(test_exec_32bit_from_64bit),

@@ -297,6 +297,67 @@ static void test_process_hooks_signal(void **state)
                                  t->dir, r.pid, r.pid));
 }
 
+/* After a non-leader thread's execve the caller has the leader's id:
+ * the execve's return is reported for pid R, thread R (the thread's old
+ * id no longer exists). */
+static void test_exec_from_thread_return_ids(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { 'execve' }\n"
+               "function on_enter(sc) print('enter', sc.pid, sc.tid) end\n"
+               "function on_exec(p) print('exec', p.pid, p.tid, p.old_tid) end\n"
+               "function on_return(sc) print('return', sc.pid, sc.tid, sc.ret) end\n",
+               "openers", "thread-exec");
+    int r = read_stamp(t, "before-thread-exec").pid, th = read_stamp(t, "exec-thread").tid;
+    assert_int_not_equal(r, th);
+    e2e_assert_report(t, e2e_str("enter\t%d\t%d\nexec\t%d\t%d\t%d\nreturn\t%d\t%d\t0\n"
+                                 "enter\t%d\t%d\nexec\t%d\t%d\t%d\nreturn\t%d\t%d\t0\n",
+                                 r, r, r, r, r, r, r, r, th, r, r, th, r, r));
+}
+
+/* p.argv is the whole argument list, however long (here about 110 KB). */
+static void test_exec_long_argv(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "function on_exec(p)\n"
+              "  if p.argv[1] == '/bin/true' then print(#p.argv, p.argv[2], p.argv[#p.argv]) end\n"
+              "end\n",
+              "/bin/sh", "-c", "set -- $(seq 1 20000); exec /bin/true \"$@\"");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, "20001\t1\t20000\n");
+}
+
+/* A condition on dirfd with AT_FDCWD: C programs pass it as an int, so
+ * the upper half of a 64-bit register is not part of the value. */
+static void check_dirfd_condition(struct e2e *t, const char *fixture)
+{
+    const char *eq = "wt.trace { openat = { dirfd = AT_FDCWD, flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+                     "function on_enter(sc) print(sc:path(2)) end\n";
+    const char *ne = "wt.trace { openat = { dirfd = wt.ne(AT_FDCWD), flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+                     "function on_enter(sc) print(sc:path(2)) end\n";
+    run_script(t, eq, fixture, "parent");
+    e2e_assert_report(t, e2e_paths(t, "parent"));
+    run_script(t, eq, fixture, "dirfd");
+    e2e_assert_report(t, "");
+    run_script(t, ne, fixture, "parent");
+    e2e_assert_report(t, "");
+    run_script(t, ne, fixture, "dirfd");
+    e2e_assert_report(t, e2e_paths(t, "sub/via-dirfd"));
+}
+
+static void test_trace_condition_dirfd_at_fdcwd(void **state)
+{
+    check_dirfd_condition(*state, "openers");
+}
+
+static void test_trace_condition_dirfd_at_fdcwd_32bit(void **state)
+{
+    check_dirfd_condition(*state, "openers-32");
+}
+
 /* print and wt.printf write to the -o file and nowhere else. */
 static void test_print_goes_to_report(void **state)
 {
@@ -386,10 +447,14 @@ int main(void)
         e2e_test(test_process_hooks_vfork_exec),
         e2e_test(test_process_hooks_exit_code),
         e2e_test(test_process_hooks_signal),
+        e2e_test(test_exec_from_thread_return_ids),
+        e2e_test(test_exec_long_argv),
         e2e_test(test_print_goes_to_report),
         e2e_test(test_trace_only_unlink),
         e2e_test(test_trace_condition_read_only_never_seen),
         e2e_test(test_trace_condition_opath),
+        e2e_test(test_trace_condition_dirfd_at_fdcwd),
+        e2e_test(test_trace_condition_dirfd_at_fdcwd_32bit),
         e2e_test(test_trace_without_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
