@@ -94,6 +94,23 @@ static void test_command_not_executable(void **state)
     assert_string_equal(t->err, e2e_str("wtlua: %s: Is a directory\n", t->dir));
 }
 
+/* Found and executable, but the kernel refuses it: the failed execve in
+ * the traced child is reported the same way. */
+static void test_exec_fails_in_child(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "bad-interp"), "#!/nonexistent/interp\n", 0755);
+    e2e_wtlua(t, "./bad-interp");
+    e2e_assert_status(t, 127);
+    assert_string_equal(t->err, "wtlua: ./bad-interp: No such file or directory\n");
+    e2e_assert_report(t, "");
+    e2e_write(e2e_path(t, "garbage"), "\x01\x02 not a program\n", 0755);
+    e2e_wtlua(t, "./garbage");
+    e2e_assert_status(t, 126);
+    assert_string_equal(t->err, "wtlua: ./garbage: Exec format error\n");
+    e2e_assert_report(t, "");
+}
+
 /* A syntax error is reported before anything runs: the command would
  * have created DIR/parent. */
 static void test_script_syntax_error(void **state)
@@ -268,6 +285,7 @@ int main(void)
         e2e_test(test_options_after_command_belong_to_it),
         e2e_test(test_command_not_found),
         e2e_test(test_command_not_executable),
+        e2e_test(test_exec_fails_in_child),
         e2e_test(test_script_syntax_error),
         e2e_test(test_script_missing),
         e2e_test(test_script_runtime_error),

@@ -82,7 +82,8 @@ static void test_syscall_fields_32bit(void **state)
 static const char *const failures =
     "wt.trace { 'creat', openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
     "function on_return(sc)\n"
-    "  print(sc.name, sc.nr, sc.ret, sc.errno, wt.errname(sc.errno), sc:path(sc.name == 'creat' and 1 or 2))\n"
+    "  local path = sc:path(sc.name == 'creat' and 1 or 2)\n"
+    "  print(sc.name, sc.nr, sc.ret, sc.errno, wt.errname(sc.errno), path)\n"
     "end\n";
 
 static void check_failures(struct e2e *t, const char *fixture, int openat_nr, int creat_nr)
@@ -113,7 +114,8 @@ static void test_bytes_and_string(void **state)
                "wt.trace { write = { fd = wt.ge(3) } }\n"
                "function on_enter(sc)\n"
                "  local s, cut = sc:string(2, 4)\n"
-               "  print(wt.escape(sc:bytes(2, sc.args[3])), sc:bytes(2, 3), s, cut, #sc:bytes(2, 0))\n"
+               "  local all = wt.escape(sc:bytes(2, sc.args[3]))\n"
+               "  print(all, sc:bytes(2, 3), s, cut, #sc:bytes(2, 0))\n"
                "end\n",
                "openers", "fork");
     const char *names[] = { "fork-parent", "fork-child", "fork-after" };
@@ -334,9 +336,11 @@ static void test_exec_long_argv(void **state)
  * the upper half of a 64-bit register is not part of the value. */
 static void check_dirfd_condition(struct e2e *t, const char *fixture)
 {
-    const char *eq = "wt.trace { openat = { dirfd = AT_FDCWD, flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    const char *eq = "local w = wt.any(O_WRONLY | O_RDWR)\n"
+                     "wt.trace { openat = { dirfd = AT_FDCWD, flags = w } }\n"
                      "function on_enter(sc) print(sc:path(2)) end\n";
-    const char *ne = "wt.trace { openat = { dirfd = wt.ne(AT_FDCWD), flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    const char *ne = "local w = wt.any(O_WRONLY | O_RDWR)\n"
+                     "wt.trace { openat = { dirfd = wt.ne(AT_FDCWD), flags = w } }\n"
                      "function on_enter(sc) print(sc:path(2)) end\n";
     run_script(t, eq, fixture, "parent");
     e2e_assert_report(t, e2e_paths(t, "parent"));
