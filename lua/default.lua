@@ -15,6 +15,10 @@ wt.trace {
 }
 
 local seen, order = {}, {}
+-- The path as the kernel resolves it at entry, per thread, until the call
+-- returns: by then another thread may have rewritten the buffer or
+-- changed the working directory (an open of a FIFO can block for long).
+local pending = {}
 
 local function openat2_for_writing(sc)
   local how = sc:bytes(3, 8)
@@ -23,12 +27,19 @@ local function openat2_for_writing(sc)
   return flags & WRITE ~= 0 and flags & O_PATH == 0
 end
 
-function on_return(sc)
-  if sc.ret < 0 then return end
+function on_enter(sc)
   local name = sc.name
-  if name == "openat2" and not openat2_for_writing(sc) then return end
-  local path = sc:path((name == "open" or name == "creat") and 1 or 2)
-  if path and not seen[path] then
+  if name == "openat2" and not openat2_for_writing(sc) then
+    pending[sc.tid] = false
+    return
+  end
+  pending[sc.tid] = sc:path((name == "open" or name == "creat") and 1 or 2) or false
+end
+
+function on_return(sc)
+  local path = pending[sc.tid]
+  pending[sc.tid] = nil
+  if path and sc.ret >= 0 and not seen[path] then
     seen[path] = true
     order[#order + 1] = path
   end

@@ -20,8 +20,10 @@ const struct arch *arch_all(size_t *count);
 const struct arch *arch_from_audit(uint32_t audit);
 const struct arch *arch_from_name(const char *name);
 
-/* Syscall name for nr, "syscall_NNN" when the table has none; the string
- * stays valid for the life of the process. */
+/* Syscall name for nr, "syscall_NNN" when the table has none.  Names of
+ * numbers below ARCH_MAX_NR stay valid for the life of the process; the
+ * name of a number outside (x32, garbage) only until the next such call,
+ * so that hostile numbers cannot grow a cache. */
 const char *arch_syscall_name(const struct arch *arch, long nr);
 /* Syscall number for name, or -1 when that arch has no such call. */
 int arch_syscall_nr(const struct arch *arch, const char *name);

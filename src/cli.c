@@ -25,7 +25,7 @@ void cli_usage(FILE *out)
 {
     fputs("Usage: wtlua [OPTIONS] [SCRIPT.lua] [--] COMMAND [ARG...]\n"
           "       wtlua [OPTIONS] -s NAME|-e CODE [--] COMMAND [ARG...]\n"
-          "       wtlua [OPTIONS] [SCRIPT.lua] -p PID[,PID...]\n"
+          "       wtlua [OPTIONS] -p PID[,PID...] [SCRIPT.lua] [[--] COMMAND [ARG...]]\n"
           "Runs COMMAND under ptrace, following every process and thread it creates,\n"
           "and hands its syscalls to the Lua hooks of a script.  Without a script it\n"
           "lists every file the command opened for writing.\n"
@@ -97,9 +97,36 @@ static int add_script_arg(struct cli *cli, char *arg, char *err, size_t errsz)
     return 0;
 }
 
-static int parse_options(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
+static bool is_long_option(const char *name, size_t len)
 {
-    optind = 0; /* glibc: full re-initialisation, so parsing can be repeated */
+    for (const struct option *o = long_options; o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* getopt's optopt is a short option's letter, or for "--help=x" the
+ * option's internal value: name the option as the user wrote it. */
+static void unknown_option(const char *arg, int letter, char *err, size_t errsz)
+{
+    if (strncmp(arg, "--", 2) == 0) {
+        size_t len = strcspn(arg + 2, "=");
+        if (arg[2 + len] == '=' && is_long_option(arg + 2, len))
+            snprintf(err, errsz, "option '--%.*s' takes no argument (try 'wtlua --help')",
+                     (int)len, arg + 2);
+        else
+            snprintf(err, errsz, "unknown option '%s' (try 'wtlua --help')", arg);
+    } else {
+        snprintf(err, errsz, "unknown option '-%c' (try 'wtlua --help')", letter);
+    }
+}
+
+/* Parses options from argv[first] on (0: from the start, re-initialising
+ * getopt so that parsing can be repeated) up to the first operand. */
+static int parse_options(int argc, char **argv, int first, struct cli *cli, char *err,
+                         size_t errsz)
+{
+    optind = first;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+:e:s:a:p:o:lh", long_options, NULL)) != -1) {
@@ -123,10 +150,7 @@ static int parse_options(int argc, char **argv, struct cli *cli, char *err, size
             snprintf(err, errsz, "option '%s' needs an argument", argv[optind - 1]);
             return -1;
         default:
-            if (optopt)
-                snprintf(err, errsz, "unknown option '-%c' (try 'wtlua --help')", optopt);
-            else
-                snprintf(err, errsz, "unknown option '%s' (try 'wtlua --help')", argv[optind - 1]);
+            unknown_option(argv[optind - 1], optopt, err, errsz);
             return -1;
         }
     }
@@ -136,19 +160,21 @@ static int parse_options(int argc, char **argv, struct cli *cli, char *err, size
 int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
 {
     memset(cli, 0, sizeof *cli);
-    if (parse_options(argc, argv, cli, err, errsz) < 0)
+    if (parse_options(argc, argv, 0, cli, err, errsz) < 0)
         return -1;
+    int i = optind;
+    /* Options may also follow the script: wtlua s.lua -p 42 */
+    if (!cli->code && !cli->bundled && i < argc && ends_with(argv[i], ".lua")) {
+        cli->script = argv[i];
+        if (parse_options(argc, argv, i + 1, cli, err, errsz) < 0)
+            return -1;
+        i = optind;
+    }
     if (cli->action != CLI_RUN)
         return 0;
     if (cli->code && cli->bundled) {
         snprintf(err, errsz, "-e and -s cannot be used together");
         return -1;
-    }
-    int i = optind;
-    if (!cli->code && !cli->bundled && i < argc && ends_with(argv[i], ".lua")) {
-        cli->script = argv[i++];
-        if (i < argc && strcmp(argv[i], "--") == 0)
-            i++;
     }
     if (i < argc)
         cli->command = argv + i;

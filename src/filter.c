@@ -42,9 +42,33 @@ static size_t alternatives(const struct rule *rule)
     return n;
 }
 
+/* -1..INT32_MIN: an int argument such as AT_FDCWD, which glibc passes
+ * zero-extended on x86_64, so only its low 32 bits can be compared. */
+static bool is_int32_negative(uint64_t value)
+{
+    int64_t v = (int64_t)value;
+    return v < 0 && v >= INT32_MIN;
+}
+
 static bool is_mask_op(enum cond_op op)
 {
     return op == COND_MASKED_EQ || op == COND_ANY_BITS;
+}
+
+/* ne/lt/le/gt/ge of a negative int cannot be put to the kernel, since the
+ * register's upper half may or may not be its sign: the filter stops at
+ * every such call and the condition is checked in C. */
+static bool is_loose_in_filter(const struct cond *c)
+{
+    return is_int32_negative(c->value) && c->op != COND_EQ && !is_mask_op(c->op);
+}
+
+static bool needs_recheck(const struct rule *rule)
+{
+    for (unsigned i = 0; i < rule->ncond; i++)
+        if (is_loose_in_filter(&rule->conds[i]))
+            return true;
+    return false;
 }
 
 /* libseccomp takes one comparison per argument and rule, so several mask
@@ -78,6 +102,11 @@ static int check_rule(const struct rule *rule, char *err, size_t errsz)
         }
         if ((unsigned)c->op > COND_ANY_BITS) {
             snprintf(err, errsz, "%s: unknown comparison", rule->name);
+            return -1;
+        }
+        if (c->op == COND_MASKED_EQ && (c->value & ~c->mask)) {
+            snprintf(err, errsz, "%s: argument %u: masked() value has bits outside the mask",
+                     rule->name, c->arg);
             return -1;
         }
         if (c->op == COND_ANY_BITS && c->mask == 0) {
@@ -121,6 +150,8 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
             *flags |= NR_EXIT;
         if (rule->ncond == 0)
             *flags |= NR_ALWAYS;
+        if (needs_recheck(rule))
+            *flags |= NR_RECHECK;
     }
     if (!known) {
         snprintf(err, errsz, "unknown syscall '%s'", rule->name);
@@ -150,15 +181,29 @@ unsigned interest_flags(const struct interest *in, const struct arch *arch, long
     return flags[nr];
 }
 
+/* The semantics the filter implements (see narrow_cond, add_rule): a
+ * 32-bit arch's arguments are zero-extended 32-bit values, and a
+ * comparison with a negative int (AT_FDCWD) uses the low 32 bits as a
+ * signed int, since callers pass such ints zero- or sign-extended. */
 static bool cond_holds(const struct cond *c, const uint64_t args[6], bool wide)
 {
-    uint64_t arg = args[c->arg - 1], value = c->value;
-    if (!wide) {
-        arg = (uint32_t)arg;
-        value = (uint32_t)value;
+    uint64_t arg = wide ? args[c->arg - 1] : (uint32_t)args[c->arg - 1];
+    uint64_t value = c->value;
+    if (is_int32_negative(value) && !is_mask_op(c->op)) {
+        /* a negative int: its low 32 bits, signed */
+        int32_t a = (int32_t)arg, v = (int32_t)value;
+        switch (c->op) {
+        case COND_EQ: return a == v;
+        case COND_NE: return a != v;
+        case COND_LT: return a < v;
+        case COND_LE: return a <= v;
+        case COND_GT: return a > v;
+        default: return a >= v;
+        }
     }
     switch (c->op) {
-    case COND_EQ: return arg == value;
+    case COND_EQ:
+        return is_int32_negative(value) ? (uint32_t)arg == (uint32_t)value : arg == value;
     case COND_NE: return arg != value;
     case COND_LT: return arg < value;
     case COND_LE: return arg <= value;
@@ -223,6 +268,38 @@ static int merge_masked(struct scmp_arg_cmp *cmp, size_t n, unsigned arg, uint64
     return 0;
 }
 
+enum { COND_DROP, COND_KEEP, COND_NEVER };
+
+/* Fits one comparison (a: datum_a, b: datum_b) to what the kernel sees:
+ * eq() of a negative int becomes a low-32-bit mask test; on a 32-bit arch,
+ * where arguments have no high bits, a comparison with a value above
+ * UINT32_MAX always or never holds.  Returns whether to keep the
+ * comparison (*opp may change), drop it (always true) or drop the
+ * alternative (never). */
+static int narrow_cond(enum cond_op *opp, uint64_t *a, uint64_t *b, bool wide)
+{
+    enum cond_op op = *opp;
+    if (!is_mask_op(op) && op != COND_EQ && is_int32_negative(*a))
+        return COND_DROP; /* checked in C: see is_loose_in_filter */
+    if (op == COND_EQ && is_int32_negative(*a)) {
+        *opp = COND_MASKED_EQ;
+        *b = (uint32_t)*a;
+        *a = UINT32_MAX;
+        return COND_KEEP;
+    }
+    if (wide)
+        return COND_KEEP;
+    if (op == COND_MASKED_EQ || op == COND_ANY_BITS) {
+        if (*b > UINT32_MAX)
+            return COND_NEVER;
+        *a = (uint32_t)*a;
+        return *a ? COND_KEEP : COND_DROP; /* (x & 0) == 0 */
+    }
+    if (*a <= UINT32_MAX)
+        return COND_KEEP;
+    return op == COND_NE || op == COND_LT || op == COND_LE ? COND_DROP : COND_NEVER;
+}
+
 /* Adds one seccomp rule per alternative: alternative k picks, for each
  * ANY_BITS condition, one of its bits (mixed-radix digits of k). */
 static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool wide)
@@ -234,11 +311,12 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
         bool satisfiable = true;
         for (unsigned i = 0; i < rule->ncond && satisfiable; i++) {
             const struct cond *c = &rule->conds[i];
+            enum cond_op op = c->op;
             uint64_t a = c->value, b = 0;
-            if (c->op == COND_MASKED_EQ) {
+            if (op == COND_MASKED_EQ) {
                 a = c->mask;
-                b = c->value & c->mask;
-            } else if (c->op == COND_ANY_BITS) {
+                b = c->value;
+            } else if (op == COND_ANY_BITS) {
                 unsigned bits = popcount64(c->mask), pick = (unsigned)(rest % bits);
                 rest /= bits;
                 uint64_t m = c->mask;
@@ -246,15 +324,18 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
                     m &= m - 1;
                 a = b = m & -m;
             }
-            if (!wide) {
-                a = (uint32_t)a;
-                b = (uint32_t)b;
+            int fit = narrow_cond(&op, &a, &b, wide);
+            if (fit == COND_NEVER) {
+                satisfiable = false;
+                continue;
             }
-            int merged = is_mask_op(c->op) ? merge_masked(cmp, n, c->arg - 1, a, b) : 0;
+            if (fit == COND_DROP)
+                continue;
+            int merged = is_mask_op(op) ? merge_masked(cmp, n, c->arg - 1, a, b) : 0;
             if (merged < 0)
                 satisfiable = false;
             else if (merged == 0)
-                cmp[n++] = (struct scmp_arg_cmp){ c->arg - 1, scmp_ops[c->op], a, b };
+                cmp[n++] = (struct scmp_arg_cmp){ c->arg - 1, scmp_ops[op], a, b };
         }
         if (!satisfiable)
             continue;

@@ -38,6 +38,8 @@ enum {
     NR_TRACED = 1,      /* some rule names it */
     NR_EXIT = 2,        /* some rule for it wants the exit stop */
     NR_ALWAYS = 4,      /* a rule for it has no conditions */
+    NR_RECHECK = 8,     /* the filter stops at more than the rules want:
+                           check them in C at its stops too */
 };
 
 struct interest {

@@ -480,12 +480,13 @@ static void copy_message(lua_State *L, char *err, size_t errsz)
 }
 
 /* A hook failed: say so once, then leave the tracees alone. */
-static void hook_failed(struct script *s)
+static void hook_failed(struct script *s, enum hook hook)
 {
     const char *msg = lua_tostring(s->L, -1);
     fflush(s->report);
-    fprintf(stderr, "wtlua: %s\nwtlua: hooks disabled; the command runs on untraced\n",
-            msg ? msg : "error in hook");
+    fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
+    if (hook != HOOK_END)
+        fputs("wtlua: hooks disabled; the command runs on untraced\n", stderr);
     lua_pop(s->L, 1);
     s->failed = true;
 }
@@ -499,7 +500,7 @@ static void call_event_hook(struct script *s, enum hook hook, const struct sysca
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->event_ref);
     *s->event_slot = ev;
     if (protected_call(s, 1) < 0)
-        hook_failed(s);
+        hook_failed(s, hook);
     *s->event_slot = NULL;
 }
 
@@ -519,7 +520,8 @@ static void set_int(lua_State *L, const char *key, lua_Integer value)
     lua_setfield(L, -2, key);
 }
 
-/* Reads a /proc file of pid into the scratch buffer; returns its length. */
+/* Reads a whole /proc file of pid into the scratch buffer (argv can be
+ * megabytes long); returns its length, or -1. */
 static ssize_t read_proc(lua_State *L, pid_t pid, const char *name, char **out)
 {
     char path[64];
@@ -527,12 +529,19 @@ static ssize_t read_proc(lua_State *L, pid_t pid, const char *name, char **out)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    size_t cap = 65536;
+    size_t cap = 65536, len = 0;
     char *buf = scratch(L, cap);
-    ssize_t n = read(fd, buf, cap);
+    for (;;) {
+        if (len == cap)
+            buf = scratch(L, cap *= 2);
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
     close(fd);
     *out = buf;
-    return n;
+    return (ssize_t)len;
 }
 
 static void set_exec_fields(lua_State *L, pid_t pid)
@@ -588,7 +597,7 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
         set_exit_fields(L, ev->status);
     }
     if (protected_call(s, 1) < 0)
-        hook_failed(s);
+        hook_failed(s, hook);
 }
 
 static void hook_spawn(void *ctx, const struct task_event *ev)
@@ -807,7 +816,7 @@ int script_finish(struct script *s)
     if (s->hook_refs[HOOK_END] != LUA_NOREF) {
         lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_END]);
         if (protected_call(s, 0) < 0) {
-            hook_failed(s);
+            hook_failed(s, HOOK_END);
             return -1;
         }
     }

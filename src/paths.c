@@ -28,6 +28,8 @@ static const struct dirfd_pair dirfd_pairs[] = {
     { "move_mount", 4, 3 },    { "mount_setattr", 2, 1 }, { "fspick", 2, 1 },
     { "fanotify_mark", 5, 4 }, { "setxattrat", 2, 1 },  { "getxattrat", 2, 1 },
     { "listxattrat", 2, 1 },   { "removexattrat", 2, 1 },
+    /* i386 passes fanotify_mark's 64-bit mask in two slots */
+    { "fanotify_mark", 6, 5 },
 };
 
 int path_dirfd_arg(const char *name, int path_arg)
@@ -38,7 +40,16 @@ int path_dirfd_arg(const char *name, int path_arg)
     return 0;
 }
 
-/* The directory a relative path starts from, read from /proc. */
+static int task_gone_or(pid_t tid, int err)
+{
+    char dir[32];
+    snprintf(dir, sizeof dir, "/proc/%d", (int)tid);
+    return access(dir, F_OK) < 0 ? -ESRCH : err;
+}
+
+/* The directory a relative path starts from, read from /proc.  A dirfd
+ * that is not a directory (a file, a pipe: "pipe:[N]") gives -ENOTDIR, as
+ * the kernel would. */
 static int base_directory(pid_t tid, int64_t dirfd, char *out, size_t outsz)
 {
     char link[64];
@@ -50,10 +61,13 @@ static int base_directory(pid_t tid, int64_t dirfd, char *out, size_t outsz)
         return -EBADF;
     ssize_t n = readlink(link, out, outsz);
     if (n < 0)
-        return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
+        return task_gone_or(tid, errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno);
     if ((size_t)n >= outsz)
         return -ENAMETOOLONG;
     out[n] = '\0';
+    struct stat st;
+    if (out[0] != '/' || (dirfd != AT_FDCWD && (stat(link, &st) < 0 || !S_ISDIR(st.st_mode))))
+        return -ENOTDIR;
     return 0;
 }
 
@@ -88,6 +102,8 @@ static bool is_real_directory(const char *path)
 
 void path_normalize(char *path)
 {
+    if (path[0] != '/')
+        return; /* only absolute paths; cleaning never lengthens them */
     /* out is where the cleaned path ends; components are copied down. */
     char *out = path, *in = path;
     while (*in) {

@@ -175,6 +175,7 @@ static struct task *exec_event(struct tracer *t, struct task *task)
             task->in_syscall = old->in_syscall;
             task->exit_hook = old->exit_hook;
             task->entry = old->entry;
+            task->entry.tid = task->tid;
             tasks_remove(&t->tasks, old);
         }
     }
@@ -205,11 +206,12 @@ static int syscall_stop(struct tracer *t, struct task *task, bool by_filter)
         ev->tid = task->tid;
         /* The filter has checked the arguments already; without one the
          * same declarations are checked here, before Lua is called. */
-        bool wanted = by_filter || interest_match(t->interest, ev->arch, ev->nr, ev->args);
+        unsigned flags = interest_flags(t->interest, ev->arch, ev->nr);
+        bool wanted = (by_filter && !(flags & NR_RECHECK)) ||
+                      interest_match(t->interest, ev->arch, ev->nr, ev->args);
         if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
-        task->exit_hook = wanted && t->hooks->exit &&
-                          (interest_flags(t->interest, ev->arch, ev->nr) & NR_EXIT);
+        task->exit_hook = wanted && t->hooks->exit && (flags & NR_EXIT);
         task->in_syscall = task->exit_hook || task->resume == PTRACE_SYSCALL;
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;
     }
