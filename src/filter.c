@@ -380,13 +380,12 @@ static int build_arch(const struct interest *in, const struct arch *arch, scmp_f
     return 0;
 }
 
-int filter_install(const struct interest *in, const char **stage)
+int filter_build(const struct interest *in, void **out)
 {
     size_t count;
     const struct arch *arches = arch_all(&count);
     scmp_filter_ctx merged = NULL;
     int rc = 0;
-    *stage = "build";
     for (size_t a = 0; rc == 0 && a < count; a++) {
         scmp_filter_ctx ctx;
         rc = build_arch(in, &arches[a], &ctx);
@@ -398,19 +397,29 @@ int filter_install(const struct interest *in, const char **stage)
             merged = ctx;
         }
     }
-    if (rc == 0) {
-        *stage = "load";
-        /* Like strace: NO_NEW_PRIVS only when the kernel insists, since it
-         * stops set-uid programs (sudo) from working in the trace. */
-        rc = seccomp_load(merged);
-        if (rc == -EACCES) {
-            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                rc = -errno;
-            else
-                rc = seccomp_load(merged);
-        }
-    }
-    if (merged)
+    if (rc < 0 && merged)
         seccomp_release(merged);
+    *out = rc < 0 ? NULL : merged;
+    return rc;
+}
+
+int filter_install(const struct interest *in, const char **stage)
+{
+    scmp_filter_ctx ctx;
+    *stage = "build";
+    int rc = filter_build(in, &ctx);
+    if (rc < 0)
+        return rc;
+    *stage = "load";
+    /* Like strace: NO_NEW_PRIVS only when the kernel insists, since it
+     * stops set-uid programs (sudo) from working in the trace. */
+    rc = seccomp_load(ctx);
+    if (rc == -EACCES) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            rc = -errno;
+        else
+            rc = seccomp_load(ctx);
+    }
+    seccomp_release(ctx);
     return rc;
 }

@@ -64,8 +64,12 @@ unsigned interest_flags(const struct interest *in, const struct arch *arch, long
 bool interest_match(const struct interest *in, const struct arch *arch, long nr,
                     const uint64_t args[6]);
 
-/* Builds the seccomp filter in the current process (the child, right
- * before exec).  Returns 0 or -errno; *stage names the failing step. */
+/* Builds the seccomp filter for every arch into *ctx (a libseccomp
+ * scmp_filter_ctx, released with seccomp_release).  Returns 0 or -errno. */
+int filter_build(const struct interest *in, void **ctx);
+
+/* Builds the filter and loads it into the current process (the child,
+ * right before exec).  Returns 0 or -errno; *stage names the failing step. */
 int filter_install(const struct interest *in, const char **stage);
 
 #endif
