@@ -338,4 +338,125 @@ static inline int e2e_teardown(void **state)
 
 #define e2e_test(fn) cmocka_unit_test_setup_teardown(fn, e2e_setup, e2e_teardown)
 
+/* ---- runs in the background: signals to wtlua, attaching ---- */
+
+#include <sys/resource.h>
+
+/* Milliseconds on the monotonic clock. */
+static inline long e2e_now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static inline void e2e_sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Polls until path exists, for at most timeout_ms; returns whether it does. */
+static inline bool e2e_wait_path(const char *path, long timeout_ms)
+{
+    long end = e2e_now_ms() + timeout_ms;
+    while (!e2e_exists(path)) {
+        if (e2e_now_ms() > end)
+            return false;
+        e2e_sleep_ms(1);
+    }
+    return true;
+}
+
+/* Starts wtlua -o DIR/report ARGS in DIR the way e2e_wtlua runs it, but
+ * returns at once with t->pid set; stdin comes from in_fd (/dev/null when
+ * it is -1).  Collect the run with e2e_finish. */
+static inline pid_t e2e_wtlua_start_v(struct e2e *t, int in_fd, const char *const args[])
+{
+    const char *argv[64] = { e2e_env("WTLUA"), "-o", t->report };
+    size_t n = 3;
+    for (size_t i = 0; args[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0])
+            fail_msg("too many arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (chdir(t->dir) < 0)
+            _exit(124);
+        if (in_fd < 0)
+            e2e_redirect("/dev/null", 0, O_RDONLY);
+        else if (dup2(in_fd, 0) < 0)
+            _exit(124);
+        e2e_redirect(out_path, 1, O_WRONLY | O_CREAT | O_TRUNC);
+        e2e_redirect(err_path, 2, O_WRONLY | O_CREAT | O_TRUNC);
+        execv(argv[0], (char *const *)argv);
+        _exit(124);
+    }
+    setpgid(pid, pid); /* before any kill(-pid) of ours, whoever runs first */
+    t->pid = pid;
+    return pid;
+}
+#define e2e_wtlua_start(t, in_fd, ...) \
+    e2e_wtlua_start_v((t), (in_fd), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Whether the run begun by e2e_wtlua_start is still going. */
+static inline bool e2e_running(const struct e2e *t)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)t->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+        return false;
+    return info.si_pid == 0;
+}
+
+/* Waits for the run begun by e2e_wtlua_start for at most timeout_ms (then
+ * kills its process group and fails the test) and collects it as
+ * e2e_exec does: t->status, t->out, t->err.  ru, when not NULL, gets its
+ * resource usage (wtlua's and that of the tracees it reaped). */
+static inline int e2e_finish(struct e2e *t, long timeout_ms, struct rusage *ru)
+{
+    struct rusage usage;
+    long end = e2e_now_ms() + timeout_ms;
+    int status;
+    for (;;) {
+        pid_t r = wait4(t->pid, &status, WNOHANG, &usage);
+        if (r == t->pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            fail_msg("wait4: %s", strerror(errno));
+        if (e2e_now_ms() > end) {
+            kill(-t->pid, SIGKILL);
+            kill(t->pid, SIGKILL);
+            waitpid(t->pid, &status, 0);
+            fail_msg("wtlua did not finish within %ld ms", timeout_ms);
+        }
+        e2e_sleep_ms(1);
+    }
+    if (ru)
+        *ru = usage;
+    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
+    free(t->out);
+    free(t->err);
+    t->out = e2e_read(out_path);
+    t->err = e2e_read(err_path);
+    if (!t->out || !t->err)
+        fail_msg("cannot read the captured output");
+    unlink(out_path);
+    unlink(err_path);
+    t->status = WIFEXITED(status) ? WEXITSTATUS(status) : 256 + WTERMSIG(status);
+    return t->status;
+}
+
 #endif
