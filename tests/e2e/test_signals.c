@@ -1,0 +1,307 @@
+/* Signals to wtlua while it runs a command: passed on to the command (sent
+ * by a process) or not (a terminal's Ctrl-C, which reached the command
+ * already), a second one kills, the report always comes out; and errors
+ * and runaway loops in hooks.  Fixture: stress.
+ *
+ * This program is a child subreaper, so that processes of a killed
+ * command tree come back to it and can be checked. */
+#include "e2e.h"
+
+#include <sys/prctl.h>
+#include <sys/ioctl.h>
+
+#define RUN_MS 10000
+
+static void wait_path(const struct e2e *t, const char *name)
+{
+    if (!e2e_wait_path(e2e_path(t, name), 5000))
+        fail_msg("%s did not appear", name);
+}
+
+/* Creates DIR/name as a directory: the fixture polls for it. */
+static void go(const struct e2e *t, const char *name)
+{
+    if (mkdir(e2e_path(t, name), 0755) < 0)
+        fail_msg("mkdir %s: %s", name, strerror(errno));
+}
+
+#define HOOKS_OFF "wtlua: hooks disabled; the command runs on untraced\n"
+
+/* SIGTERM, SIGHUP and SIGINT from a process reach the command, which dies
+ * of it: its status is wtlua's (128+N), and the report comes out.  The
+ * HUP case stops at every syscall's exit too. */
+static void test_signal_passed_on_command_dies(void **state)
+{
+    struct e2e *t = *state;
+    const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
+    for (size_t i = 0; i < 3; i++) {
+        rmdir(e2e_path(t, "go"));
+        unlink(e2e_path(t, "ready"));
+        if (sigs[i] == SIGHUP)
+            e2e_wtlua_start(t, -1, "-e",
+                            "local n = 0\n"
+                            "function on_return(sc) n = n + 1 end\n"
+                            "function on_end() print(n > 0) end\n",
+                            e2e_fixture("stress"), "wait-signal", t->dir);
+        else
+            e2e_wtlua_start(t, -1, e2e_fixture("stress"), "wait-signal", t->dir);
+        wait_path(t, "ready");
+        kill(t->pid, sigs[i]);
+        e2e_finish(t, RUN_MS, NULL);
+        e2e_assert_status(t, 128 + sigs[i]);
+        assert_string_equal(t->err, "");
+        e2e_assert_report(t, sigs[i] == SIGHUP ? "true\n" : e2e_paths(t, "ready"));
+    }
+}
+
+/* A command that ignores SIGTERM runs on to its end; then the report. */
+static void test_sigterm_ignored_command_runs_to_its_end(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "15");
+    wait_path(t, "ready");
+    kill(t->pid, SIGTERM);
+    e2e_sleep_ms(200);
+    assert_true(e2e_running(t));
+    assert_false(e2e_exists(e2e_path(t, "done")));
+    go(t, "go");
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, "ready", "done"));
+}
+
+/* "PPid:" of a process, 0 when it cannot be read. */
+static int parent_of(int pid)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/status", pid));
+    const char *line = text ? strstr(text, "\nPPid:\t") : NULL;
+    int ppid = line ? atoi(line + 7) : 0;
+    free(text);
+    return ppid;
+}
+
+/* A command and its child both ignore SIGINT: the first SIGINT leaves
+ * them running, the second kills both (128+9), the report comes out, and
+ * neither is left: the command was reaped by wtlua, the orphaned child
+ * came back to this subreaper, killed. */
+static void test_second_sigint_kills_the_tree(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore-tree", t->dir);
+    wait_path(t, "parent-ready");
+    wait_path(t, "child-ready");
+    e2e_sleep_ms(20);
+    char *text = e2e_read(e2e_path(t, "child-ready"));
+    int child = text ? atoi(text) : 0;
+    free(text);
+    assert_true(child > 0);
+    int root = parent_of(child);
+    assert_int_equal(parent_of(root), t->pid);
+
+    kill(t->pid, SIGINT);
+    e2e_sleep_ms(200);
+    assert_true(e2e_running(t));
+    assert_int_equal(kill(child, 0), 0);
+    kill(t->pid, SIGINT);
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 128 + SIGKILL);
+    assert_string_equal(t->err, "");
+    e2e_assert_report_unordered(t, e2e_paths(t, "parent-ready", "child-ready"));
+
+    assert_true(kill(root, 0) < 0 && errno == ESRCH);
+    int status = 0;
+    pid_t r = waitpid(child, &status, WNOHANG);
+    if (r != child)
+        fail_msg("the command's child %d was not reaped here (waitpid: %d, %s)", child, (int)r,
+                 strerror(errno));
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+/* ---- a terminal's Ctrl-C ---- */
+
+/* Starts wtlua like e2e_wtlua_start but as the leader of a new session
+ * whose controlling terminal is a pty; returns the pty's master side. */
+static int start_in_pty(struct e2e *t, const char *const args[])
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+        fail_msg("pty: %s", strerror(errno));
+    const char *slave = e2e_str("%s", ptsname(master));
+    const char *argv[64] = { e2e_env("WTLUA"), "-o", t->report };
+    size_t n = 3;
+    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    const char *out = e2e_path(t, ".stdout"), *err = e2e_path(t, ".stderr");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (setsid() < 0 || chdir(t->dir) < 0)
+            _exit(124);
+        int fd = open(slave, O_RDWR); /* the session's controlling terminal */
+        if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0)
+            _exit(124);
+        close(fd);
+        e2e_redirect(out, 1, O_WRONLY | O_CREAT | O_TRUNC);
+        e2e_redirect(err, 2, O_WRONLY | O_CREAT | O_TRUNC);
+        execv(argv[0], (char *const *)argv);
+        _exit(124);
+    }
+    t->pid = pid;
+    return master;
+}
+
+/* Ctrl-C on the terminal reaches wtlua and the command together; wtlua
+ * does not send the command a second SIGINT, and one Ctrl-C kills
+ * nothing: the command counts exactly one. */
+static void test_terminal_ctrl_c_not_passed_on_again(void **state)
+{
+    struct e2e *t = *state;
+    int master = start_in_pty(t, (const char *const[]){ e2e_fixture("stress"), "count-int",
+                                                         t->dir, NULL });
+    wait_path(t, "ready");
+    if (write(master, "\003", 1) != 1)
+        fail_msg("write to the pty: %s", strerror(errno));
+    e2e_sleep_ms(200);
+    go(t, "go");
+    e2e_finish(t, RUN_MS, NULL);
+    close(master);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_file(e2e_path(t, "ints"), "1");
+    e2e_assert_report(t, e2e_paths(t, "ready", "ints"));
+}
+
+/* ---- errors and runaway loops in hooks ---- */
+
+/* The hook fails at the first write-open, the deepest of a vfork chain:
+ * message, traceback, "hooks disabled"; no hook runs again (on_end
+ * neither); the whole chain still completes; 125. */
+static void test_hook_error_command_completes(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "hook.lua"),
+              "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+              "function on_return(sc)\n"
+              "  print('return', sc.ret >= 0)\n"
+              "  error('boom')\n"
+              "end\n"
+              "function on_end() print('end') end\n",
+              0644);
+    e2e_wtlua(t, "hook.lua", e2e_fixture("stress"), "vfork-chain", t->dir, "5");
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: hook.lua:4: boom\n"
+                                "stack traceback:\n"
+                                "\t[C]: in function 'error'\n"
+                                "\thook.lua:4: in function 'on_return'\n" HOOKS_OFF);
+    e2e_assert_report(t, "return\ttrue\n");
+    for (int i = 0; i <= 5; i++)
+        assert_true(e2e_exists(e2e_path(t, e2e_str("vfork-%d", i))));
+}
+
+static const char *const loop_script =
+    "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+    "function on_enter(sc)\n"
+    "  print('enter')\n"
+    "  while true do end\n"
+    "end\n"
+    "function on_end() print('end') end\n";
+
+/* Sleeps until the monotonic clock is between ms and ms+20 milliseconds
+ * into a second. */
+static void align_to(long ms)
+{
+    while (e2e_now_ms() % 1000 < ms || e2e_now_ms() % 1000 >= ms + 20)
+        e2e_sleep_ms(1);
+}
+
+/* The hook loops forever at the command's first write-open; a SIGINT
+ * 1.5 s later (the hook starting `phase` ms into a second) ends it with
+ * "interrupted"; the command, which ignores SIGINT, completes; hooks stay
+ * off, so on_end does not run; 125. */
+static void check_runaway_hook(struct e2e *t, long phase)
+{
+    e2e_write(e2e_path(t, "hook.lua"), loop_script, 0644);
+    e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
+    wait_path(t, "waiting");
+    align_to(phase);
+    go(t, "go");
+    long started = e2e_now_ms();
+    e2e_sleep_ms(1500);
+    kill(t->pid, SIGINT);
+    long end = e2e_now_ms() + 3000;
+    while (e2e_running(t) && e2e_now_ms() < end)
+        e2e_sleep_ms(5);
+    bool stuck = e2e_running(t);
+    if (stuck)
+        kill(t->pid, SIGINT); /* the second one forces it */
+    e2e_finish(t, RUN_MS, NULL);
+    if (stuck)
+        fail_msg("a SIGINT %ld ms into the hook (which began %ld ms into a second) did not "
+                 "interrupt it; stderr after a second SIGINT:\n%s",
+                 1500L, started % 1000, t->err);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: interrupted\n"
+                                "stack traceback:\n"
+                                "\thook.lua:4: in function 'on_enter'\n" HOOKS_OFF);
+    e2e_assert_report(t, "enter\n");
+    assert_true(e2e_exists(e2e_path(t, "first")));
+    assert_true(e2e_exists(e2e_path(t, "second")));
+}
+
+static void test_runaway_hook_interrupted_early_in_a_second(void **state)
+{
+    check_runaway_hook(*state, 100);
+}
+
+static void test_runaway_hook_interrupted_late_in_a_second(void **state)
+{
+    check_runaway_hook(*state, 600);
+}
+
+/* A SIGINT before the hook has run for a second leaves it running; the
+ * second one interrupts it at once and kills the command, which gets no
+ * further than its first write-open. */
+static void test_runaway_hook_second_sigint(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "hook.lua"), loop_script, 0644);
+    e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
+    wait_path(t, "waiting");
+    go(t, "go");
+    e2e_sleep_ms(300);
+    kill(t->pid, SIGINT);
+    e2e_sleep_ms(300);
+    assert_true(e2e_running(t));
+    kill(t->pid, SIGINT);
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: interrupted\n"
+                                "stack traceback:\n"
+                                "\thook.lua:4: in function 'on_enter'\n" HOOKS_OFF);
+    e2e_assert_report(t, "enter\n");
+    assert_false(e2e_exists(e2e_path(t, "second")));
+}
+
+int main(void)
+{
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+        perror("prctl");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        e2e_test(test_signal_passed_on_command_dies),
+        e2e_test(test_sigterm_ignored_command_runs_to_its_end),
+        e2e_test(test_second_sigint_kills_the_tree),
+        e2e_test(test_terminal_ctrl_c_not_passed_on_again),
+        e2e_test(test_hook_error_command_completes),
+        e2e_test(test_runaway_hook_interrupted_early_in_a_second),
+        e2e_test(test_runaway_hook_interrupted_late_in_a_second),
+        e2e_test(test_runaway_hook_second_sigint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
