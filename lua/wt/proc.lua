@@ -75,18 +75,24 @@ function proc.read_argv(pid, addr, arch, max)
   return argv, #argv >= max
 end
 
--- A command line for people: arguments joined by spaces, each escaped
--- (wt.escape) and single-quoted when it holds a space, a quote or is
--- empty.
+-- One argument as a shell would need it: as is when it only holds
+-- letters, digits and %+,./:=@_-; in single quotes otherwise; in bash's
+-- $'...' with C escapes when it holds control characters.
+function proc.quote(arg)
+  if arg:find("%c") then
+    return "$'" .. wt.escape(arg):gsub("'", "\\'") .. "'"
+  end
+  if arg == "" or arg:find("[^%w%%+,./:=@_-]") then
+    return "'" .. arg:gsub("'", "'\\''") .. "'"
+  end
+  return arg
+end
+
+-- A command line for people: the arguments quoted (proc.quote) and
+-- joined by spaces.
 function proc.argv_text(argv)
   local parts = {}
-  for i, arg in ipairs(argv or {}) do
-    local text = wt.escape(arg)
-    if text == "" or text:find("[%s'\"$`\\]") then
-      text = "'" .. text:gsub("'", "'\\''") .. "'"
-    end
-    parts[i] = text
-  end
+  for i, arg in ipairs(argv or {}) do parts[i] = proc.quote(arg) end
   return table.concat(parts, " ")
 end
 

@@ -1,0 +1,126 @@
+-- opens: every open with time, pid, comm, flags, result and path (like opensnoop)
+-- Usage: wtlua -s opens [-a OPTION]... [--json] [--] COMMAND [ARG...]
+--
+-- One line per open, openat, openat2 and creat call of COMMAND and of
+-- every process and thread it starts, printed when the call returns:
+--
+--   TIME(s)   PID     COMM             RESULT FLAGS                    PATH
+--   0.000812  4242    cat              3      O_RDONLY|O_CLOEXEC       /etc/ld.so.cache
+--   0.001170  4242    cat              ENOENT O_RDONLY                 /tmp/nonexistent
+--
+-- TIME is when the call was made, in seconds since the trace started;
+-- RESULT the new file descriptor, or the name of the errno when the call
+-- failed; PATH absolute, resolved against the caller's working directory
+-- or dirfd at the time of the call.
+--
+-- Options:
+--   -a failed       only the calls that failed
+--   -a write        only opens that can change a file (O_WRONLY, O_RDWR,
+--                   O_CREAT or O_TRUNC); the others do not stop the command
+--   -a path=TEXT    only paths that contain TEXT
+--   -a pid=PID      only the calls of process PID
+--
+-- With --json, one object per call: time, pid, tid, comm, syscall,
+-- result (as in the text), fd or errno, flags, mode (when the call can
+-- create a file), path.
+local flags = require "wt.flags"
+local names = require "wt.names"
+local opts = require("wt.opts").parse {
+  failed = { "flag" },
+  write = { "flag" },
+  path = { "string" },
+  pid = { "integer" },
+}
+local out = require "wt.out"
+local proc = require "wt.proc"
+local time = require "wt.time"
+
+-- Stop only at the opens we report: with -a write, read-only opens are
+-- turned away by the kernel's filter and cost nothing.
+if opts.write then
+  local for_writing = { flags = { wt.any(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC), wt.none(O_PATH) } }
+  wt.trace { "creat", open = for_writing, openat = for_writing, openat2 = true }
+else
+  wt.trace { "open", "openat", "openat2", "creat" }
+end
+
+local log = out.stream {
+  { "time", "TIME(s)", 9, fmt = "%.6f" },
+  { "pid", "PID", 7 },
+  { "tid", json_only = true },
+  { "comm", "COMM", 16 },
+  { "syscall", json_only = true },
+  { "result", "RESULT", 6 },
+  { "fd", json_only = true },
+  { "errno", json_only = true },
+  { "flags", "FLAGS", 24 },
+  { "mode", json_only = true },
+  { "path", "PATH" },
+}
+
+-- Which argument holds the path and the flags, per syscall.
+local PATH_ARG = { open = 1, creat = 1, openat = 2, openat2 = 2 }
+local FLAGS_ARG = { open = 2, openat = 3 }
+local CREAT_FLAGS = O_WRONLY | O_CREAT | O_TRUNC
+
+-- The call as seen at entry, per thread, until it returns: by then the
+-- path buffer may have been reused and the working directory changed.
+local pending = {}
+
+-- flags, mode of the call: openat2 keeps them in struct open_how.
+local function flags_and_mode(sc, name)
+  if name == "creat" then return CREAT_FLAGS, sc.args[2] end
+  if name == "openat2" then
+    local how = sc:bytes(3, 16)
+    if not how or #how < 16 then return nil end
+    return string.unpack("<I8I8", how)
+  end
+  local i = FLAGS_ARG[name]
+  return sc.args[i] & 0xffffffff, sc.args[i + 1] & 0xffffffff
+end
+
+function on_enter(sc)
+  if opts.pid and sc.pid ~= opts.pid then return end
+  local name = sc.name
+  local f, mode = flags_and_mode(sc, name)
+  if not f or (opts.write and name == "openat2"
+               and f & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC) == 0) then
+    return
+  end
+  local i = PATH_ARG[name]
+  local path = sc:path(i) or sc:string(i) or "?"
+  if opts.path and not path:find(opts.path, 1, true) then return end
+  pending[sc.tid] = {
+    time = time.since(),
+    pid = sc.pid,
+    tid = sc.tid,
+    comm = proc.comm(sc.tid),
+    syscall = name,
+    flags = flags.open(f),
+    mode = (f & O_CREAT ~= 0 or f & wt.O_TMPFILE == wt.O_TMPFILE) and flags.mode(mode) or nil,
+    path = path,
+  }
+end
+
+function on_return(sc)
+  local call = pending[sc.tid]
+  if not call then return end
+  pending[sc.tid] = nil
+  local e = sc.errno
+  if opts.failed and not e then return end
+  if e then call.errno = names.errno(e) else call.fd = sc.ret end
+  call.result = call.errno or tostring(call.fd)
+  call.path = out.json and call.path or wt.escape(call.path)
+  log:row(call)
+end
+
+-- A process's name changes when it execs; a thread id can be reused.
+function on_exec(p)
+  proc.forget(p.pid)
+  proc.forget(p.old_tid)
+end
+
+function on_exit(p)
+  proc.forget(p.tid)
+  pending[p.tid] = nil
+end
