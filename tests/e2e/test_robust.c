@@ -223,6 +223,18 @@ static void test_hostile_default_script(void **state)
 
 #define MIB (1024L * 1024)
 
+/* Under AddressSanitizer (its quarantine holds freed memory) or valgrind
+ * (whose own footprint is measured), peak RSS says nothing about wtlua:
+ * the runs are still checked, their memory is not. */
+static bool memory_measurable(void)
+{
+    if (getenv("ASAN_OPTIONS") || getenv("VALGRIND_WTLUA")) {
+        print_message("(instrumented wtlua: peak memory not checked)\n");
+        return false;
+    }
+    return true;
+}
+
 static void run_bounded(struct e2e *t, struct rusage *ru, const char *const args[])
 {
     e2e_wtlua_start_v(t, -1, args);
@@ -239,13 +251,14 @@ static void test_megabyte_name_default_script_memory(void **state)
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
     e2e_assert_report(t, "");
-    if (ru.ru_maxrss * 1024L > 16 * MIB)
+    if (memory_measurable() && ru.ru_maxrss * 1024L > 16 * MIB)
         fail_msg("peak RSS %ld KiB", ru.ru_maxrss);
 }
 
 /* 300 such opens, each read whole four times (1.2 GB in all): the
  * readers' buffers are reused and the strings collected, so the peak
- * stays under 32 MiB. */
+ * stays under 32 MiB.  (20 opens when instrumented: only the outputs are
+ * checked then, and valgrind would take minutes.) */
 static void test_megabyte_reads_memory(void **state)
 {
     struct e2e *t = *state;
@@ -259,13 +272,15 @@ static void test_megabyte_reads_memory(void **state)
         "    + #wt.read_string(sc.pid, a, 1048576) + #wt.read_bytes(sc.pid, a, 1048576)\n"
         "end\n"
         "function on_end() print(n, total) end\n";
+    bool measured = memory_measurable();
+    long n = measured ? 300 : 20;
     struct rusage ru;
     run_bounded(t, &ru, (const char *const[]){ script(t, "big.lua", lua), e2e_fixture("hostile"),
-                                               "big", t->dir, "300", NULL });
+                                               "big", t->dir, e2e_str("%ld", n), NULL });
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
-    e2e_assert_report(t, e2e_str("300\t%ld\n", 300 * 4 * MIB));
-    if (ru.ru_maxrss * 1024L > 32 * MIB)
+    e2e_assert_report(t, e2e_str("%ld\t%ld\n", n, n * 4 * MIB));
+    if (measured && ru.ru_maxrss * 1024L > 32 * MIB)
         fail_msg("peak RSS %ld KiB", ru.ru_maxrss);
 }
 
