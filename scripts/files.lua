@@ -87,40 +87,67 @@ wt.trace {
 -- yet); now[path]: the object there now, or false for nothing.
 local before, now = {}, {}
 local preexisting = {}   -- objects that existed before, in order seen
-local fresh = {}         -- directories made during the run
-local moved = {}         -- moved[path] = the path its entry had before
+local kids = {}          -- kids[dir][path] = true for each object in dir
 
--- Whether path is inside a directory made during the run.
-local function in_fresh_dir(path)
-  return fs.ancestors(path, function(dir) return fresh[dir] end) or false
+local function set(path, obj)
+  now[path] = obj
+  local dir = fs.dirname(path)
+  local k = kids[dir]
+  if obj then
+    if not k then
+      k = {}
+      kids[dir] = k
+    end
+    k[path] = true
+  elseif k then
+    k[path] = nil
+  end
 end
 
--- The path that the entry now at path had before the run, following the
--- renames of it and of the directories above it.
+-- path below dir, for a path where fs.under(path, dir) is rest.
+local function join(dir, rest)
+  if dir == "/" then return rest end
+  return dir .. rest
+end
+
+-- The path that an untracked entry now at path had before the run,
+-- going by the nearest tracked directory above it: moved there by a
+-- rename (the entry moved with it), or nil when that directory was made
+-- during the run (so nothing inside it existed before).
 local function origin_of(path)
-  if moved[path] then return moved[path] end
-  return fs.ancestors(path, function(dir)
-    local from = moved[dir]
-    return from and from .. fs.under(path, dir)
-  end) or path
+  local dir = path
+  while dir ~= "/" do
+    dir = fs.dirname(dir)
+    local obj = now[dir]
+    if obj then
+      if obj.created then return nil end
+      return join(obj.origin, fs.under(path, dir))
+    end
+  end
+  return path
+end
+
+-- The same for any path: its own object's origin when it is tracked.
+local function origin_at(path)
+  local obj = now[path]
+  if obj then return not obj.created and obj.origin or nil end
+  return origin_of(path)
 end
 
 -- First sight of path, with whether something is there at this moment.
 local function observe(path, exists)
   if before[path] ~= nil then return end
-  if in_fresh_dir(path) then
-    before[path] = false
-    now[path] = exists and { created = true, at = path } or false
-    return
-  end
   local origin = origin_of(path)
+  -- in a moved or new directory, the name itself did not exist before
   before[path] = exists and origin == path
-  if exists then
+  if not exists then
+    set(path, false)
+  elseif origin == nil then -- made in a way not watched (bind of a socket...)
+    set(path, { created = true, at = path })
+  else
     local obj = { origin = origin, at = path }
     preexisting[#preexisting + 1] = obj
-    now[path] = obj
-  else
-    now[path] = false
+    set(path, obj)
   end
 end
 
@@ -128,9 +155,9 @@ end
 local function existing(path)
   observe(path, true)
   local obj = now[path]
-  if not obj then -- made in a way not watched (bind of a unix socket...)
+  if not obj then -- made in a way not watched
     obj = { created = true, at = path }
-    now[path] = obj
+    set(path, obj)
   end
   return obj
 end
@@ -140,69 +167,60 @@ end
 local function exists_now(path)
   local obj = now[path]
   if obj ~= nil then return obj ~= false end
-  if in_fresh_dir(path) then return false end
+  if origin_of(path) == nil then return false end -- in a new directory
   return fs.exists(path)
 end
 
--- Every tracked path at or below path, e.g. the contents of a directory.
+-- The tracked paths at and below path (what is inside a directory).
 local function subtree(path)
   local list = {}
-  for p, obj in pairs(now) do
-    if obj and fs.under(p, path) then list[#list + 1] = p end
+  local function walk(p)
+    if now[p] then list[#list + 1] = p end
+    for child in pairs(kids[p] or {}) do walk(child) end
   end
+  walk(path)
   return list
 end
 
 local function remove(path, kind)
+  local obj = now[path]
+  if obj and kind then obj.kind = obj.kind or kind end
   for _, p in ipairs(subtree(path)) do
-    local obj = now[p]
-    if p == path and kind then obj.kind = obj.kind or kind end
-    obj.at = nil
-    now[p] = false
+    now[p].at = nil
+    set(p, false)
   end
-  fresh[path] = nil
-  moved[path] = nil
 end
 
 local function create(path, obj)
   observe(path, false)
   if now[path] then remove(path) end -- replaced
   obj.created, obj.at = true, path
-  now[path] = obj
-  moved[path] = nil
+  set(path, obj)
   return obj
 end
 
 -- rename(from, to): the entry and everything below it move.
 local function move(from, to)
-  local origin = origin_of(from)
-  local entries = {}
-  for _, p in ipairs(subtree(from)) do entries[p] = now[p] end
+  local list = subtree(from)
+  local objs = {}
+  for i, p in ipairs(list) do
+    objs[i] = now[p]
+    set(p, false)
+  end
   if now[to] then remove(to) end
-  for p, obj in pairs(entries) do
-    now[p] = false
+  for i, p in ipairs(list) do
     local dest = to .. fs.under(p, from)
-    observe(dest, false)
-    now[dest] = obj
-    obj.at = dest
+    if before[dest] == nil then before[dest] = false end
+    set(dest, objs[i])
+    objs[i].at = dest
   end
-  if fresh[from] then fresh[to] = true end
-  fresh[from] = nil
-  for p, o in pairs(moved) do -- renames inside the moved tree move too
-    local rest = fs.under(p, from)
-    if rest then
-      moved[p] = nil
-      moved[to .. rest] = o
-    end
-  end
-  moved[to] = origin
-  moved[from] = nil
 end
 
 -- renameat2(RENAME_EXCHANGE): the two entries swap places.
 local function exchange(a, b)
   local oa, ob = now[a], now[b]
-  now[a], now[b] = ob, oa
+  set(a, ob)
+  set(b, oa)
   if oa then oa.at = b end
   if ob then ob.at = a end
 end
@@ -350,7 +368,6 @@ local function apply(call, sc)
     create(path, { kind = "symlink", target = call.target or "?" })
   elseif name == "mkdir" or name == "mkdirat" then
     create(path, { kind = "dir" })
-    fresh[path] = true
   elseif name == "mknod" or name == "mknodat" then
     create(path, { kind = call.kind == "file" and "file" or "node" })
   elseif name == "rmdir" or (name == "unlinkat" and call.rmdir) then
@@ -432,7 +449,8 @@ local function changes()
       else
         local origin = obj.origin
         -- a rename of its own, not one implied by its directory's
-        if origin ~= path and origin_of(fs.dirname(path)) .. "/" .. fs.basename(path) ~= origin then
+        local parent = origin_at(fs.dirname(path))
+        if origin ~= path and (not parent or join(parent, "/" .. fs.basename(path)) ~= origin) then
           add { action = "rename", path = path, from = origin, kind = kind }
         end
         if obj.written then add { action = "modify", path = path, kind = kind } end

@@ -30,11 +30,17 @@ function opts.fail(fmt, ...)
   error(setmetatable({ message = fmt:format(...) }, Failure), 0)
 end
 
--- The running script's name, from its file name ("slow" for slow.lua).
+-- The running script's name, from its file name ("slow" for slow.lua),
+-- and where its usage is: wtlua -s NAME --help for a bundled script.
 local function script_name(level)
   local info = debug.getinfo(level, "S")
-  local name = info and info.source:match("([^/]+)%.lua$")
-  return name or "script"
+  local source = info and info.source or ""
+  local name = source:match("([^/]+)%.lua$") or "script"
+  if source:match("/scripts/[^/]+%.lua$") then
+    return name, "wtlua -s " .. name .. " --help"
+  end
+  if source:sub(1, 1) == "@" then return name, "the comments at the top of " .. source:sub(2) end
+  return name, "the script's code"
 end
 
 local truth = { ["true"] = true, yes = true, on = true, ["1"] = true,
@@ -93,12 +99,12 @@ end
 -- opts.parse(spec [, args]): the table of typed values: each key of spec
 -- from args (default wt.args), or its default converted the same way.
 function opts.parse(spec, args)
-  local name = script_name(3)
+  local name, usage = script_name(3)
   args = args or wt.args or {}
   local values = {}
   for key, value in pairs(args) do
     if not spec[key] then
-      opts.fail("%s: unknown argument '%s' (see wtlua -s %s --help)", name, key, name)
+      opts.fail("%s: unknown argument '%s' (see %s)", name, key, usage)
     end
   end
   for key, s in pairs(spec) do
