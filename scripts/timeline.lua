@@ -54,14 +54,19 @@ end
 
 -- Every event is a line; in the array format each but the last ends in
 -- a comma, and the last is the "end" mark that on_end writes.
+-- The opening bracket comes with the first event: a command that cannot
+-- be started leaves an empty report, not half an array.
 local sep = out.json and "" or ","
 local count = 0
+local opened = out.json
 local function event(line)
+  if not opened then
+    write("[")
+    opened = true
+  end
   write(line .. sep)
   count = count + 1
 end
-
-if not out.json then write("[") end
 
 local function us(ns)
   return fmt("%.3f", (ns - start) / 1000)
@@ -148,6 +153,7 @@ function on_end()
   end
   local last = fmt('{"name":"end","cat":"wtlua","ph":"i","s":"g","ts":%s,"pid":0,"tid":0}',
                    us(now()))
+  if not opened then write("[") end
   write(last)
   count = count + 1
   if not out.json then write("]") end

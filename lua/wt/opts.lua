@@ -22,12 +22,13 @@ local time = require "wt.time"
 
 local opts = {}
 
--- An error value that prints as just its message: the engine adds no
--- traceback to errors that are not strings.
-local Failure = { __tostring = function(e) return e.message end }
-
+-- opts.fail(fmt, ...): stops wtlua with "wtlua: MESSAGE" on standard
+-- error and exit status 125, as for a bad command line.  For use while
+-- the script loads, before the command starts (a Lua error would come
+-- with a stack traceback, which is no help to the user here).
 function opts.fail(fmt, ...)
-  error(setmetatable({ message = fmt:format(...) }, Failure), 0)
+  io.stderr:write("wtlua: ", fmt:format(...), "\n")
+  os.exit(125)
 end
 
 -- The running script's name, from its file name ("slow" for slow.lua),
