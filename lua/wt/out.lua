@@ -13,12 +13,28 @@
 -- "tid":43}: the columns' keys in order, then any other keys sorted.
 -- JSON comes from lua-cjson; strings that are not valid UTF-8 have their
 -- bad bytes replaced by U+FFFD (as jq would), and "/" is not escaped.
-local cjson = require "cjson"
-
 local out = {}
 
 -- True when wtlua runs with --json.
 out.json = wt.json and true or false
+
+-- lua-cjson, loaded when JSON is first needed: text reports work without.
+local cjson
+local NEEDS = "JSON needs the lua-cjson module (Debian package lua-cjson)"
+local function json_lib()
+  if not cjson then
+    local ok, lib = pcall(require, "cjson")
+    if not ok then error("wt.out: " .. NEEDS, 0) end
+    cjson = lib
+  end
+  return cjson
+end
+
+if out.json and not pcall(json_lib) then
+  -- before the command starts: a plain message, as for a bad option
+  io.stderr:write("wtlua: --json: ", NEEDS, "\n")
+  os.exit(125)
+end
 
 local function utf8_clean(s)
   if utf8.len(s) then return s end
@@ -39,7 +55,7 @@ end
 local function encode_string(s)
   -- cjson writes "/" as "\/": valid, but noisy in paths.  A "\/" in its
   -- output is always that escape (a backslash itself comes out as "\\").
-  return (cjson.encode(utf8_clean(s)):gsub("\\/", "/"))
+  return (json_lib().encode(utf8_clean(s)):gsub("\\/", "/"))
 end
 
 local encode
@@ -84,7 +100,7 @@ function encode(v, order)
   elseif kind == "number" then
     if math.type(v) == "integer" then return tostring(v) end
     if v ~= v or v == math.huge or v == -math.huge then return "null" end
-    return cjson.encode(v)
+    return json_lib().encode(v)
   elseif kind == "boolean" then
     return v and "true" or "false"
   elseif kind == "table" then
@@ -94,7 +110,7 @@ function encode(v, order)
     local parts = {}
     for i = 1, #v do parts[i] = encode(v[i]) end
     return "[" .. table.concat(parts, ",") .. "]"
-  elseif v == nil or v == cjson.null then
+  elseif v == nil or (cjson and v == cjson.null) then
     return "null"
   end
   error("wt.out: cannot encode a " .. kind, 2)
@@ -110,7 +126,9 @@ function out.ordered(t, order)
 end
 
 -- out.decode(text): the Lua value of a JSON text (cjson.decode).
-out.decode = cjson.decode
+function out.decode(text)
+  return json_lib().decode(text)
+end
 
 -- out.emit(table [, order]): one JSON line on the report stream.
 function out.emit(t, order)
