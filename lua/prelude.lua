@@ -74,6 +74,8 @@ local Cond = {}
 Cond.__index = Cond
 Cond.__name = "wt.condition"
 
+-- The constructors below return (cond(...)), not a tail call, so that an
+-- error points at the script's line.
 local function cond(op, value, mask)
   if math.type(value) ~= "integer" or math.type(mask) ~= "integer" then
     error("wt." .. op .. ": integer expected", 3)
@@ -81,25 +83,25 @@ local function cond(op, value, mask)
   return setmetatable({ op = op, value = value, mask = mask }, Cond)
 end
 
-function wt.eq(v) return cond("eq", v, 0) end
-function wt.ne(v) return cond("ne", v, 0) end
-function wt.lt(v) return cond("lt", v, 0) end
-function wt.le(v) return cond("le", v, 0) end
-function wt.gt(v) return cond("gt", v, 0) end
-function wt.ge(v) return cond("ge", v, 0) end
+function wt.eq(v) return (cond("eq", v, 0)) end
+function wt.ne(v) return (cond("ne", v, 0)) end
+function wt.lt(v) return (cond("lt", v, 0)) end
+function wt.le(v) return (cond("le", v, 0)) end
+function wt.gt(v) return (cond("gt", v, 0)) end
+function wt.ge(v) return (cond("ge", v, 0)) end
 -- some bit of mask is set
-function wt.any(mask) return cond("any", 0, mask) end
+function wt.any(mask) return (cond("any", 0, mask)) end
 -- every bit of mask is set
-function wt.all(mask) return cond("masked", mask, mask) end
+function wt.all(mask) return (cond("masked", mask, mask)) end
 -- no bit of mask is set
-function wt.none(mask) return cond("masked", 0, mask) end
+function wt.none(mask) return (cond("masked", 0, mask)) end
 -- (arg & mask) == value
-function wt.masked(mask, value) return cond("masked", value, mask) end
+function wt.masked(mask, value) return (cond("masked", value, mask)) end
 
 local function arg_index(name, key)
   if math.type(key) == "integer" then
     if key < 1 or key > 6 then
-      error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 4)
+      error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 5)
     end
     return key
   end
@@ -107,14 +109,14 @@ local function arg_index(name, key)
   for i, n in ipairs(names or {}) do
     if n == key then return i end
   end
-  error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 4)
+  error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 5)
 end
 
 local function as_cond(name, c)
   if math.type(c) == "integer" then return wt.eq(c) end
   if getmetatable(c) == Cond then return c end
   error(("wt.trace: %s: a condition must be an integer or wt.eq/any/all/...(), not %s")
-    :format(name, type(c)), 4)
+    :format(name, type(c)), 5)
 end
 
 -- One rule: { [arg] = condition or { condition, ... }, exit = bool }.

@@ -163,8 +163,10 @@ int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
     if (parse_options(argc, argv, 0, cli, err, errsz) < 0)
         return -1;
     int i = optind;
-    /* Options may also follow the script: wtlua s.lua -p 42 */
-    if (!cli->code && !cli->bundled && i < argc && ends_with(argv[i], ".lua")) {
+    bool after_dashes = i > 1 && strcmp(argv[i - 1], "--") == 0;
+    /* Options may also follow the script: wtlua s.lua -p 42.  After "--"
+     * comes the command, even one named x.lua. */
+    if (!cli->code && !cli->bundled && !after_dashes && i < argc && ends_with(argv[i], ".lua")) {
         cli->script = argv[i];
         if (parse_options(argc, argv, i + 1, cli, err, errsz) < 0)
             return -1;
@@ -172,8 +174,8 @@ int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
     }
     if (cli->action != CLI_RUN)
         return 0;
-    if (cli->code && cli->bundled) {
-        snprintf(err, errsz, "-e and -s cannot be used together");
+    if (!!cli->code + !!cli->bundled + !!cli->script > 1) {
+        snprintf(err, errsz, "give one script: SCRIPT.lua, -e CODE or -s NAME");
         return -1;
     }
     if (i < argc)

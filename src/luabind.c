@@ -34,7 +34,7 @@ struct script {
     const struct syscall_event **event_slot;
     bool failed;
     volatile sig_atomic_t in_hook;
-    volatile time_t hook_started;   /* CLOCK_MONOTONIC_COARSE seconds */
+    volatile long hook_started_ms;  /* CLOCK_MONOTONIC_COARSE */
     char *scratch;                  /* reader buffer, grown to the largest read */
     size_t scratch_size;
 };
@@ -48,6 +48,13 @@ static struct script *script_of(lua_State *L)
     struct script *s = lua_touserdata(L, -1);
     lua_pop(L, 1);
     return s;
+}
+
+static long coarse_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 static char *scratch(lua_State *L, size_t size)
@@ -96,9 +103,10 @@ static int push_string_at(lua_State *L, pid_t pid, uint64_t addr, size_t cap)
     return 2;
 }
 
-static int push_bytes_at(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len)
+/* len_arg: the Lua argument the length came from, for the error. */
+static int push_bytes_at(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len, int len_arg)
 {
-    luaL_argcheck(L, len >= 0 && len <= READ_CAP_MAX, 2, "length must be 0..1048576");
+    luaL_argcheck(L, len >= 0 && len <= READ_CAP_MAX, len_arg, "length must be 0..1048576");
     if (len == 0) {
         lua_pushliteral(L, "");
         return 1;
@@ -124,8 +132,8 @@ static int push_path_at(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
     ssize_t n = mem_read_string(tid, addr, raw, PATH_MAX, &truncated);
     if (n < 0)
         return push_error(L, (int)-n);
-    if (truncated)
-        return push_error(L, ENAMETOOLONG);
+    if (truncated) /* no NUL in PATH_MAX bytes, or unreadable before one */
+        return push_error(L, n == PATH_MAX ? ENAMETOOLONG : EFAULT);
     int rc = path_resolve(tid, dirfd, raw, buf, PATH_MAX);
     if (rc < 0)
         return push_error(L, -rc);
@@ -161,7 +169,7 @@ static int sc_bytes(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
     unsigned i = check_arg_index(L, 2);
-    return push_bytes_at(L, ev->tid, ev->args[i - 1], luaL_checkinteger(L, 3));
+    return push_bytes_at(L, ev->tid, ev->args[i - 1], luaL_checkinteger(L, 3), 3);
 }
 
 static int sc_path(lua_State *L)
@@ -230,7 +238,7 @@ static int sc_index(lua_State *L)
 static int sc_tostring(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
-    lua_pushfstring(L, "%s(%d) pid %d", arch_syscall_name(ev->arch, ev->nr), (int)ev->nr,
+    lua_pushfstring(L, "%s(%d) tid %d", arch_syscall_name(ev->arch, ev->nr), (int)ev->nr,
                     (int)ev->tid);
     return 1;
 }
@@ -272,7 +280,7 @@ static int wt_read_string(lua_State *L)
 static int wt_read_bytes(lua_State *L)
 {
     return push_bytes_at(L, check_pid(L, 1), (uint64_t)luaL_checkinteger(L, 2),
-                         luaL_checkinteger(L, 3));
+                         luaL_checkinteger(L, 3), 3);
 }
 
 static int wt_resolve_path(lua_State *L)
@@ -446,8 +454,9 @@ static int traceback(lua_State *L)
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            return 1;
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
@@ -461,9 +470,7 @@ static int protected_call(struct script *s, int nargs)
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    s->hook_started = now.tv_sec;
+    s->hook_started_ms = coarse_ms();
     s->in_hook = 1;
     int rc = lua_pcall(L, nargs, 0, base);
     s->in_hook = 0;
@@ -486,7 +493,7 @@ static void hook_failed(struct script *s, enum hook hook)
     fflush(s->report);
     fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
     if (hook != HOOK_END)
-        fputs("wtlua: hooks disabled; the command runs on untraced\n", stderr);
+        fputs("wtlua: hooks disabled; the command runs to its end without them\n", stderr);
     lua_pop(s->L, 1);
     s->failed = true;
 }
@@ -590,6 +597,8 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
             set_int(L, "ppid", ev->ppid);
         lua_pushboolean(L, ev->thread);
         lua_setfield(L, -2, "thread");
+        lua_pushboolean(L, ev->attached);
+        lua_setfield(L, -2, "attached");
     } else if (hook == HOOK_EXEC) {
         set_int(L, "old_tid", ev->old_tid);
         set_exec_fields(L, ev->pid);
@@ -839,10 +848,8 @@ void script_interrupt(struct script *s, bool force)
 {
     if (!s || !s->in_hook)
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     /* Like lua.c: the hook is the only thing a signal handler may set. */
-    if (force || now.tv_sec - s->hook_started > 1)
+    if (force || coarse_ms() - s->hook_started_ms > 1000)
         lua_sethook(s->L, stop_running_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 

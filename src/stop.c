@@ -47,7 +47,7 @@ struct stop stop_decode(int status)
 
 enum syscall_op stop_syscall(pid_t tid, struct syscall_event *ev)
 {
-    struct __ptrace_syscall_info info;
+    struct __ptrace_syscall_info info = { 0 }; /* filled by the kernel; tools cannot tell */
     if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0)
         return SYSCALL_NONE;
     switch (info.op) {

@@ -1,5 +1,6 @@
 /* The table of traced threads, keyed by tid.  Lookups on the stop path
- * never allocate; the table grows only when a task is added. */
+ * never allocate; a task is allocated when added and stays at its address
+ * until removed. */
 #ifndef WTLUA_TASKS_H
 #define WTLUA_TASKS_H
 
@@ -22,13 +23,14 @@ struct task {
 };
 
 struct task_table {
-    struct task *slots;
+    struct task **slots;
     size_t cap, used, removed;
 };
 
 struct task *tasks_find(struct task_table *t, pid_t tid);
 /* Adds tid (which must not be present); NULL when out of memory. */
 struct task *tasks_add(struct task_table *t, pid_t tid);
+/* Removes and frees task: pointers to it are dead afterwards. */
 void tasks_remove(struct task_table *t, struct task *task);
 size_t tasks_count(const struct task_table *t);
 /* Calls fn on every task; fn must not add or remove tasks. */

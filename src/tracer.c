@@ -246,6 +246,9 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         return;
     }
     if (task->detaching && s.kind != STOP_CHILD) {
+        /* A return the script saw the entry of is delivered first. */
+        if (s.kind == STOP_SYSCALL && task->exit_hook)
+            syscall_stop(t, task, false);
         detach_now(t, task, s);
         return;
     }
@@ -442,6 +445,10 @@ static int seize_thread(struct tracer *t, pid_t pid, pid_t tid, char *err, size_
 
 int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz)
 {
+    /* -p with a thread's id means its process. */
+    pid_t tgid, ppid;
+    if (read_task_status(pid, &tgid, &ppid) == 0)
+        pid = tgid;
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     /* Threads created while we attach show up in the next pass. */

@@ -439,7 +439,7 @@ static void test_attach_hook_error(void **state)
                                 "stack traceback:\n"
                                 "\t[C]: in function 'error'\n"
                                 "\t-e:3: in function 'on_enter'\n"
-                                "wtlua: hooks disabled; the command runs on untraced\n");
+                                "wtlua: hooks disabled; the command runs to its end without them\n");
     e2e_assert_report(t, "");
     assert_free(tg->pid);
     ask(tg, "w three");

@@ -25,7 +25,7 @@ static void go(const struct e2e *t, const char *name)
         fail_msg("mkdir %s: %s", name, strerror(errno));
 }
 
-#define HOOKS_OFF "wtlua: hooks disabled; the command runs on untraced\n"
+#define HOOKS_OFF "wtlua: hooks disabled; the command runs to its end without them\n"
 
 /* SIGTERM, SIGHUP and SIGINT from a process reach the command, which dies
  * of it: its status is wtlua's (128+N), and the report comes out.  The

@@ -312,7 +312,7 @@ static void test_bundled_and_script_args(void **state)
     assert_string_equal(cli.bundled, "opens");
     assert_null(cli.script);
     COMMAND("run.lua");
-    PARSE_ERR("-e and -s cannot be used together", "-e", "x", "-s", "opens", "cmd");
+    PARSE_ERR("give one script: SCRIPT.lua, -e CODE or -s NAME", "-e", "x", "-s", "opens", "cmd");
 
     PARSE_OK("-a", "k=v", "--arg=mode=fast", "-a", "flag", "s.lua", "cmd");
     assert_int_equal(cli.nscript_args, 3);
