@@ -277,7 +277,7 @@ local function describe(sc)
       call.lflags = sc.args[5]
       if call.lflags & AT_EMPTY_PATH ~= 0 and (sc:string(2) or "") == "" then
         call.from = nil
-      elseif (sc:string(2) or ""):match("^/proc/self/fd/%d+$") then
+      elseif (sc:string(2) or ""):match("^/proc/[^/]+/fd/%d+$") then
         call.from = nil
       end
     end
@@ -297,8 +297,10 @@ local function describe(sc)
   if i then
     call.path = sc:path(i)
     if not call.path then
-      -- fchownat(fd, "", ..., AT_EMPTY_PATH): the descriptor itself
-      if name == "fchownat" and sc.args[5] & AT_EMPTY_PATH ~= 0 then
+      -- fchownat(fd, "", ..., AT_EMPTY_PATH), fchmodat2 too: the
+      -- descriptor itself
+      local at_flags = name == "fchownat" and sc.args[5] or name == "fchmodat2" and sc.args[4]
+      if at_flags and at_flags & AT_EMPTY_PATH ~= 0 then
         call.path = fd_path(sc.pid, sc.args[1] & 0xffffffff)
       end
       if not call.path then return nil end
