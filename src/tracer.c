@@ -193,14 +193,16 @@ static struct task *exec_event(struct tracer *t, struct task *task)
 }
 
 /* A syscall entry, seccomp or exit stop; returns how to resume. */
-static int syscall_stop(struct tracer *t, struct task *task, bool by_filter)
+static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
 {
     struct syscall_event *ev = &task->entry;
+    bool by_filter = seccomp_stop && task->resume == PTRACE_CONT;
     switch (stop_syscall(task->tid, ev)) {
     case SYSCALL_ENTRY: {
         /* A filtered task resumed with PTRACE_SYSCALL reports one entry
-         * twice (entry stop, then seccomp stop): handle it once. */
-        if (task->in_syscall)
+         * twice (entry stop, then seccomp stop): handle it once.  A plain
+         * entry stop always starts a new syscall. */
+        if (task->in_syscall && seccomp_stop)
             return PTRACE_SYSCALL;
         ev->pid = task->tgid;
         ev->tid = task->tid;
@@ -255,10 +257,8 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
     int how = task->in_syscall ? PTRACE_SYSCALL : task->resume, sig = 0;
     switch (s.kind) {
     case STOP_SYSCALL:
-        how = syscall_stop(t, task, false);
-        break;
     case STOP_SECCOMP:
-        how = syscall_stop(t, task, task->resume == PTRACE_CONT);
+        how = syscall_stop(t, task, s.kind == STOP_SECCOMP);
         break;
     case STOP_CHILD:
         child_event(t, task);
