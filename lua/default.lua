@@ -1,6 +1,7 @@
 -- The default script: every file the command (and everything it started)
 -- successfully opened for writing, each once, as an absolute path, in the
--- order first opened, printed when the command has ended.
+-- order first opened, printed when the command has ended (JSON lines with
+-- --json).
 
 local WRITE = O_WRONLY | O_RDWR
 -- Read-only and O_PATH opens are turned away by the kernel's filter and
@@ -45,8 +46,16 @@ function on_return(sc)
   end
 end
 
+-- One path per line, escaped so that a line is always one path; with
+-- --json one {"path": ...} object per line.
+local format = wt.escape
+if wt.json then
+  local out = require "wt.out"
+  format = function(path) return out.encode({ path = path }) end
+end
+
 function on_end()
   for _, path in ipairs(order) do
-    print(wt.escape(path))
+    print(format(path))
   end
 end
