@@ -137,7 +137,8 @@ local function compile_rule(name, rule)
   return entry
 end
 
-local function known_syscall(name)
+-- Whether name is a syscall on some arch this build traces.
+function wt.is_syscall(name)
   for _, arch in ipairs(wt.arches) do
     if wt.syscall_nr(name, arch) then return true end
   end
@@ -145,7 +146,7 @@ local function known_syscall(name)
 end
 
 local function declare(name, spec)
-  if type(name) ~= "string" or not known_syscall(name) then
+  if type(name) ~= "string" or not wt.is_syscall(name) then
     error(("wt.trace: unknown syscall '%s'"):format(tostring(name)), 3)
   end
   local list = wt._declared

@@ -43,8 +43,6 @@ local time = require "wt.time"
 if opts.syscalls then wt.trace(opts.syscalls) end
 
 local threshold = opts.threshold
-local now = wt.now
-local entered_name, entered_at = {}, {}
 local usecs = agg.hist("usecs")
 local slow_ones, slow_order = {}, {}
 
@@ -60,19 +58,10 @@ local log = out.stream {
   { "result", "RESULT" },
 }
 
-function on_enter(sc)
-  local tid = sc.tid
-  entered_name[tid] = sc.name
-  entered_at[tid] = now()
-end
-
+-- The engine times each call: sc.time is its entry, sc.duration how long
+-- it took, so nothing needs to run at entry.
 function on_return(sc)
-  local t = now()
-  local tid = sc.tid
-  local name = entered_name[tid]
-  if name ~= sc.name then return end -- not the return of that entry
-  entered_name[tid] = nil
-  local ns = t - entered_at[tid]
+  local name, ns, tid = sc.name, sc.duration, sc.tid
   if opts.hist ~= "none" then usecs:add(ns // 1000, name) end
   if ns < threshold then return end
   if not slow_ones[name] then
@@ -81,7 +70,7 @@ function on_return(sc)
   end
   log:row {
     event = "slow",
-    time = time.since(entered_at[tid]),
+    time = time.since(sc.time),
     pid = sc.pid,
     tid = tid,
     comm = proc.comm(tid),
@@ -99,8 +88,6 @@ function on_exec(p)
 end
 
 function on_exit(p)
-  entered_name[p.tid] = nil
-  entered_at[p.tid] = nil
   proc.forget(p.tid)
 end
 

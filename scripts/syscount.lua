@@ -38,9 +38,6 @@ local proc = require "wt.proc"
 
 if opts.syscalls then wt.trace(opts.syscalls) end
 
-local now = wt.now
--- Per thread: the syscall in progress and when it started.
-local entered_name, entered_at = {}, {}
 -- groups[group] = { [syscall] = { calls, errors, ns, timed } }, where a
 -- group is "" or a pid, tid or comm; order: groups as first seen.
 local groups, order = {}, {}
@@ -77,25 +74,16 @@ local function entry(sc, name)
   return e
 end
 
+-- Calls are counted at entry (exit_group never returns); the engine
+-- times each call (sc.duration) for its return.
 function on_enter(sc)
-  local name = sc.name
-  local e = entry(sc, name)
+  local e = entry(sc, sc.name)
   e.calls = e.calls + 1
-  local tid = sc.tid
-  entered_name[tid] = name
-  entered_at[tid] = now()
 end
 
 function on_return(sc)
-  local t = now()
-  local tid = sc.tid
-  local name = entered_name[tid]
-  -- After an exec by another thread the return comes under a new id:
-  -- time only a return that matches its own entry.
-  if name ~= sc.name then return end
-  entered_name[tid] = nil
-  local e = entry(sc, name)
-  e.ns = e.ns + (t - entered_at[tid])
+  local e = entry(sc, sc.name)
+  e.ns = e.ns + sc.duration
   e.timed = e.timed + 1
   if sc.errno then e.errors = e.errors + 1 end
 end
@@ -107,8 +95,6 @@ function on_exec(p)
 end
 
 function on_exit(p)
-  entered_name[p.tid] = nil
-  entered_at[p.tid] = nil
   proc.forget(p.tid)
 end
 

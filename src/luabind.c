@@ -226,6 +226,13 @@ static int sc_index(lua_State *L)
             lua_pushinteger(L, -ev->ret);
         else
             lua_pushnil(L);
+    } else if (strcmp(key, "time") == 0)
+        lua_pushinteger(L, (lua_Integer)ev->enter_ns);
+    else if (strcmp(key, "duration") == 0) {
+        if (ev->at_exit)
+            lua_pushinteger(L, (lua_Integer)(ev->exit_ns - ev->enter_ns));
+        else
+            lua_pushnil(L);
     } else if (strcmp(key, "exiting") == 0)
         lua_pushboolean(L, ev->at_exit);
     else {

@@ -36,6 +36,8 @@ struct syscall_event {
     uint64_t args[6];
     int64_t ret;                    /* at exit */
     bool at_exit, is_error;
+    uint64_t enter_ns, exit_ns;     /* CLOCK_MONOTONIC at the entry and
+                                       exit stops (set by the tracer) */
 };
 
 enum syscall_op { SYSCALL_NONE, SYSCALL_ENTRY, SYSCALL_EXIT };

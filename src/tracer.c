@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 volatile sig_atomic_t tracer_interrupts, tracer_last_signal, tracer_signal_from_process;
@@ -49,6 +50,14 @@ static void fail(struct tracer *t, enum spawn_stage stage, int err)
 {
     t->failed_stage = stage;
     t->failed_errno = err;
+}
+
+/* The clock of wt.now(); a vDSO call, no syscall. */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void resume(pid_t tid, int how, int sig)
@@ -211,6 +220,8 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         unsigned flags = interest_flags(t->interest, ev->arch, ev->nr);
         bool wanted = (by_filter && !(flags & NR_RECHECK)) ||
                       interest_match(t->interest, ev->arch, ev->nr, ev->args);
+        if (wanted)
+            ev->enter_ns = monotonic_ns();
         if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
         task->exit_hook = wanted && t->hooks->exit && (flags & NR_EXIT);
@@ -218,8 +229,10 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;
     }
     case SYSCALL_EXIT:
-        if (task->exit_hook)
+        if (task->exit_hook) {
+            ev->exit_ns = monotonic_ns();
             t->hooks->exit(t->hooks->ctx, ev);
+        }
         task->in_syscall = task->exit_hook = false;
         return task->resume;
     default:

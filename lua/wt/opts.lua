@@ -47,12 +47,6 @@ end
 local truth = { ["true"] = true, yes = true, on = true, ["1"] = true,
                 ["false"] = false, no = false, off = false, ["0"] = false }
 
-local function known_syscall(name)
-  for _, arch in ipairs(wt.arches) do
-    if wt.syscall_nr(name, arch) then return true end
-  end
-  return false
-end
 
 local convert = {}
 
@@ -91,7 +85,7 @@ end
 function convert.syscalls(v)
   local list = convert.list(v)
   for _, name in ipairs(list) do
-    if not known_syscall(name) then return nil, "syscall names ('" .. name .. "' is not one)" end
+    if not wt.is_syscall(name) then return nil, "syscall names ('" .. name .. "' is not one)" end
   end
   if #list == 0 then return nil, "a comma-separated list of syscall names" end
   return list
