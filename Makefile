@@ -1,5 +1,6 @@
 # wtlua: a Lua-scriptable syscall tracer.  `make` builds ./wtlua, `make test`
 # runs every test, `make demo` traces the bundled example install.
+# `make check-asan` runs the whole suite under AddressSanitizer+UBSan.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -17,6 +18,9 @@ CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 
 B := build
+# The binary `make` writes and the e2e tests run; check-asan builds its
+# own under its build directory.
+WTLUA_BIN ?= wtlua
 ENGINE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 ENGINE_OBJ := $(ENGINE_SRC:src/%.c=$(B)/obj/%.o)
 
@@ -30,8 +34,9 @@ FIXTURES_32 := openers hostile stress
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
-.PHONY: all deps test unit e2e demo bench install uninstall clean
-all: wtlua
+.PHONY: all deps test unit e2e demo bench install uninstall clean \
+        check-asan
+all: $(WTLUA_BIN)
 
 DEPS_STAMP := $(B)/.deps-ok
 deps: $(DEPS_STAMP)
@@ -43,7 +48,8 @@ $(B)/obj/%.o: src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-wtlua: $(B)/obj/main.o $(ENGINE_OBJ)
+$(WTLUA_BIN): $(B)/obj/main.o $(ENGINE_OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(WT_LIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(ENGINE_OBJ) | $(DEPS_STAMP)
@@ -66,9 +72,9 @@ $(B)/fixtures/%-32: tests/fixtures/%.c | $(DEPS_STAMP)
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
-e2e: wtlua $(E2E_BIN) $(FIX_BIN)
+e2e: $(WTLUA_BIN) $(E2E_BIN) $(FIX_BIN)
 	@fail=0; for t in $(E2E_BIN); do echo "== $$t"; \
-	    WTLUA=$(CURDIR)/wtlua FIXTURES=$(CURDIR)/$(B)/fixtures $$t || fail=1; done; exit $$fail
+	    WTLUA=$(abspath $(WTLUA_BIN)) FIXTURES=$(CURDIR)/$(B)/fixtures $$t || fail=1; done; exit $$fail
 
 test: unit e2e
 
@@ -88,6 +94,31 @@ install: wtlua
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/wtlua $(DESTDIR)$(MANDIR)/wtlua.1
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# ---- The suite under AddressSanitizer+UBSan ----
+# It builds in a directory of its own, with DATADIR pointing at this tree
+# so that its wtlua (not next to lua/) finds the prelude here.  Sanitizer
+# reports go to per-process files, since some come from forked children or
+# from runs whose stderr no test looks at: any report fails the target
+# (tests/check-reports), after the tests have run.
+
+SAN_B      = $(B)/asan
+SAN_FLAGS ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+             -fno-sanitize-recover=all
+SAN_LOGS   = $(CURDIR)/$(SAN_B)/logs
+# abort_on_error: a sanitizer that cannot make syscalls (a test child whose
+# seccomp filter fails them all) then dies instead of spinning in its exit
+# path; any report that was written still fails the target.
+SAN_OPTS   = abort_on_error=1:log_path=$(SAN_LOGS)
+SAN_ENV    = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:$(SAN_OPTS)/asan \
+             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$(SAN_OPTS)/ubsan \
+             LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0
+
+check-asan:
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@rc=0; $(SAN_ENV) $(MAKE) --no-print-directory B=$(SAN_B) WTLUA_BIN=$(SAN_B)/wtlua \
+	    DATADIR=$(CURDIR) CFLAGS='$(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' -k unit e2e || rc=1; \
+	    tests/check-reports $(SAN_LOGS) || rc=1; exit $$rc
 
 clean:
 	rm -rf $(B) wtlua
