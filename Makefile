@@ -1,7 +1,8 @@
 # wtlua: a Lua-scriptable syscall tracer.  `make` builds ./wtlua, `make test`
 # runs every test, `make demo` traces the bundled example install.
 # `make check-asan` and `make check-valgrind` run the whole suite under
-# AddressSanitizer+UBSan and under memcheck.
+# AddressSanitizer+UBSan and under memcheck; `make fuzz` runs the libFuzzer
+# targets of tests/fuzz for FUZZ_SECONDS each.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -43,7 +44,7 @@ FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
 .PHONY: all deps test unit e2e demo bench install uninstall clean \
-        check-asan check-valgrind
+        check-asan check-valgrind fuzz fuzz-build
 all: $(WTLUA_BIN)
 
 DEPS_STAMP := $(B)/.deps-ok
@@ -103,7 +104,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/wtlua $(DESTDIR)$(MANDIR)/wtlua.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
-# ---- The suite under AddressSanitizer+UBSan, and under memcheck ----
+# ---- The suite under AddressSanitizer+UBSan, under memcheck; fuzzing ----
 # Each builds in a directory of its own, with DATADIR pointing at this tree
 # so that its wtlua (not next to lua/) finds the prelude here.  Sanitizer
 # and valgrind reports go to per-process files, since some come from forked
@@ -168,6 +169,44 @@ check-valgrind:
 	    E2E_WTLUA=$(CURDIR)/tests/valgrind/wtlua UNIT_RUN=$(CURDIR)/tests/valgrind/run \
 	    -k unit e2e || rc=1; \
 	    tests/check-reports $(VG_B)/logs tests/valgrind/ignore || rc=1; exit $$rc
+
+# libFuzzer targets (clang): tests/fuzz/fuzz_*.c against the engine objects
+# built with -fsanitize=fuzzer-no-link.  Each runs FUZZ_SECONDS on a copy of
+# its seed corpus (tests/fuzz/corpus/NAME), an input running longer than
+# FUZZ_TIMEOUT counts as a hang; crashes and hangs land in
+# $(FUZZ_B)/NAME/crashes/ (rerun one: $(FUZZ_B)/fuzzers/NAME FILE).  See
+# tests/fuzz/fuzz_filter.c for FUZZ_SKIP_LIBSECCOMP_BUGS=1 in the environment.
+FUZZ_B        = $(B)/fuzz
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_ARGS    ?=
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/%.c=%)
+
+$(B)/fuzzers/%: tests/fuzz/%.c $(ENGINE_OBJ) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(WT_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(WT_LIBS) $(LDLIBS)
+
+fuzz-build:
+	@tests/install-deps clang libclang-rt-dev
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) \
+	    CFLAGS='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' $(FUZZ_NAMES:%=$(FUZZ_B)/fuzzers/%)
+
+fuzz: fuzz-build
+	@rc=0; for f in $(FUZZ_NAMES); do \
+	    echo "== $$f: $(FUZZ_SECONDS) s"; \
+	    mkdir -p $(FUZZ_B)/$$f/corpus $(FUZZ_B)/$$f/crashes; \
+	    cp -n tests/fuzz/corpus/$$f/* $(FUZZ_B)/$$f/corpus/ 2>/dev/null; \
+	    ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(FUZZ_B)/fuzzers/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$f/crashes/ $(FUZZ_ARGS) \
+	        $(FUZZ_B)/$$f/corpus || rc=1; \
+	done; exit $$rc
 
 clean:
 	rm -rf $(B) wtlua
