@@ -12,8 +12,7 @@ MANDIR  ?= $(PREFIX)/share/man/man1
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 # Recursive (=) so pkg-config runs after the deps step has installed it.
-WT_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
-            -DWTLUA_DATADIR='"$(DATADIR)"' -Isrc \
+WT_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Isrc \
             $(shell pkg-config --cflags lua5.4 libseccomp)
 WT_LIBS   = $(shell pkg-config --libs lua5.4 libseccomp)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
@@ -44,7 +43,7 @@ FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
 .PHONY: all deps test unit e2e demo bench install uninstall clean \
-        check-asan check-valgrind fuzz fuzz-build
+        check-asan check-valgrind fuzz fuzz-build FORCE
 all: $(WTLUA_BIN)
 
 DEPS_STAMP := $(B)/.deps-ok
@@ -56,6 +55,16 @@ $(DEPS_STAMP):
 $(B)/obj/%.o: src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Only main.c knows the installation directory.  The stamp holds the
+# DATADIR main.o was built with, so `make install PREFIX=...` rebuilds it
+# when that changes.
+DATADIR_STAMP := $(B)/.datadir
+$(DATADIR_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(B)/obj/main.o: WT_CFLAGS += -DWTLUA_DATADIR='"$(DATADIR)"'
+$(B)/obj/main.o: $(DATADIR_STAMP)
 
 $(WTLUA_BIN): $(B)/obj/main.o $(ENGINE_OBJ)
 	@mkdir -p $(@D)
@@ -83,7 +92,7 @@ unit: $(UNIT_BIN)
 
 e2e: $(WTLUA_BIN) $(E2E_BIN) $(FIX_BIN)
 	@fail=0; for t in $(E2E_BIN); do echo "== $$t"; \
-	    WTLUA=$(E2E_WTLUA) FIXTURES=$(CURDIR)/$(B)/fixtures $$t || fail=1; done; exit $$fail
+	    WTLUA=$(E2E_WTLUA) FIXTURES=$(CURDIR)/$(B)/fixtures SRCROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
 
 test: unit e2e
 
@@ -93,10 +102,12 @@ demo: wtlua
 bench: wtlua $(B)/fixtures/syscall_loop
 	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
 
-install: wtlua
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(MANDIR)
-	install -m 755 wtlua $(DESTDIR)$(BINDIR)/wtlua
+install: $(WTLUA_BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lua/wt $(DESTDIR)$(DATADIR)/scripts \
+	    $(DESTDIR)$(MANDIR)
+	install -m 755 $(WTLUA_BIN) $(DESTDIR)$(BINDIR)/wtlua
 	install -m 644 lua/*.lua $(DESTDIR)$(DATADIR)/lua/
+	install -m 644 lua/wt/*.lua $(DESTDIR)$(DATADIR)/lua/wt/
 	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 docs/wtlua.1 $(DESTDIR)$(MANDIR)/wtlua.1
 

@@ -3,7 +3,7 @@
  * with the report sent to DIR/report via -o, and compares files exactly.
  *
  * Environment (set by `make e2e`): WTLUA, the wtlua binary; FIXTURES, the
- * directory of built fixture programs. */
+ * directory of built fixture programs; SRCROOT, the source tree. */
 #ifndef WTLUA_E2E_H
 #define WTLUA_E2E_H
 
