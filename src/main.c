@@ -30,10 +30,8 @@ static struct script *running_script;
 static void on_signal(int sig, siginfo_t *info, void *context)
 {
     (void)context;
-    tracer_last_signal = sig;
-    tracer_signal_from_process = info->si_code <= 0; /* SI_USER, SI_QUEUE, SI_TKILL */
-    tracer_interrupts++;
-    script_interrupt(running_script, tracer_interrupts >= 2);
+    int count = tracer_interrupt(sig, info->si_code <= 0); /* SI_USER, SI_QUEUE, SI_TKILL */
+    script_interrupt(running_script, count >= 2);
 }
 
 static void catch_signals(void)
@@ -43,7 +41,7 @@ static void catch_signals(void)
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: waitpid must see EINTR */
     sigemptyset(&sa.sa_mask);
-    static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    static const int signals[] = TRACER_INTERRUPT_SIGNALS;
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         /* Ignored (nohup, a background job) stays ignored, for us and,
          * through exec, for the command. */

@@ -7,11 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-volatile sig_atomic_t tracer_interrupts, tracer_last_signal, tracer_signal_from_process;
+/* Set by tracer_interrupt, in a signal handler: how many interrupting
+ * signals came, the last one, and whether a process sent it. */
+static volatile sig_atomic_t interrupts, last_signal, signal_from_process;
+/* tracer_run is in its loop: only then does an interrupt need waking it. */
+static volatile sig_atomic_t loop_running;
 
 /* What the child writes to the report pipe before exec (the filter could
  * not be installed) or instead of it (exec failed). */
@@ -316,6 +321,28 @@ static void signal_process(struct task *task, void *arg)
         kill(task->tgid, *(int *)arg);
 }
 
+/* A signal that comes after tracer_run has checked for interrupts but
+ * before it blocks in waitpid would only be seen at the next ptrace event,
+ * which an idle tracee may never make.  So each interrupt arms a repeating
+ * timer whose SIGALRM breaks the wait until the loop has seen the
+ * interrupt; the stop path itself pays nothing for it. */
+static void set_wake_timer(bool on)
+{
+    struct timeval period = { 0, on ? 20000 : 0 };
+    struct itimerval it = { period, period };
+    setitimer(ITIMER_REAL, &it, NULL); /* a plain syscall: async-signal-safe */
+}
+
+int tracer_interrupt(int sig, bool from_process)
+{
+    last_signal = sig;
+    signal_from_process = from_process;
+    interrupts++;
+    if (loop_running)
+        set_wake_timer(true);
+    return interrupts;
+}
+
 /* SIGINT, SIGTERM or SIGHUP reached wtlua.  Attached processes are
  * detached and run on untouched.  Our filtered command cannot run without
  * us, so each of its processes gets the signal, as from a terminal (whose
@@ -323,20 +350,33 @@ static void signal_process(struct task *task, void *arg)
  * gone; a second signal kills them. */
 static void handle_interrupts(struct tracer *t, int *seen)
 {
-    if (tracer_interrupts == *seen)
+    if (interrupts == *seen)
         return;
-    *seen = tracer_interrupts;
-    int sig = tracer_last_signal;
+    /* Disarmed before the count is read: a signal after this arms it again. */
+    set_wake_timer(false);
+    *seen = interrupts;
+    int sig = last_signal;
     tasks_each(&t->tasks, start_detach, NULL);
     if (*seen >= 2)
         tasks_each(&t->tasks, kill_task, NULL);
-    else if (tracer_signal_from_process)
+    else if (signal_from_process)
         tasks_each(&t->tasks, signal_process, &sig);
+}
+
+static void on_wake_timer(int sig)
+{
+    (void)sig;
 }
 
 int tracer_run(struct tracer *t)
 {
+    /* No SA_RESTART: the timer's signal makes a blocked waitpid fail with
+     * EINTR, so that the loop looks at interrupts again. */
+    struct sigaction sa = { .sa_handler = on_wake_timer };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
     int seen_interrupts = 0;
+    loop_running = 1;
     for (;;) {
         handle_interrupts(t, &seen_interrupts);
         int status;
@@ -348,6 +388,8 @@ int tracer_run(struct tracer *t)
         }
         handle_stop(t, tid, status);
     }
+    loop_running = 0;
+    set_wake_timer(false); /* its signal would break the report's writes */
     return t->failed_stage == SPAWN_OK ? 0 : -1;
 }
 
@@ -505,6 +547,14 @@ static _Noreturn void report_and_exit(int fd, enum spawn_stage stage, int err)
 static _Noreturn void run_child(struct tracer *t, int report_fd, const char *path,
                                 char *const argv[])
 {
+    /* wtlua's handlers would swallow a Ctrl-C meant for the command before
+     * its exec; ignored signals stay ignored. */
+    static const int interrupt_signals[] = TRACER_INTERRUPT_SIGNALS;
+    for (size_t i = 0; i < sizeof interrupt_signals / sizeof interrupt_signals[0]; i++) {
+        struct sigaction old;
+        if (sigaction(interrupt_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            signal(interrupt_signals[i], SIG_DFL);
+    }
     raise(SIGSTOP);
     if (wants_syscalls(t)) {
         const char *stage;

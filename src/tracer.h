@@ -69,10 +69,15 @@ void tracer_detach_all(struct tracer *t);
  * not be started (failed_stage/failed_errno say why). */
 int tracer_run(struct tracer *t);
 
-/* Set from wtlua's signal handler: how many SIGINT/SIGTERM/SIGHUP came,
- * the last one, and whether a process sent it (kill(1), not a terminal,
- * whose signal reaches the command's process group by itself). */
-extern volatile sig_atomic_t tracer_interrupts, tracer_last_signal, tracer_signal_from_process;
+/* The signals that interrupt a run: wtlua's handler for them calls
+ * tracer_interrupt; the spawned command gets them back at their default
+ * action before its exec. */
+#define TRACER_INTERRUPT_SIGNALS { SIGINT, SIGTERM, SIGHUP }
+
+/* From wtlua's signal handler (async-signal-safe): signal sig came, from a
+ * process (kill(1)) or not (a terminal, whose signal reaches the command's
+ * process group by itself).  Returns how many have come so far. */
+int tracer_interrupt(int sig, bool from_process);
 
 void tracer_free(struct tracer *t);
 
