@@ -158,16 +158,8 @@ VG_CFLAGS ?= -O0 -g
 # - test_scripts:test_slow: the command's first execve is made by that
 #   child under valgrind and takes over 10 ms, which the test's
 #   "threshold=10" run then reports.
-# - test_signals:test_signal_passed_on_command_dies: under valgrind about
-#   one signal in three sent to an idle wtlua is not acted on and the run
-#   never ends: tracer_run checks for signals, then blocks in waitpid, and
-#   a signal handled in between (a wide window under valgrind, which runs
-#   handlers at its own points) is only seen at the next ptrace event.
-# - test_attach:test_detach_handles_returns_already_due: timing-dependent;
-#   it fails natively too when the machine is loaded.
 VG_SKIP_TESTS ?= test_filter:test_install_* test_errors:test_exec_fails_in_child \
-                 test_scripts:test_slow test_signals:test_signal_passed_on_command_dies \
-                 test_attach:test_detach_handles_returns_already_due
+                 test_scripts:test_slow
 VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG_B)/logs \
              VALGRIND_SUPP=$(CURDIR)/tests/valgrind/wtlua.supp \
              VALGRIND_SKIP_TESTS='$(VG_SKIP_TESTS)'

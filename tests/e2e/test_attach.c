@@ -480,9 +480,9 @@ static pid_t wait_activity(pid_t pid, pid_t skip, const char *activity)
  * but whose return wtlua has not handled yet (it is busy in another
  * thread's hook): on_return still runs before the thread is let go, so
  * the file written while attached is listed.  Here a thread is blocked
- * opening a FIFO; the main thread's open of "slow" keeps wtlua in a
- * 400 ms hook; meanwhile this test opens the FIFO's other end, then sends
- * SIGINT. */
+ * opening a FIFO; the main thread's open of "slow" keeps wtlua in a hook
+ * that says so (the file in-hook) and waits for the file go; meanwhile
+ * this test opens the FIFO's other end, sends SIGINT, then writes go. */
 static void test_detach_handles_returns_already_due(void **state)
 {
     struct e2e *t = *state;
@@ -495,8 +495,9 @@ static void test_detach_handles_returns_already_due(void **state)
               "function on_enter(sc)\n"
               "  pending[sc.tid] = sc:path(2)\n"
               "  if pending[sc.tid]:match('/slow$') then\n"
+              "    io.open('in-hook', 'w'):close()\n"
               "    local t = wt.now()\n"
-              "    while wt.now() - t < 400000000 do end\n"
+              "    while not io.open('go') and wt.now() - t < 10e9 do end\n"
               "  end\n"
               "end\n"
               "function on_return(sc) print(pending[sc.tid], sc.ret >= 0) end\n",
@@ -507,7 +508,8 @@ static void test_detach_handles_returns_already_due(void **state)
     pid_t opener = wait_activity(tg->pid, tg->pid, e2e_str("S %d", X86_64_OPENAT));
     if (write(tg->in, "w slow\n", 7) != 7)
         fail_msg("write: %s", strerror(errno));
-    wait_activity(tg->pid, opener, e2e_str("t %d", X86_64_OPENAT)); /* in the slow hook */
+    if (!e2e_wait_path(e2e_path(t, "in-hook"), RUN_MS))
+        fail_msg("the hook of the open of slow did not start");
     int reader = open(e2e_path(t, "fifo"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (reader < 0)
         fail_msg("open fifo: %s", strerror(errno));
@@ -515,6 +517,8 @@ static void test_detach_handles_returns_already_due(void **state)
     while (thread_activity(tg->pid, opener)[0] != 't' && e2e_now_ms() < end)
         e2e_sleep_ms(1); /* its open has returned: stopped at the exit */
     kill(t->pid, SIGINT);
+    e2e_sleep_ms(100); /* for the signal to reach wtlua while the hook runs */
+    e2e_write(e2e_path(t, "go"), "", 0644);
     e2e_finish(t, RUN_MS, NULL);
     close(reader);
     e2e_assert_status(t, 0);
