@@ -74,5 +74,16 @@ const char *arch_syscall_name(const struct arch *arch, long nr)
 int arch_syscall_nr(const struct arch *arch, const char *name)
 {
     int nr = seccomp_syscall_resolve_name_arch(arch->audit, name);
-    return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+    if (nr == __NR_SCMP_ERROR)
+        return -1;
+    if (nr >= 0)
+        return nr;
+    /* A pseudo number: libseccomp names the socket and ipc calls of i386
+     * by their socketcall(2)/ipc(2) form, but the kernel also has them as
+     * direct syscalls (connect is 362 since Linux 4.3), which programs
+     * that do not go through socketcall make.  Those are found by number. */
+    for (long direct = 0; direct < ARCH_MAX_NR; direct++)
+        if (strcmp(arch_syscall_name(arch, direct), name) == 0)
+            return (int)direct;
+    return -1;
 }

@@ -339,7 +339,9 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
         }
         if (!satisfiable)
             continue;
-        int rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_TRACE(0), nr, (unsigned)n, cmp);
+        /* Not _exact: i386's socket and ipc calls then also stop in
+         * their socketcall(2)/ipc(2) form, by call number only. */
+        int rc = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), nr, (unsigned)n, cmp);
         if (rc < 0 && rc != -EEXIST)
             return rc;
     }

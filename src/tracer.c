@@ -223,7 +223,9 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         /* The filter has checked the arguments already; without one the
          * same declarations are checked here, before Lua is called. */
         unsigned flags = interest_flags(t->interest, ev->arch, ev->nr);
-        bool wanted = (by_filter && !(flags & NR_RECHECK)) ||
+        /* NR_TRACED: the filter also stops at calls no rule names, such as
+         * the socketcall(2) form libseccomp adds to i386's connect. */
+        bool wanted = (by_filter && (flags & NR_TRACED) && !(flags & NR_RECHECK)) ||
                       interest_match(t->interest, ev->arch, ev->nr, ev->args);
         if (wanted)
             ev->enter_ns = monotonic_ns();

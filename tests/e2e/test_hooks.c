@@ -391,6 +391,31 @@ static void test_trace_only_unlink(void **state)
     assert_false(e2e_exists(e2e_path(t, "victim")));
 }
 
+/* "connect" names the direct syscall on both ABIs (i386's is 362, which
+ * libseccomp calls by its socketcall(2) form).  The socketcall form stops
+ * too but reaches the hooks only when the script declares socketcall. */
+static const char *const connect_script =
+    "wt.trace { %s }\n"
+    "function on_enter(sc) print(sc.arch, sc.name, sc.args[1]) end\n"
+    "function on_return(sc) print(sc.name, sc.errno and wt.errname(sc.errno) or sc.ret) end\n";
+
+static void test_trace_connect_by_name(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, e2e_str(connect_script, "'connect'"), "openers", "connect");
+    e2e_assert_report(t, "x86_64\tconnect\t3\nconnect\tENOENT\n");
+}
+
+static void test_trace_connect_by_name_32bit(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t, e2e_str(connect_script, "'connect'"), "openers-32", "connect");
+    e2e_assert_report(t, "i386\tconnect\t3\nconnect\tENOENT\n");
+    run_script(t, e2e_str(connect_script, "'connect', 'socketcall'"), "openers-32", "connect");
+    e2e_assert_report(t, "i386\tconnect\t3\nconnect\tENOENT\n"
+                         "i386\tsocketcall\t3\nsocketcall\tENOENT\n");
+}
+
 /* A condition on flags: read-only opens (the dynamic loader's, the
  * fixture's) never reach on_enter. */
 static const char *const write_opens =
@@ -460,6 +485,8 @@ int main(void)
         e2e_test(test_trace_condition_dirfd_at_fdcwd),
         e2e_test(test_trace_condition_dirfd_at_fdcwd_32bit),
         e2e_test(test_trace_without_exit),
+        e2e_test(test_trace_connect_by_name),
+        e2e_test(test_trace_connect_by_name_32bit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,13 @@ static void test_syscall_nr(void **state)
     assert_int_equal(arch_syscall_nr(arch_x86_64(), "socketcall"), -1);
     assert_int_equal(arch_syscall_nr(arch_x86_64(), "newfstatat"), 262);
     assert_int_equal(arch_syscall_nr(arch_i386(), "newfstatat"), -1);
+    /* i386's socket and ipc calls: the direct syscalls (libseccomp gives
+     * pseudo numbers for their socketcall/ipc forms); accept has none. */
+    assert_int_equal(arch_syscall_nr(arch_i386(), "connect"), 362);
+    assert_int_equal(arch_syscall_nr(arch_i386(), "socket"), 359);
+    assert_int_equal(arch_syscall_nr(arch_i386(), "shmget"), 395);
+    assert_int_equal(arch_syscall_nr(arch_x86_64(), "connect"), 42);
+    assert_int_equal(arch_syscall_nr(arch_i386(), "accept"), -1);
     /* Not a syscall at all. */
     assert_int_equal(arch_syscall_nr(arch_x86_64(), "no_such_syscall"), -1);
     assert_int_equal(arch_syscall_nr(arch_i386(), "no_such_syscall"), -1);
