@@ -4,15 +4,18 @@
  * own build directory) with the tree's Makefile, found through SRCROOT. */
 #include "e2e.h"
 
-/* make -C SRCROOT B=DIR/build ... TARGET VARS...: the parent make's
- * MAKEFLAGS (check-asan's DATADIR and CFLAGS) must not reach it. */
+/* make -C SRCROOT B=DIR/build ... install: what the parent make passes
+ * on (check-asan's DATADIR, CFLAGS and LDFLAGS, in MAKEFLAGS and in the
+ * environment) must not reach it. */
 static void make_install(struct e2e *t, const char *prefix, const char *destdir)
 {
     const char *const argv[] = {
         "/usr/bin/env", "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u", "MAKELEVEL",
         "make", "-s", "-C", e2e_env("SRCROOT"),
         e2e_str("B=%s/build", t->dir), e2e_str("WTLUA_BIN=%s/build/wtlua", t->dir),
-        "CFLAGS=-O0", e2e_str("PREFIX=%s", prefix), e2e_str("DESTDIR=%s", destdir),
+        "CFLAGS=-O0", "LDFLAGS=", e2e_str("PREFIX=%s", prefix),
+        e2e_str("BINDIR=%s/bin", prefix), e2e_str("DATADIR=%s/share/wtlua", prefix),
+        e2e_str("MANDIR=%s/share/man/man1", prefix), e2e_str("DESTDIR=%s", destdir),
         "install", NULL,
     };
     if (e2e_exec(t, argv) != 0)
