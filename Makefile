@@ -177,8 +177,8 @@ check-valgrind:
 # built with -fsanitize=fuzzer-no-link.  Each runs FUZZ_SECONDS on a copy of
 # its seed corpus (tests/fuzz/corpus/NAME), an input running longer than
 # FUZZ_TIMEOUT counts as a hang; crashes and hangs land in
-# $(FUZZ_B)/NAME/crashes/ (rerun one: $(FUZZ_B)/fuzzers/NAME FILE).  See
-# tests/fuzz/fuzz_filter.c for FUZZ_SKIP_LIBSECCOMP_BUGS=1 in the environment.
+# $(FUZZ_B)/NAME/crashes/ (rerun one: $(FUZZ_B)/fuzzers/NAME FILE; the
+# reproducers of bugs found so far are in tests/fuzz/regress/NAME/).
 FUZZ_B        = $(B)/fuzz
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

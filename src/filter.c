@@ -71,6 +71,32 @@ static bool needs_recheck(const struct rule *rule)
     return false;
 }
 
+static bool is_range_op(enum cond_op op)
+{
+    return op == COND_NE || op == COND_LT || op == COND_LE || op == COND_GT || op == COND_GE;
+}
+
+/* libseccomp 2.5.4 gets a syscall wrong when it has two or more seccomp
+ * rules (two rules, or the alternatives of one any()) and one of them
+ * has a ne/lt/le/gt/ge comparison: seccomp_rule_add can loop forever, or
+ * the filter loses or adds matches (found by tests/fuzz/fuzz_filter.c).
+ * For such a syscall those comparisons stay out of the filter, which then
+ * stops at more calls, and are checked in C (NR_RECHECK). */
+static bool ranges_unsafe_in_filter(const struct interest *in, const char *name)
+{
+    size_t seccomp_rules = 0;
+    bool range = false;
+    for (size_t r = 0; r < in->nrules; r++) {
+        const struct rule *rule = &in->rules[r];
+        if (strcmp(rule->name, name) != 0)
+            continue;
+        seccomp_rules += alternatives(rule);
+        for (unsigned i = 0; i < rule->ncond; i++)
+            range = range || is_range_op(rule->conds[i].op);
+    }
+    return seccomp_rules >= 2 && range;
+}
+
 /* libseccomp takes one comparison per argument and rule, so several mask
  * conditions on one argument are merged into one (see merge_masked); any
  * other condition must be alone on its argument. */
@@ -168,6 +194,12 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
         in->cap = cap;
     }
     in->rules[in->nrules++] = *rule;
+    if (ranges_unsafe_in_filter(in, rule->name))
+        for (size_t a = 0; a < count; a++) {
+            int nr = arch_syscall_nr(&arches[a], rule->name);
+            if (nr >= 0 && nr < ARCH_MAX_NR && in->nr_flags[a])
+                in->nr_flags[a][nr] |= NR_RECHECK;
+        }
     return 0;
 }
 
@@ -301,8 +333,11 @@ static int narrow_cond(enum cond_op *opp, uint64_t *a, uint64_t *b, bool wide)
 }
 
 /* Adds one seccomp rule per alternative: alternative k picks, for each
- * ANY_BITS condition, one of its bits (mixed-radix digits of k). */
-static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool wide)
+ * ANY_BITS condition, one of its bits (mixed-radix digits of k).  Without
+ * ranges, ne/lt/le/gt/ge comparisons are left out (see
+ * ranges_unsafe_in_filter). */
+static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool wide,
+                    bool ranges)
 {
     size_t total = alternatives(rule);
     for (size_t k = 0; k < total; k++) {
@@ -312,6 +347,8 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
         for (unsigned i = 0; i < rule->ncond && satisfiable; i++) {
             const struct cond *c = &rule->conds[i];
             enum cond_op op = c->op;
+            if (!ranges && is_range_op(op))
+                continue;
             uint64_t a = c->value, b = 0;
             if (op == COND_MASKED_EQ) {
                 a = c->mask;
@@ -372,7 +409,7 @@ static int build_arch(const struct interest *in, const struct arch *arch, scmp_f
         const char *name = in->rules[r].name;
         if (arch_syscall_nr(arch, name) >= 0)
             rc = add_rule(ctx, seccomp_syscall_resolve_name(name), &in->rules[r],
-                          arch_is_wide(arch));
+                          arch_is_wide(arch), !ranges_unsafe_in_filter(in, name));
     }
     if (rc < 0) {
         seccomp_release(ctx);
