@@ -42,6 +42,15 @@ static void test_shell_cd(void **state)
     e2e_assert_report(t, e2e_paths(t, "sub/inner", "outer", "sibling"));
 }
 
+/* The working directory renamed under the shell, with no chdir: the
+ * name is the directory's name at the time of the open. */
+static void test_shell_cwd_renamed(void **state)
+{
+    struct e2e *t = *state;
+    run(t, "/bin/sh", "-c", "mkdir a && cd a && echo 1 > f1 && mv ../a ../b && echo 2 > f2");
+    e2e_assert_report(t, e2e_paths(t, "a/f1", "b/f2"));
+}
+
 /* Read-only and missing-directory redirections are not listed. */
 static void test_shell_failed_and_read_only(void **state)
 {
@@ -103,6 +112,7 @@ int main(void)
         e2e_test(test_shell_and_coreutils),
         e2e_test(test_shell_pipeline),
         e2e_test(test_shell_cd),
+        e2e_test(test_shell_cwd_renamed),
         e2e_test(test_shell_failed_and_read_only),
         e2e_test(test_make),
         e2e_test(test_make_parallel),
