@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_VERSION = 256, OPT_JSON };
+#include "waiter.h"
+
+enum { OPT_VERSION = 256, OPT_JSON, OPT_SPIN };
+
+/* --spin's limit: a second of polling is already far past any use. */
+#define MAX_SPIN_US 1000000
 
 static const struct option long_options[] = {
     { "execute", required_argument, NULL, 'e' },
@@ -15,6 +20,7 @@ static const struct option long_options[] = {
     { "pid", required_argument, NULL, 'p' },
     { "output", required_argument, NULL, 'o' },
     { "json", no_argument, NULL, OPT_JSON },
+    { "spin", required_argument, NULL, OPT_SPIN },
     { "list", no_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -39,6 +45,9 @@ void cli_usage(FILE *out)
           "  -o, --output=FILE    write the report (all that scripts print) to FILE\n"
           "                       instead of standard error\n"
           "      --json           bundled scripts write JSON lines\n"
+          "      --spin=USEC      poll up to USEC microseconds for the next stop\n"
+          "                       before sleeping, while stops come that fast\n"
+          "                       (default 100; 0: always sleep)\n"
           "  -l, --list           list the bundled scripts\n"
           "  -h, --help           show this help\n"
           "      --version        show the version\n"
@@ -79,6 +88,20 @@ static int add_pids(struct cli *cli, const char *list, char *err, size_t errsz)
             return 0;
         p = end + 1;
     }
+}
+
+static int set_spin(struct cli *cli, const char *arg, char *err, size_t errsz)
+{
+    char *end;
+    errno = 0;
+    long us = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || us < 0 || us > MAX_SPIN_US) {
+        snprintf(err, errsz, "invalid --spin '%s': give microseconds, 0 to %d", arg,
+                 MAX_SPIN_US);
+        return -1;
+    }
+    cli->spin_us = (unsigned)us;
+    return 0;
 }
 
 static int add_script_arg(struct cli *cli, char *arg, char *err, size_t errsz)
@@ -138,6 +161,10 @@ static int parse_options(int argc, char **argv, int first, struct cli *cli, char
         case 'h': cli->action = CLI_HELP; break;
         case OPT_VERSION: cli->action = CLI_VERSION; break;
         case OPT_JSON: cli->json = true; break;
+        case OPT_SPIN:
+            if (set_spin(cli, optarg, err, errsz) < 0)
+                return -1;
+            break;
         case 'a':
             if (add_script_arg(cli, optarg, err, errsz) < 0)
                 return -1;
@@ -160,6 +187,7 @@ static int parse_options(int argc, char **argv, int first, struct cli *cli, char
 int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
 {
     memset(cli, 0, sizeof *cli);
+    cli->spin_us = WAITER_DEFAULT_SPIN_US;
     if (parse_options(argc, argv, 0, cli, err, errsz) < 0)
         return -1;
     int i = optind;

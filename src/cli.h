@@ -16,6 +16,7 @@ struct cli {
     const char *code;       /* -e CODE, or NULL */
     const char *output;     /* -o FILE, or NULL for stderr */
     bool json;              /* --json */
+    unsigned spin_us;       /* --spin, or the default */
     char **script_args;     /* -a KEY=VALUE, in order */
     size_t nscript_args;
     pid_t *pids;            /* -p PID[,PID...] */

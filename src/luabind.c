@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "memory.h"
 #include "paths.h"
 #include "version.h"
@@ -356,12 +357,10 @@ static int wt_signame(lua_State *L)
     return 1;
 }
 
-/* Nanoseconds on the monotonic clock (a vDSO call, no syscall). */
+/* Nanoseconds on the monotonic clock. */
 static int wt_now(lua_State *L)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    lua_pushinteger(L, (lua_Integer)monotonic_ns());
     return 1;
 }
 

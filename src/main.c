@@ -151,6 +151,7 @@ static int trace(const struct cli *cli, struct script *script)
     script_hooks(script, &hooks);
     struct tracer tracer;
     tracer_init(&tracer, &interest, &hooks);
+    waiter_init(&tracer.waiter, cli->spin_us);
     int status = EXIT_WTLUA_ERROR;
     if (attach_all(&tracer, cli) < 0) {
         /* said why */

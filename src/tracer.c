@@ -9,8 +9,9 @@
 #include <sys/ptrace.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 /* Set by tracer_interrupt, in a signal handler: how many interrupting
  * signals came, the last one, and whether a process sent it. */
@@ -55,14 +56,6 @@ static void fail(struct tracer *t, enum spawn_stage stage, int err)
 {
     t->failed_stage = stage;
     t->failed_errno = err;
-}
-
-/* The clock of wt.now(); a vDSO call, no syscall. */
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void resume(pid_t tid, int how, int sig)
@@ -382,7 +375,7 @@ int tracer_run(struct tracer *t)
     for (;;) {
         handle_interrupts(t, &seen_interrupts);
         int status;
-        pid_t tid = waitpid(-1, &status, __WALL);
+        pid_t tid = waiter_wait(&t->waiter, &status);
         if (tid < 0) {
             if (errno == EINTR)
                 continue;

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "stop.h"
 #include "tasks.h"
+#include "waiter.h"
 
 struct task_event {
     pid_t pid, tid;         /* thread group, thread */
@@ -39,6 +40,8 @@ struct tracer {
     const struct interest *interest;
     const struct tracer_hooks *hooks;
     struct task_table tasks;
+    struct waiter waiter;   /* zeroed by tracer_init: never polls; the
+                               caller sets the budget with waiter_init */
     int root_resume;        /* the spawned command's resume request: CONT
                                under the filter, SYSCALL when it failed */
     pid_t root;             /* the spawned command, 0 when only attaching */

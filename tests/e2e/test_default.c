@@ -277,6 +277,26 @@ static void test_all_modes(void **state)
     e2e_assert_report(t, e2e_paths(t, ALL_PATHS));
 }
 
+/* The same trace whether wtlua always sleeps between stops (--spin=0) or
+ * polls for up to a second, the whole run, before it sleeps. */
+static void check_all_modes_with(struct e2e *t, const char *spin_option)
+{
+    e2e_wtlua(t, spin_option, e2e_fixture("openers"), "all", t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, ALL_PATHS));
+}
+
+static void test_all_modes_without_polling(void **state)
+{
+    check_all_modes_with(*state, "--spin=0");
+}
+
+static void test_all_modes_polling_long(void **state)
+{
+    check_all_modes_with(*state, "--spin=1000000");
+}
+
 /* An i386 tracee: the same opens, the same list. */
 static void test_all_modes_32bit(void **state)
 {
@@ -347,6 +367,8 @@ int main(void)
         e2e_test(test_path_taken_at_entry_buffer_rewritten),
         e2e_test(test_path_taken_at_entry_cwd_changed),
         e2e_test(test_all_modes),
+        e2e_test(test_all_modes_without_polling),
+        e2e_test(test_all_modes_polling_long),
         e2e_test(test_all_modes_32bit),
         e2e_test(test_exec_32bit_from_64bit),
         e2e_test(test_exec_from_thread_32bit),

@@ -58,6 +58,15 @@ static void test_option_needs_argument(void **state)
     assert_one_line_error(t, "-o");
 }
 
+static void test_bad_spin_value(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "--spin=5ms", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_one_line_error(t, "invalid --spin '5ms'");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
 /* Options stop at the command: its own options are left alone. */
 static void test_options_after_command_belong_to_it(void **state)
 {
@@ -281,6 +290,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         e2e_test(test_missing_command),
         e2e_test(test_unknown_option),
+        e2e_test(test_bad_spin_value),
         e2e_test(test_option_needs_argument),
         e2e_test(test_options_after_command_belong_to_it),
         e2e_test(test_command_not_found),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "waiter.h"
 
 /* argv for "wtlua ARGS..." and its argc. */
 #define ARGV(...) ((char *[]){ "wtlua", __VA_ARGS__, NULL })
@@ -80,6 +81,7 @@ static void test_plain_command(void **state)
     assert_null(cli.bundled);
     assert_null(cli.output);
     assert_false(cli.json);
+    assert_int_equal(cli.spin_us, WAITER_DEFAULT_SPIN_US);
     assert_int_equal(cli.npids, 0);
     assert_int_equal(cli.nscript_args, 0);
     COMMAND("make", "-j4", "install");
@@ -327,6 +329,28 @@ static void test_bundled_and_script_args(void **state)
     assert_true(cli.json);
 }
 
+static void test_spin(void **state)
+{
+    (void)state;
+    PARSE_OK("--spin=0", "cmd");
+    assert_int_equal(cli.spin_us, 0);
+    COMMAND("cmd");
+    PARSE_OK("--spin", "250", "s.lua", "--spin=1000000", "cmd");
+    assert_int_equal(cli.spin_us, 1000000);
+    assert_string_equal(cli.script, "s.lua");
+
+    static const char *const bad[] = { "", "x", "-1", "1000001", "12us", "99999999999999999999" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = { "wtlua", "--spin", (char *)bad[i], "cmd", NULL };
+        char want[96];
+        snprintf(want, sizeof want, "invalid --spin '%s': give microseconds, 0 to 1000000", bad[i]);
+        cli_free(&cli);
+        assert_int_equal(cli_parse(4, argv, &cli, err, sizeof err), -1);
+        assert_string_equal(err, want);
+    }
+    PARSE_ERR("option '--spin' needs an argument", "--spin");
+}
+
 static void test_pids(void **state)
 {
     (void)state;
@@ -423,7 +447,8 @@ static void test_usage_text(void **state)
     assert_non_null(text);
     assert_true(strncmp(text, "Usage: wtlua ", 13) == 0);
     static const char *const mentioned[] = { "--execute", "--output", "--help", "--version",
-                                             "--script", "--arg", "--pid", "--json", "--list" };
+                                             "--script", "--arg", "--pid", "--json", "--list",
+                                             "--spin" };
     for (size_t i = 0; i < sizeof mentioned / sizeof mentioned[0]; i++)
         if (!strstr(text, mentioned[i]))
             fail_msg("usage does not mention %s", mentioned[i]);
@@ -444,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_option_with_unwanted_argument, reset, release),
         cmocka_unit_test_setup_teardown(test_missing_option_argument, reset, release),
         cmocka_unit_test_setup_teardown(test_bundled_and_script_args, reset, release),
+        cmocka_unit_test_setup_teardown(test_spin, reset, release),
         cmocka_unit_test_setup_teardown(test_pids, reset, release),
         cmocka_unit_test_setup_teardown(test_pid_after_script, reset, release),
         cmocka_unit_test_setup_teardown(test_repeated_parsing, reset, release),
