@@ -182,15 +182,6 @@ end
 
 -- ---- helpers ----
 
-local escapes = { ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
-
--- A string on one line: backslash, control bytes and DEL as C escapes.
-function wt.escape(s)
-  return (s:gsub("[%c\\]", function(c)
-    return escapes[c] or ("\\x%02x"):format(c:byte())
-  end))
-end
-
 -- printf to the report stream.
 function wt.printf(fmt, ...)
   print(fmt:format(...))

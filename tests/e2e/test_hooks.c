@@ -377,6 +377,42 @@ static void test_print_goes_to_report(void **state)
     assert_true(e2e_exists(e2e_path(t, "parent")));
 }
 
+/* wt.escape of every byte value, in one string and one by one: the
+ * C escapes for backslash, newline, tab and CR, \xNN for the other
+ * control bytes and DEL, every other byte as it is. */
+static void test_escape_every_byte(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "local all = {}\n"
+              "for b = 0, 255 do all[#all + 1] = string.char(b) end\n"
+              "local s = table.concat(all)\n"
+              "print(wt.escape(s))\n"
+              "local each = {}\n"
+              "for b = 0, 255 do each[#each + 1] = wt.escape(string.char(b)) end\n"
+              "print(table.concat(each) == wt.escape(s), wt.escape(''), wt.escape(12))\n",
+              e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    char expected[2048], *p = expected;
+    for (int b = 0; b < 256; b++) {
+        if (b == '\\')
+            p += sprintf(p, "\\\\");
+        else if (b == '\n')
+            p += sprintf(p, "\\n");
+        else if (b == '\t')
+            p += sprintf(p, "\\t");
+        else if (b == '\r')
+            p += sprintf(p, "\\r");
+        else if (b < 0x20 || b == 0x7f)
+            p += sprintf(p, "\\x%02x", b);
+        else
+            *p++ = (char)b;
+    }
+    strcpy(p, "\ntrue\t\t12\n");
+    e2e_assert_report(t, expected);
+}
+
 /* Only the declared syscall reaches the hooks. */
 static void test_trace_only_unlink(void **state)
 {
@@ -468,6 +504,7 @@ int main(void)
         e2e_test(test_return_errno),
         e2e_test(test_return_errno_32bit),
         e2e_test(test_bytes_and_string),
+        e2e_test(test_escape_every_byte),
         e2e_test(test_path_after_chdir),
         e2e_test(test_thread_ids),
         e2e_test(test_process_hooks_grandchild),
