@@ -1,10 +1,12 @@
-/* The floor for the benchmark: `bare-tracer [-r] COMMAND [ARG...]` makes
+/* The floor for the benchmark: `bare-tracer [-r] [-p] COMMAND [ARG...]` makes
  * exactly the ptrace stops wtlua's default script makes, and nothing else:
  * a seccomp filter stops write-opens (open/openat with O_WRONLY or O_RDWR
  * and without O_PATH, every creat and openat2), each is resumed with
  * PTRACE_SYSCALL to see its exit, and every task is followed.  No Lua, no
  * task table, no path resolution; with -r it also copies the path argument
- * out of the tracee (one process_vm_readv, as wtlua and strace do).
+ * out of the tracee (one process_vm_readv, as wtlua and strace do); with -p
+ * it polls for the next stop as wtlua does by default (src/waiter.c: up to
+ * 100 us of waitpid(WNOHANG) and sched_yield while stops come that fast).
  *
  * Per stop: wait4, PTRACE_GET_SYSCALL_INFO, the resume, and with -r one
  * process_vm_readv at an entry.  What wtlua adds over this is the cost of
@@ -12,6 +14,7 @@
  * unfiltered); built by tests/bench/run-bench. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -26,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
@@ -67,12 +71,46 @@ static void read_path(pid_t pid, const struct __ptrace_syscall_info *info)
     process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
+#define SPIN_NS 100000
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* waitpid(-1, st, __WALL), polling first while the last wait was short. */
+static pid_t wait_polling(int *st)
+{
+    static int fast;
+    long long start = now_ns();
+    pid_t pid = 0;
+    while (fast && pid == 0 && now_ns() - start < SPIN_NS) {
+        pid = waitpid(-1, st, __WALL | WNOHANG);
+        if (pid == 0)
+            sched_yield();
+    }
+    if (pid == 0)
+        pid = waitpid(-1, st, __WALL);
+    fast = now_ns() - start < SPIN_NS;
+    return pid;
+}
+
 int main(int argc, char **argv)
 {
-    int read_paths = argc > 1 && strcmp(argv[1], "-r") == 0;
-    char **cmd = argv + 1 + read_paths;
-    if (!*cmd) {
-        fprintf(stderr, "usage: bare-tracer [-r] COMMAND [ARG...]\n");
+    int read_paths = 0, poll = 0, first = 1;
+    for (; first < argc; first++) {
+        if (strcmp(argv[first], "-r") == 0)
+            read_paths = 1;
+        else if (strcmp(argv[first], "-p") == 0)
+            poll = 1;
+        else
+            break;
+    }
+    char **cmd = argv + first;
+    if (!*cmd || (*cmd)[0] == '-') {
+        fprintf(stderr, "usage: bare-tracer [-r] [-p] COMMAND [ARG...]\n");
         return 2;
     }
     pid_t root = fork();
@@ -101,7 +139,7 @@ int main(int argc, char **argv)
     kill(root, SIGCONT);
     int root_status = 0;
     for (;;) {
-        pid_t pid = waitpid(-1, &st, __WALL);
+        pid_t pid = poll ? wait_polling(&st) : waitpid(-1, &st, __WALL);
         if (pid < 0) {
             if (errno == EINTR)
                 continue;
