@@ -150,6 +150,20 @@ static int check_rule(const struct rule *rule, char *err, size_t errsz)
     return 0;
 }
 
+static int append_rule(struct interest *in, const struct rule *rule)
+{
+    if (in->nrules == in->cap) {
+        size_t cap = in->cap ? in->cap * 2 : 16;
+        struct rule *rules = realloc(in->rules, cap * sizeof *rules);
+        if (!rules)
+            return -1;
+        in->rules = rules;
+        in->cap = cap;
+    }
+    in->rules[in->nrules++] = *rule;
+    return 0;
+}
+
 int interest_add(struct interest *in, const struct rule *rule, char *err, size_t errsz)
 {
     if (memchr(rule->name, '\0', sizeof rule->name) == NULL) {
@@ -160,46 +174,39 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
         return -1;
     size_t count;
     const struct arch *arches = arch_all(&count);
+    int nrs[sizeof in->nr_flags / sizeof in->nr_flags[0]];
     bool known = false;
     for (size_t a = 0; a < count; a++) {
-        int nr = arch_syscall_nr(&arches[a], rule->name);
-        if (nr < 0 || nr >= ARCH_MAX_NR)
-            continue;
-        known = true;
-        if (!in->nr_flags[a] && !(in->nr_flags[a] = calloc(ARCH_MAX_NR, 1))) {
-            snprintf(err, errsz, "out of memory");
-            return -1;
-        }
-        uint8_t *flags = &in->nr_flags[a][nr];
-        *flags |= NR_TRACED;
-        if (rule->want_exit)
-            *flags |= NR_EXIT;
-        if (rule->ncond == 0)
-            *flags |= NR_ALWAYS;
-        if (needs_recheck(rule))
-            *flags |= NR_RECHECK;
+        nrs[a] = arch_syscall_nr(&arches[a], rule->name);
+        if (nrs[a] >= ARCH_MAX_NR)
+            nrs[a] = -1;
+        known = known || nrs[a] >= 0;
     }
     if (!known) {
         snprintf(err, errsz, "unknown syscall '%s'", rule->name);
         return -1;
     }
-    if (in->nrules == in->cap) {
-        size_t cap = in->cap ? in->cap * 2 : 16;
-        struct rule *rules = realloc(in->rules, cap * sizeof *rules);
-        if (!rules) {
+    /* Everything that can fail comes first: a refused rule leaves no flags. */
+    for (size_t a = 0; a < count; a++)
+        if (nrs[a] >= 0 && !in->nr_flags[a] && !(in->nr_flags[a] = calloc(ARCH_MAX_NR, 1))) {
             snprintf(err, errsz, "out of memory");
             return -1;
         }
-        in->rules = rules;
-        in->cap = cap;
+    if (append_rule(in, rule) < 0) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
     }
-    in->rules[in->nrules++] = *rule;
-    if (ranges_unsafe_in_filter(in, rule->name))
-        for (size_t a = 0; a < count; a++) {
-            int nr = arch_syscall_nr(&arches[a], rule->name);
-            if (nr >= 0 && nr < ARCH_MAX_NR && in->nr_flags[a])
-                in->nr_flags[a][nr] |= NR_RECHECK;
-        }
+    uint8_t add = NR_TRACED;
+    if (rule->want_exit)
+        add |= NR_EXIT;
+    if (rule->ncond == 0)
+        add |= NR_ALWAYS;
+    /* With this rule added: it can make the syscall's earlier rules unsafe too. */
+    if (needs_recheck(rule) || ranges_unsafe_in_filter(in, rule->name))
+        add |= NR_RECHECK;
+    for (size_t a = 0; a < count; a++)
+        if (nrs[a] >= 0)
+            in->nr_flags[a][nrs[a]] |= add;
     return 0;
 }
 
