@@ -41,14 +41,7 @@ static void catch_signals(void)
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: waitpid must see EINTR */
     sigemptyset(&sa.sa_mask);
-    static const int signals[] = TRACER_INTERRUPT_SIGNALS;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        /* Ignored (nohup, a background job) stays ignored, for us and,
-         * through exec, for the command. */
-        struct sigaction old;
-        if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-            sigaction(signals[i], &sa, NULL);
-    }
+    tracer_set_interrupt_action(&sa);
 }
 
 static void die(const char *fmt, ...)

@@ -328,6 +328,16 @@ static void set_wake_timer(bool on)
     setitimer(ITIMER_REAL, &it, NULL); /* a plain syscall: async-signal-safe */
 }
 
+void tracer_set_interrupt_action(const struct sigaction *sa)
+{
+    static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction old;
+        if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(signals[i], sa, NULL);
+    }
+}
+
 int tracer_interrupt(int sig, bool from_process)
 {
     last_signal = sig;
@@ -543,13 +553,9 @@ static _Noreturn void run_child(struct tracer *t, int report_fd, const char *pat
                                 char *const argv[])
 {
     /* wtlua's handlers would swallow a Ctrl-C meant for the command before
-     * its exec; ignored signals stay ignored. */
-    static const int interrupt_signals[] = TRACER_INTERRUPT_SIGNALS;
-    for (size_t i = 0; i < sizeof interrupt_signals / sizeof interrupt_signals[0]; i++) {
-        struct sigaction old;
-        if (sigaction(interrupt_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-            signal(interrupt_signals[i], SIG_DFL);
-    }
+     * its exec. */
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    tracer_set_interrupt_action(&dfl);
     raise(SIGSTOP);
     if (wants_syscalls(t)) {
         const char *stage;

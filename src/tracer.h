@@ -72,10 +72,12 @@ void tracer_detach_all(struct tracer *t);
  * not be started (failed_stage/failed_errno say why). */
 int tracer_run(struct tracer *t);
 
-/* The signals that interrupt a run: wtlua's handler for them calls
- * tracer_interrupt; the spawned command gets them back at their default
- * action before its exec. */
-#define TRACER_INTERRUPT_SIGNALS { SIGINT, SIGTERM, SIGHUP }
+/* Sets sa as the action of each signal that interrupts a run (SIGINT,
+ * SIGTERM, SIGHUP), except those ignored (nohup, a background job): they
+ * stay ignored, for wtlua and, through exec, for the command.  wtlua's
+ * handler for them calls tracer_interrupt; the spawned command gets them
+ * back at their default action before its exec. */
+void tracer_set_interrupt_action(const struct sigaction *sa);
 
 /* From wtlua's signal handler (async-signal-safe): signal sig came, from a
  * process (kill(1)) or not (a terminal, whose signal reaches the command's
