@@ -377,6 +377,33 @@ static void test_print_goes_to_report(void **state)
     assert_true(e2e_exists(e2e_path(t, "parent")));
 }
 
+/* "The syscall has not run yet": while on_enter runs, the file an
+ * O_CREAT open is about to create does not exist, even when the hook
+ * takes its time (200 ms here) and nothing else shares the process, so
+ * that a script can ask at entry whether a file existed before (as
+ * scripts/files.lua does to tell "create" from "modify"). */
+static void test_entry_hook_runs_before_the_call(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "local w = { flags = wt.any(O_WRONLY | O_RDWR) }\n"
+               "wt.trace { openat = w, open = w }\n"
+               "local function exists(path)\n"
+               "  local f = io.open(path) if f then f:close() end return f ~= nil\n"
+               "end\n"
+               "function on_enter(sc)\n"
+               "  local path = sc:path(sc.name == 'openat' and 2 or 1)\n"
+               "  local limit = wt.now() + 200 * 1000000\n"
+               "  while not exists(path) and wt.now() < limit do end\n"
+               "  print(path:match('[^/]*$'), exists(path))\n"
+               "end\n"
+               "function on_return(sc) print('returned', sc.ret >= 0) end\n",
+               "openers", "fork");
+    e2e_assert_report(t, "fork-parent\tfalse\nreturned\ttrue\n"
+                         "fork-child\tfalse\nreturned\ttrue\n"
+                         "fork-after\tfalse\nreturned\ttrue\n");
+}
+
 /* wt.escape of every byte value, in one string and one by one: the
  * C escapes for backslash, newline, tab and CR, \xNN for the other
  * control bytes and DEL, every other byte as it is. */
@@ -505,6 +532,7 @@ int main(void)
         e2e_test(test_return_errno_32bit),
         e2e_test(test_bytes_and_string),
         e2e_test(test_escape_every_byte),
+        e2e_test(test_entry_hook_runs_before_the_call),
         e2e_test(test_path_after_chdir),
         e2e_test(test_thread_ids),
         e2e_test(test_process_hooks_grandchild),
