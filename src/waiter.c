@@ -12,7 +12,7 @@
  * after a wait that ended within the budget, the next one polls (yielding
  * the CPU between polls, in case the tracee shares it) for up to the budget
  * before it blocks.  A wait that outlasts the budget turns polling off
- * until a wait ends within it again: sparse stops cost no CPU. */
+ * until a wait ends within it again: sparse stops cost next to no CPU. */
 
 static unsigned usable_cpus(void)
 {
