@@ -74,6 +74,9 @@ $(B)/tests/%: tests/unit/%.c $(ENGINE_OBJ) $(TEST_EXTRA) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $^ $(WT_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 
+# test_waiter counts the waiter's polls through sched_yield.
+$(B)/tests/test_waiter: LDLIBS += -Wl,--wrap=sched_yield
+
 $(B)/tests/%: tests/e2e/%.c tests/e2e/e2e.h $(TEST_EXTRA) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(TEST_EXTRA) $(CMOCKA_LIBS) -lpthread

@@ -385,7 +385,7 @@ int tracer_run(struct tracer *t)
     for (;;) {
         handle_interrupts(t, &seen_interrupts);
         int status;
-        pid_t tid = waiter_wait(&t->waiter, &status);
+        pid_t tid = waiter_wait(&t->waiter, &status, &interrupts, seen_interrupts);
         if (tid < 0) {
             if (errno == EINTR)
                 continue;

@@ -1,5 +1,6 @@
 #include "waiter.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <sys/wait.h>
 
@@ -28,25 +29,32 @@ void waiter_init(struct waiter *w, unsigned spin_us)
     w->spin_next = false;
 }
 
-/* Polls until a task has news or the budget is spent; 0 then. */
-static pid_t poll_until(uint64_t deadline, int *status)
+/* Polls until a task has news or the budget is spent (0 then), or an
+ * interrupt came (-1, EINTR). */
+static pid_t poll_until(uint64_t deadline, int *status, const volatile sig_atomic_t *interrupts,
+                        sig_atomic_t seen)
 {
     for (;;) {
         pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
+        if (tid == 0 && *interrupts != seen) {
+            errno = EINTR;
+            return -1;
+        }
         if (tid != 0 || monotonic_ns() >= deadline)
             return tid;
         sched_yield();
     }
 }
 
-pid_t waiter_wait(struct waiter *w, int *status)
+pid_t waiter_wait(struct waiter *w, int *status, const volatile sig_atomic_t *interrupts,
+                  sig_atomic_t seen)
 {
     if (!w->spin_ns)
         return waitpid(-1, status, __WALL);
     uint64_t start = monotonic_ns();
     pid_t tid = 0;
     if (w->spin_next)
-        tid = poll_until(start + w->spin_ns, status);
+        tid = poll_until(start + w->spin_ns, status, interrupts, seen);
     if (tid == 0)
         tid = waitpid(-1, status, __WALL);
     w->spin_next = monotonic_ns() - start < w->spin_ns;

@@ -3,6 +3,7 @@
 #ifndef WTLUA_WAITER_H
 #define WTLUA_WAITER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,7 +20,10 @@ struct waiter {
  * CPU (the tracee could not run while we poll). */
 void waiter_init(struct waiter *w, unsigned spin_us);
 
-/* waitpid(-1, status, __WALL), with the same results. */
-pid_t waiter_wait(struct waiter *w, int *status);
+/* waitpid(-1, status, __WALL), with the same results.  Polling also ends,
+ * with EINTR as a blocked waitpid would, as soon as *interrupts (a signal
+ * handler's count) differs from seen. */
+pid_t waiter_wait(struct waiter *w, int *status, const volatile sig_atomic_t *interrupts,
+                  sig_atomic_t seen);
 
 #endif

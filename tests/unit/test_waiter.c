@@ -10,14 +10,28 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/resource.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "waiter.h"
 
-#define MS 1000000u
+#define MS 1000000ull
+
+/* Linked with -Wl,--wrap=sched_yield (see the Makefile): the waiter's
+ * polls that found nothing, each followed by a yield, are counted. */
+static unsigned long yields;
+int __real_sched_yield(void);
+int __wrap_sched_yield(void)
+{
+    yields++;
+    return __real_sched_yield();
+}
+
+/* No interrupt comes in most tests. */
+static volatile sig_atomic_t no_interrupts;
 
 /* A child that exits with code after sleeping ms milliseconds. */
 static pid_t child_exiting(int code, unsigned ms)
@@ -36,27 +50,18 @@ static pid_t child_exiting(int code, unsigned ms)
 static void wait_for_exit(struct waiter *w, pid_t pid, int code)
 {
     int status = 0;
-    assert_int_equal(waiter_wait(w, &status), pid);
+    assert_int_equal(waiter_wait(w, &status, &no_interrupts, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), code);
-}
-
-/* CPU time this process has used, in milliseconds. */
-static long cpu_ms(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
-           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
 static void test_fast_waits_keep_polling_on(void **state)
 {
     (void)state;
     struct waiter w = { .spin_ns = 5000 * MS };
-    wait_for_exit(&w, child_exiting(7, 0), 7);  /* blocks: no wait before */
+    wait_for_exit(&w, child_exiting(7, 0), 7); /* blocks: no wait before */
     assert_true(w.spin_next);
-    wait_for_exit(&w, child_exiting(0, 0), 0);  /* polls */
+    wait_for_exit(&w, child_exiting(0, 0), 0); /* polls */
     assert_true(w.spin_next);
 }
 
@@ -71,32 +76,55 @@ static void test_slow_wait_turns_polling_off(void **state)
     assert_true(w.spin_next);
 }
 
-/* Polling burns CPU until the stop comes; a blocking wait does not. */
+/* Polling (a child 50 ms away: the first poll finds nothing) happens only
+ * after a wait within the budget, and never without a budget. */
 static void test_polls_only_when_on(void **state)
 {
     (void)state;
     struct waiter w = { .spin_ns = 5000 * MS, .spin_next = true };
-    long before = cpu_ms();
-    wait_for_exit(&w, child_exiting(0, 200), 0);
-    long polled = cpu_ms() - before;
-    if (polled < 10)
-        fail_msg("polling for 200 ms used only %ld ms of CPU", polled);
+    yields = 0;
+    wait_for_exit(&w, child_exiting(0, 50), 0);
+    assert_true(yields > 0);
 
     w.spin_next = false;
-    w.spin_ns = 10 * MS;
-    before = cpu_ms();
-    wait_for_exit(&w, child_exiting(0, 200), 0);
-    long blocked = cpu_ms() - before;
-    if (blocked > 20)
-        fail_msg("a blocking wait of 200 ms used %ld ms of CPU", blocked);
+    yields = 0;
+    wait_for_exit(&w, child_exiting(0, 50), 0);
+    assert_int_equal(yields, 0);
 
     w.spin_ns = 0;
     w.spin_next = true; /* no budget: never polls, whatever the last wait did */
-    before = cpu_ms();
-    wait_for_exit(&w, child_exiting(0, 200), 0);
-    blocked = cpu_ms() - before;
-    if (blocked > 20)
-        fail_msg("a wait without a budget used %ld ms of CPU", blocked);
+    wait_for_exit(&w, child_exiting(0, 50), 0);
+    assert_int_equal(yields, 0);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+/* A signal counted while polling ends the wait at once with EINTR, as it
+ * would a blocked waitpid: wtlua's Ctrl-C must not wait for the budget. */
+static void test_interrupt_ends_polling(void **state)
+{
+    (void)state;
+    struct sigaction sa = { .sa_handler = count_alarm }, old;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    struct itimerval in_100ms = { { 0, 0 }, { 0, 100000 } };
+    struct waiter w = { .spin_ns = 5000 * MS, .spin_next = true };
+    pid_t pid = child_exiting(0, 2000);
+    assert_int_equal(setitimer(ITIMER_REAL, &in_100ms, NULL), 0);
+    int status;
+    errno = 0;
+    assert_int_equal(waiter_wait(&w, &status, &alarms, 0), -1);
+    assert_int_equal(errno, EINTR);
+    assert_int_equal(alarms, 1);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    sigaction(SIGALRM, &old, NULL);
 }
 
 static void test_no_children(void **state)
@@ -105,11 +133,11 @@ static void test_no_children(void **state)
     int status;
     struct waiter w = { .spin_ns = 10 * MS, .spin_next = true };
     errno = 0;
-    assert_int_equal(waiter_wait(&w, &status), -1);
+    assert_int_equal(waiter_wait(&w, &status, &no_interrupts, 0), -1);
     assert_int_equal(errno, ECHILD);
     w.spin_next = false;
     errno = 0;
-    assert_int_equal(waiter_wait(&w, &status), -1);
+    assert_int_equal(waiter_wait(&w, &status, &no_interrupts, 0), -1);
     assert_int_equal(errno, ECHILD);
 }
 
@@ -146,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_fast_waits_keep_polling_on),
         cmocka_unit_test(test_slow_wait_turns_polling_off),
         cmocka_unit_test(test_polls_only_when_on),
+        cmocka_unit_test(test_interrupt_ends_polling),
         cmocka_unit_test(test_no_children),
         cmocka_unit_test(test_init_budget),
     };
