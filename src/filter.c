@@ -176,22 +176,23 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
     const struct arch *arches = arch_all(&count);
     int nrs[sizeof in->nr_flags / sizeof in->nr_flags[0]];
     bool known = false;
+    /* Everything that can fail comes first: a refused rule leaves no flags. */
     for (size_t a = 0; a < count; a++) {
         nrs[a] = arch_syscall_nr(&arches[a], rule->name);
         if (nrs[a] >= ARCH_MAX_NR)
             nrs[a] = -1;
-        known = known || nrs[a] >= 0;
+        if (nrs[a] < 0)
+            continue;
+        known = true;
+        if (!in->nr_flags[a] && !(in->nr_flags[a] = calloc(ARCH_MAX_NR, 1))) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
     }
     if (!known) {
         snprintf(err, errsz, "unknown syscall '%s'", rule->name);
         return -1;
     }
-    /* Everything that can fail comes first: a refused rule leaves no flags. */
-    for (size_t a = 0; a < count; a++)
-        if (nrs[a] >= 0 && !in->nr_flags[a] && !(in->nr_flags[a] = calloc(ARCH_MAX_NR, 1))) {
-            snprintf(err, errsz, "out of memory");
-            return -1;
-        }
     if (append_rule(in, rule) < 0) {
         snprintf(err, errsz, "out of memory");
         return -1;
