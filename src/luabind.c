@@ -194,58 +194,71 @@ static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
     lua_pushinteger(L, (lua_Integer)ev->args[i]);
 }
 
-/* Fields are computed when read, so an event costs nothing per field the
- * script does not use. */
-static int sc_index(lua_State *L)
+/* The event's fields, by name.  A field is computed when read, so an event
+ * costs nothing per field the script does not use. */
+enum sc_field {
+    F_NR, F_NAME, F_PID, F_TID, F_ARCH, F_ARGS, F_EBX, F_ECX, F_EDX,
+    F_RET, F_ERRNO, F_TIME, F_DURATION, F_EXITING,
+};
+static const char *const sc_field_names[] = {
+    [F_NR] = "nr",       [F_NAME] = "name",   [F_PID] = "pid",   [F_TID] = "tid",
+    [F_ARCH] = "arch",   [F_ARGS] = "args",   [F_EBX] = "ebx",   [F_ECX] = "ecx",
+    [F_EDX] = "edx",     [F_RET] = "ret",     [F_ERRNO] = "errno", [F_TIME] = "time",
+    [F_DURATION] = "duration", [F_EXITING] = "exiting",
+};
+#define SC_FIELD_COUNT (int)(sizeof sc_field_names / sizeof sc_field_names[0])
+
+static void push_field(lua_State *L, const struct syscall_event *ev, enum sc_field field)
 {
-    const struct syscall_event *ev = check_event(L);
-    const char *key = luaL_checkstring(L, 2);
-    if (strcmp(key, "nr") == 0)
-        lua_pushinteger(L, ev->nr);
-    else if (strcmp(key, "name") == 0)
-        lua_pushstring(L, arch_syscall_name(ev->arch, ev->nr));
-    else if (strcmp(key, "pid") == 0)
-        lua_pushinteger(L, ev->pid);
-    else if (strcmp(key, "tid") == 0)
-        lua_pushinteger(L, ev->tid);
-    else if (strcmp(key, "arch") == 0)
-        lua_pushstring(L, ev->arch->name);
-    else if (strcmp(key, "args") == 0) {
+    switch (field) {
+    case F_NR: lua_pushinteger(L, ev->nr); break;
+    case F_NAME: lua_pushstring(L, arch_syscall_name(ev->arch, ev->nr)); break;
+    case F_PID: lua_pushinteger(L, ev->pid); break;
+    case F_TID: lua_pushinteger(L, ev->tid); break;
+    case F_ARCH: lua_pushstring(L, ev->arch->name); break;
+    case F_ARGS:
         lua_rawgeti(L, LUA_REGISTRYINDEX, script_of(L)->args_ref);
         for (unsigned i = 0; i < 6; i++) {
             push_arg(L, ev, i);
             lua_rawseti(L, -2, i + 1);
         }
-    } else if (strcmp(key, "ebx") == 0)
-        push_arg(L, ev, 0);
-    else if (strcmp(key, "ecx") == 0)
-        push_arg(L, ev, 1);
-    else if (strcmp(key, "edx") == 0)
-        push_arg(L, ev, 2);
-    else if (strcmp(key, "ret") == 0) {
+        break;
+    case F_EBX: push_arg(L, ev, 0); break;
+    case F_ECX: push_arg(L, ev, 1); break;
+    case F_EDX: push_arg(L, ev, 2); break;
+    case F_RET:
         if (ev->at_exit)
             lua_pushinteger(L, ev->ret);
         else
             lua_pushnil(L);
-    } else if (strcmp(key, "errno") == 0) {
+        break;
+    case F_ERRNO:
         if (ev->at_exit && ev->is_error)
             lua_pushinteger(L, -ev->ret);
         else
             lua_pushnil(L);
-    } else if (strcmp(key, "time") == 0)
-        lua_pushinteger(L, (lua_Integer)ev->enter_ns);
-    else if (strcmp(key, "duration") == 0) {
+        break;
+    case F_TIME: lua_pushinteger(L, (lua_Integer)ev->enter_ns); break;
+    case F_DURATION:
         if (ev->at_exit)
             lua_pushinteger(L, (lua_Integer)(ev->exit_ns - ev->enter_ns));
         else
             lua_pushnil(L);
-    } else if (strcmp(key, "exiting") == 0)
-        lua_pushboolean(L, ev->at_exit);
-    else {
-        lua_pushvalue(L, 2);
-        lua_rawget(L, lua_upvalueindex(2)); /* a method, or nil */
+        break;
+    case F_EXITING: lua_pushboolean(L, ev->at_exit); break;
     }
-    return 1;
+}
+
+/* The second upvalue maps each field name to its enum sc_field and each
+ * method name to its function: one table lookup per read, where a chain
+ * of strcmp cost a few hundred instructions. */
+static int sc_index(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    lua_settop(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
+        push_field(L, ev, (enum sc_field)lua_tointeger(L, -1));
+    return 1; /* a field, a method, or nil */
 }
 
 static int sc_tostring(lua_State *L)
@@ -265,9 +278,13 @@ static void create_event_object(lua_State *L, struct script *s)
         { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, s->event_slot);
-    luaL_newlibtable(L, methods);
+    lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) - 1 + SC_FIELD_COUNT);
     lua_pushlightuserdata(L, s->event_slot);
     luaL_setfuncs(L, methods, 1);
+    for (int f = 0; f < SC_FIELD_COUNT; f++) {
+        lua_pushinteger(L, f);
+        lua_setfield(L, -2, sc_field_names[f]);
+    }
     lua_pushcclosure(L, sc_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pushlightuserdata(L, s->event_slot);

@@ -50,10 +50,12 @@ static const char *const openat_fields =
     "  print('enter', sc.name, sc.nr, sc.arch, sc.pid, sc.tid, sc.args[1],\n"
     "        sc.args[3] == O_WRONLY | O_CREAT | O_TRUNC, sc.args[4],\n"
     "        sc.ebx == sc.args[1], sc.ecx == sc.args[2], sc.edx == sc.args[3],\n"
-    "        sc:string(2), sc:path(2), sc.ret, sc.errno, sc.exiting)\n"
+    "        sc:string(2), sc:path(2), sc.ret, sc.errno, sc.exiting,\n"
+    "        math.type(sc.time), sc.duration, sc.nosuch, sc[1])\n"
     "end\n"
     "function on_return(sc)\n"
-    "  print('return', sc.name, sc.ret, sc.errno, sc.exiting, sc:path(2))\n"
+    "  print('return', sc.name, sc.ret, sc.errno, sc.exiting, sc:path(2),\n"
+    "        sc.time + sc.duration <= wt.now(), tostring(sc))\n"
     "end\n";
 
 static void check_openat_fields(struct e2e *t, const char *fixture, const char *arch, int nr)
@@ -63,9 +65,9 @@ static void check_openat_fields(struct e2e *t, const char *fixture, const char *
     /* The fixture's dirfd is the descriptor opened just before. */
     const char *path = e2e_path(t, "sub/via-dirfd");
     e2e_assert_report(t, e2e_str("enter\topenat\t%d\t%s\t%d\t%d\t%d\ttrue\t420\ttrue\ttrue\ttrue\t"
-                                 "via-dirfd\t%s\tnil\tnil\tfalse\n"
-                                 "return\topenat\t%d\tnil\ttrue\t%s\n",
-                                 nr, arch, s.pid, s.pid, s.fd - 1, path, s.fd, path));
+                                 "via-dirfd\t%s\tnil\tnil\tfalse\tinteger\tnil\tnil\tnil\n"
+                                 "return\topenat\t%d\tnil\ttrue\t%s\ttrue\topenat(%d) tid %d\n",
+                                 nr, arch, s.pid, s.pid, s.fd - 1, path, s.fd, path, nr, s.tid));
 }
 
 static void test_syscall_fields(void **state)
