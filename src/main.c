@@ -249,7 +249,7 @@ static int run(const struct cli *cli, const char *datadir)
         running_script = NULL;
     }
     script_free(script);
-    if (fclose(report) != 0 && status == 0) {
+    if (fclose(report) != 0) { /* a lost report outranks the command's status */
         die("%s: %s", cli->output ? cli->output : "report", strerror(errno));
         status = EXIT_WTLUA_ERROR;
     }

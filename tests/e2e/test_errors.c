@@ -189,6 +189,23 @@ static void test_report_file_cannot_be_created(void **state)
     assert_false(e2e_exists(e2e_path(t, "parent")));
 }
 
+/* A report that cannot be written is a wtlua error even when the command
+ * failed too: the user would otherwise take the missing lines for none. */
+static void check_report_write_fails(struct e2e *t, const char *command)
+{
+    e2e_run(t, "-o", "/dev/full", "-e", "function on_end() print('lost') end", command);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: /dev/full: No space left on device\n");
+}
+
+static void test_report_file_cannot_be_written(void **state)
+{
+    if (!e2e_exists("/dev/full"))
+        skip();
+    check_report_write_fails(*state, "true");
+    check_report_write_fails(*state, "false");
+}
+
 /* An error in a hook: wtlua says where, stops calling hooks (on_end
  * included), lets the command finish, and exits 125 whatever the
  * command's own status. */
@@ -301,6 +318,7 @@ int main(void)
         e2e_test(test_script_runtime_error),
         e2e_test(test_bad_trace_declaration),
         e2e_test(test_report_file_cannot_be_created),
+        e2e_test(test_report_file_cannot_be_written),
         e2e_test(test_error_in_hook),
         e2e_test(test_error_in_hook_command_completes),
         e2e_test(test_error_in_process_hook),
