@@ -53,7 +53,8 @@ end
 -- nanoseconds.  Returns nil, message for anything else.
 function time.parse_duration(text, default_unit)
   if math.type(text) == "integer" then return text end
-  local number, unit = tostring(text):match("^%s*([%d.]+)%s*(%a*)%s*$")
+  -- %a is ASCII only: the set adds the two bytes of UTF-8 "µ".
+  local number, unit = tostring(text):match("^%s*([%d.]+)%s*([%aµ]*)%s*$")
   if not number or not tonumber(number) then
     return nil, ("bad duration '%s'"):format(tostring(text))
   end

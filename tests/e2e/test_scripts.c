@@ -731,6 +731,25 @@ static void test_slow_json(void **state)
     free(report);
 }
 
+/* wt.time's parse_duration, behind the scripts' duration arguments. */
+static void test_parse_duration(void **state)
+{
+    struct e2e *t = *state;
+    run_status(t, 0, "-e",
+               "local time = require 'wt.time'\n"
+               "for _, text in ipairs { '10\u00b5s', '10us', '1.5s', '5 ms', '7ns', '3', 'soon',\n"
+               "                        '10 km' } do\n"
+               "  print(text, time.parse_duration(text))\n"
+               "end\n"
+               "print(time.parse_duration('3', 'ms'), time.parse_duration(42))\n",
+               "true");
+    e2e_assert_report(t, "10\u00b5s\t10000\n10us\t10000\n1.5s\t1500000000\n5 ms\t5000000\n7ns\t7\n"
+                         "3\tnil\tbad duration '3': units are ns, us, ms, s\n"
+                         "soon\tnil\tbad duration 'soon'\n"
+                         "10 km\tnil\tbad duration '10 km': units are ns, us, ms, s\n"
+                         "3000000\t42\n");
+}
+
 /* ---- timeline ---- */
 
 /* Checks a parsed trace (objs), prints what is deterministic about it. */
@@ -836,6 +855,7 @@ int main(void)
         e2e_test(test_net_json),
         e2e_test(test_slow),
         e2e_test(test_slow_json),
+        e2e_test(test_parse_duration),
         e2e_test(test_timeline),
         e2e_test(test_timeline_options),
     };
