@@ -357,9 +357,18 @@ static int wt_syscall_nr(lua_State *L)
     return 1;
 }
 
+/* The integer argument as an int, -1 when it does not fit: a plain cast
+ * would make 2^32 + 2 read as ENOENT. */
+static int check_int(lua_State *L, int idx)
+{
+    lua_Integer n = luaL_checkinteger(L, idx);
+    return n >= INT_MIN && n <= INT_MAX ? (int)n : -1;
+}
+
 static int wt_errname(lua_State *L)
 {
-    const char *name = strerrorname_np((int)luaL_checkinteger(L, 1));
+    int err = check_int(L, 1);
+    const char *name = err > 0 ? strerrorname_np(err) : NULL; /* glibc names 0 "0" */
     if (name)
         lua_pushstring(L, name);
     else
@@ -369,13 +378,13 @@ static int wt_errname(lua_State *L)
 
 static int wt_strerror(lua_State *L)
 {
-    lua_pushstring(L, strerror((int)luaL_checkinteger(L, 1)));
+    lua_pushstring(L, strerror(check_int(L, 1)));
     return 1;
 }
 
 static int wt_signame(lua_State *L)
 {
-    const char *abbrev = sigabbrev_np((int)luaL_checkinteger(L, 1));
+    const char *abbrev = sigabbrev_np(check_int(L, 1));
     if (abbrev)
         lua_pushfstring(L, "SIG%s", abbrev);
     else

@@ -442,6 +442,24 @@ static void test_escape_every_byte(void **state)
     e2e_assert_report(t, expected);
 }
 
+/* Error and signal names: nil for numbers that have none, 0 and values
+ * beyond an int included. */
+static void test_error_and_signal_names(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "local big = (1 << 32) + 2\n"
+              "print(wt.errname(2), wt.errname(0), wt.errname(-2), wt.errname(big))\n"
+              "print(wt.signame(9), wt.signame(0), wt.signame(big + 7))\n"
+              "print(wt.strerror(13), wt.strerror(big))\n",
+              "true");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, "ENOENT\tnil\tnil\tnil\n"
+                         "SIGKILL\tnil\tnil\n"
+                         "Permission denied\tUnknown error -1\n");
+}
+
 /* Only the declared syscall reaches the hooks. */
 static void test_trace_only_unlink(void **state)
 {
@@ -534,6 +552,7 @@ int main(void)
         e2e_test(test_return_errno_32bit),
         e2e_test(test_bytes_and_string),
         e2e_test(test_escape_every_byte),
+        e2e_test(test_error_and_signal_names),
         e2e_test(test_entry_hook_runs_before_the_call),
         e2e_test(test_path_after_chdir),
         e2e_test(test_thread_ids),
