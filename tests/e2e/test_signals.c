@@ -71,6 +71,29 @@ static void test_sigterm_ignored_command_runs_to_its_end(void **state)
     e2e_assert_report(t, e2e_paths(t, "ready", "done"));
 }
 
+/* A signal wtlua was started with ignored (nohup's SIGHUP) stays ignored,
+ * as it would for the command alone: two of them, which wtlua would
+ * otherwise answer by killing the command, change nothing. */
+static void test_signal_ignored_at_start_stays_ignored(void **state)
+{
+    struct e2e *t = *state;
+    struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+    sigaction(SIGHUP, &ignore, &old);
+    e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "1");
+    sigaction(SIGHUP, &old, NULL);
+    wait_path(t, "ready");
+    kill(t->pid, SIGHUP);
+    e2e_sleep_ms(100); /* two pending SIGHUPs would be one */
+    kill(t->pid, SIGHUP);
+    e2e_sleep_ms(200);
+    assert_true(e2e_running(t));
+    go(t, "go");
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, "ready", "done"));
+}
+
 /* "PPid:" of a process, 0 when it cannot be read. */
 static int parent_of(int pid)
 {
@@ -296,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         e2e_test(test_signal_passed_on_command_dies),
         e2e_test(test_sigterm_ignored_command_runs_to_its_end),
+        e2e_test(test_signal_ignored_at_start_stays_ignored),
         e2e_test(test_second_sigint_kills_the_tree),
         e2e_test(test_terminal_ctrl_c_not_passed_on_again),
         e2e_test(test_hook_error_command_completes),
