@@ -168,6 +168,15 @@ static void test_script_runtime_error(void **state)
     e2e_assert_status(t, 125);
     assert_first_line(t, "wtlua: -e:2: attempt to index a nil value (local 't')");
     assert_false(e2e_exists(e2e_path(t, "parent")));
+
+    /* error values that are not strings */
+    e2e_wtlua(t, "-e", "error(setmetatable({}, { __tostring = function() return 'mine' end }))",
+              "true");
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: mine");
+    e2e_wtlua(t, "-e", "error({})", "true");
+    e2e_assert_status(t, 125);
+    assert_first_line(t, "wtlua: (error object is a table value)");
 }
 
 static void test_bad_trace_declaration(void **state)
