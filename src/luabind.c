@@ -29,6 +29,7 @@ static const char *const hook_names[HOOK_COUNT] = {
 struct script {
     lua_State *L;
     FILE *report;
+    int report_errno;               /* why the first write to it failed, or 0 */
     int hook_refs[HOOK_COUNT];      /* LUA_NOREF where the script has none */
     int event_ref;                  /* the reused syscall userdata */
     int args_ref;                   /* the reused sc.args table */
@@ -450,9 +451,19 @@ static int wt_escape(lua_State *L)
     return 1;
 }
 
+/* Remembers why the first write to the report failed: glibc drops the
+ * lines it could not write and may then close the stream without an
+ * error, and errno is long gone by then. */
+static void note_report_error(struct script *s)
+{
+    if (ferror(s->report) && !s->report_errno)
+        s->report_errno = errno ? errno : EIO;
+}
+
 static int wt_print(lua_State *L)
 {
-    FILE *out = script_of(L)->report;
+    struct script *s = script_of(L);
+    FILE *out = s->report;
     int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         size_t len;
@@ -463,6 +474,7 @@ static int wt_print(lua_State *L)
         lua_pop(L, 1);
     }
     fputc('\n', out);
+    note_report_error(s);
     return 0;
 }
 
@@ -584,6 +596,7 @@ static void hook_failed(struct script *s, enum hook hook)
 {
     const char *msg = lua_tostring(s->L, -1);
     fflush(s->report);
+    note_report_error(s);
     fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
     if (hook != HOOK_END)
         fputs("wtlua: hooks disabled; the command runs to its end without them\n", stderr);
@@ -928,6 +941,11 @@ int script_finish(struct script *s)
 bool script_failed(const struct script *s)
 {
     return s->failed;
+}
+
+int script_report_error(const struct script *s)
+{
+    return s->report_errno;
 }
 
 static void stop_running_hook(lua_State *L, lua_Debug *ar)

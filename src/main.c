@@ -248,9 +248,12 @@ static int run(const struct cli *cli, const char *datadir)
         status = trace(cli, script);
         running_script = NULL;
     }
+    int lost = script ? script_report_error(script) : 0;
     script_free(script);
-    if (fclose(report) != 0) { /* a lost report outranks the command's status */
-        die("%s: %s", cli->output ? cli->output : "report", strerror(errno));
+    if (fclose(report) != 0 && !lost)
+        lost = errno;
+    if (lost) { /* a lost report outranks the command's status */
+        die("%s: %s", cli->output ? cli->output : "report", strerror(lost));
         status = EXIT_WTLUA_ERROR;
     }
     return status;
