@@ -196,17 +196,17 @@ static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
 }
 
 /* The event's fields, by name.  A field is computed when read, so an event
- * costs nothing per field the script does not use. */
-enum sc_field {
-    F_NR, F_NAME, F_PID, F_TID, F_ARCH, F_ARGS, F_EBX, F_ECX, F_EDX,
-    F_RET, F_ERRNO, F_TIME, F_DURATION, F_EXITING,
-};
-static const char *const sc_field_names[] = {
-    [F_NR] = "nr",       [F_NAME] = "name",   [F_PID] = "pid",   [F_TID] = "tid",
-    [F_ARCH] = "arch",   [F_ARGS] = "args",   [F_EBX] = "ebx",   [F_ECX] = "ecx",
-    [F_EDX] = "edx",     [F_RET] = "ret",     [F_ERRNO] = "errno", [F_TIME] = "time",
-    [F_DURATION] = "duration", [F_EXITING] = "exiting",
-};
+ * costs nothing per field the script does not use.  The enum and the
+ * names come from this one list, so every field has its name. */
+#define SC_FIELDS(X)                                                                    \
+    X(F_NR, "nr") X(F_NAME, "name") X(F_PID, "pid") X(F_TID, "tid") X(F_ARCH, "arch")  \
+    X(F_ARGS, "args") X(F_EBX, "ebx") X(F_ECX, "ecx") X(F_EDX, "edx") X(F_RET, "ret") \
+    X(F_ERRNO, "errno") X(F_TIME, "time") X(F_DURATION, "duration")                  \
+    X(F_EXITING, "exiting")
+#define SC_FIELD_ENUM(field, name) field,
+#define SC_FIELD_NAME(field, name) name,
+enum sc_field { SC_FIELDS(SC_FIELD_ENUM) };
+static const char *const sc_field_names[] = { SC_FIELDS(SC_FIELD_NAME) };
 #define SC_FIELD_COUNT (int)(sizeof sc_field_names / sizeof sc_field_names[0])
 
 static void push_field(lua_State *L, const struct syscall_event *ev, enum sc_field field)
@@ -358,9 +358,9 @@ static int wt_syscall_nr(lua_State *L)
     return 1;
 }
 
-/* The integer argument as an int, -1 when it does not fit: a plain cast
- * would make 2^32 + 2 read as ENOENT. */
-static int check_int(lua_State *L, int idx)
+/* The integer argument as an int, or -1 (no error or signal has that
+ * number) when it does not fit: a plain cast would make 2^32 + 2 ENOENT. */
+static int int_or_minus_one(lua_State *L, int idx)
 {
     lua_Integer n = luaL_checkinteger(L, idx);
     return n >= INT_MIN && n <= INT_MAX ? (int)n : -1;
@@ -368,7 +368,7 @@ static int check_int(lua_State *L, int idx)
 
 static int wt_errname(lua_State *L)
 {
-    int err = check_int(L, 1);
+    int err = int_or_minus_one(L, 1);
     const char *name = err > 0 ? strerrorname_np(err) : NULL; /* glibc names 0 "0" */
     if (name)
         lua_pushstring(L, name);
@@ -379,13 +379,17 @@ static int wt_errname(lua_State *L)
 
 static int wt_strerror(lua_State *L)
 {
-    lua_pushstring(L, strerror(check_int(L, 1)));
+    lua_Integer err = luaL_checkinteger(L, 1);
+    if (err >= INT_MIN && err <= INT_MAX)
+        lua_pushstring(L, strerror((int)err));
+    else
+        lua_pushfstring(L, "Unknown error %I", (LUAI_UACINT)err);
     return 1;
 }
 
 static int wt_signame(lua_State *L)
 {
-    const char *abbrev = sigabbrev_np(check_int(L, 1));
+    const char *abbrev = sigabbrev_np(int_or_minus_one(L, 1));
     if (abbrev)
         lua_pushfstring(L, "SIG%s", abbrev);
     else
