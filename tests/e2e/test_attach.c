@@ -494,6 +494,7 @@ static void test_detach_handles_returns_already_due(void **state)
               "local pending = {}\n"
               "function on_enter(sc)\n"
               "  pending[sc.tid] = sc:path(2)\n"
+              "  if pending[sc.tid]:match('/fifo$') then io.open('fifo-seen', 'w'):close() end\n"
               "  if pending[sc.tid]:match('/slow$') then\n"
               "    io.open('in-hook', 'w'):close()\n"
               "    local t = wt.now()\n"
@@ -505,6 +506,12 @@ static void test_detach_handles_returns_already_due(void **state)
     e2e_wtlua_start(t, -1, "-p", e2e_str("%d", (int)tg->pid), "slow.lua");
     wait_attached(t, tg->pid);
     ask(tg, "o fifo");
+    /* The script must have seen the open of the fifo enter before the
+     * other hook holds wtlua.  /proc alone is not proof: under load the
+     * new thread read as "S 257" while wtlua was still at its
+     * set_robust_list, and its openat entry then waited behind the hook. */
+    if (!e2e_wait_path(e2e_path(t, "fifo-seen"), RUN_MS))
+        fail_msg("the hook of the open of fifo did not run");
     pid_t opener = wait_activity(tg->pid, tg->pid, e2e_str("S %d", X86_64_OPENAT));
     if (write(tg->in, "w slow\n", 7) != 7)
         fail_msg("write: %s", strerror(errno));
