@@ -358,12 +358,18 @@ static int wt_syscall_nr(lua_State *L)
     return 1;
 }
 
+/* A plain cast of a number beyond an int would make 2^32 + 2 ENOENT. */
+static bool fits_int(lua_Integer n)
+{
+    return n >= INT_MIN && n <= INT_MAX;
+}
+
 /* The integer argument as an int, or -1 (no error or signal has that
- * number) when it does not fit: a plain cast would make 2^32 + 2 ENOENT. */
+ * number) when it does not fit. */
 static int int_or_minus_one(lua_State *L, int idx)
 {
     lua_Integer n = luaL_checkinteger(L, idx);
-    return n >= INT_MIN && n <= INT_MAX ? (int)n : -1;
+    return fits_int(n) ? (int)n : -1;
 }
 
 static int wt_errname(lua_State *L)
@@ -380,7 +386,7 @@ static int wt_errname(lua_State *L)
 static int wt_strerror(lua_State *L)
 {
     lua_Integer err = luaL_checkinteger(L, 1);
-    if (err >= INT_MIN && err <= INT_MAX)
+    if (fits_int(err))
         lua_pushstring(L, strerror((int)err));
     else
         lua_pushfstring(L, "Unknown error %I", (LUAI_UACINT)err);
