@@ -14,7 +14,9 @@
 
 #include "cli.h"
 #include "command.h"
-#include "luabind.h"
+#include "procfs.h"
+#include "script.h"
+#include "script.h"
 #include "tracer.h"
 #include "version.h"
 
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
     struct cli cli;
     char err[1024], datadir[PATH_MAX];
     int status = 0;
+    procfs_init();
     find_datadir(datadir, sizeof datadir);
     if (cli_parse(argc, argv, &cli, err, sizeof err) < 0) {
         die("%s", err);

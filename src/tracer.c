@@ -1,6 +1,5 @@
 #include "tracer.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "procfs.h"
 
 /* Set by tracer_interrupt, in a signal handler: how many interrupting
  * signals came, the last one, and whether a process sent it. */
@@ -64,29 +64,6 @@ static void resume(pid_t tid, int how, int sig)
     ptrace(how, tid, NULL, (void *)(long)sig);
 }
 
-/* Reads the Tgid and PPid of a live task; -1 when it is gone or a zombie. */
-static int read_task_status(pid_t tid, pid_t *tgid, pid_t *ppid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    int alive = 1;
-    *tgid = tid;
-    *ppid = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "State:", 6) == 0)
-            alive = !strpbrk(line + 6, "ZX");
-        else if (strncmp(line, "Tgid:", 5) == 0)
-            *tgid = (pid_t)atoi(line + 5);
-        else if (strncmp(line, "PPid:", 5) == 0)
-            *ppid = (pid_t)atoi(line + 5);
-    }
-    fclose(f);
-    return alive ? 0 : -1;
-}
-
 /* A new task runs the way its creator does: under the filter or not,
  * being detached or not. */
 static void inherit(struct task *child, const struct task *creator, const struct tracer *t)
@@ -104,22 +81,44 @@ static void inherit(struct task *child, const struct task *creator, const struct
     }
 }
 
-/* Starts following a task we have not seen before, and tells the script.
- * creator is the task whose fork/clone event named it, when known. */
-static struct task *adopt(struct tracer *t, pid_t tid, const struct task *creator)
+/* What a new task is when /proc cannot say (wtlua out of memory or
+ * descriptors): the creator's event tells a fork from a clone, and a clone
+ * is most often a thread. */
+static void guess_status(pid_t tid, const struct task *creator, int event,
+                         struct proc_status *st)
 {
-    pid_t tgid, ppid;
-    if (read_task_status(tid, &tgid, &ppid) < 0)
+    bool thread = creator && event == PTRACE_EVENT_CLONE;
+    st->tgid = thread ? creator->tgid : tid;
+    st->ppid = creator && !thread ? creator->tgid : 0;
+    st->alive = true;
+}
+
+/* Starts following a task we have not seen before, and tells the script.
+ * creator is the task whose fork/clone event (event) named it, when known.
+ * Returns NULL only when the task is already gone. */
+static struct task *adopt(struct tracer *t, pid_t tid, const struct task *creator, int event)
+{
+    struct proc_status st;
+    int rc = procfs_status(tid, &st);
+    if (rc == -ENOENT || rc == -ESRCH || (rc == 0 && !st.alive))
         return NULL;
+    if (rc < 0) {
+        guess_status(tid, creator, event, &st);
+        fprintf(stderr, "wtlua: cannot read /proc/%d/status (%s); following it as %s %d\n",
+                (int)tid, strerror(-rc), st.tgid == tid ? "process" : "a thread of", (int)st.tgid);
+    }
     struct task *task = tasks_add(&t->tasks, tid);
-    if (!task)
+    if (!task) {
+        fprintf(stderr, "wtlua: out of memory: task %d runs on untraced\n", (int)tid);
         return NULL;
-    task->tgid = tgid;
+    }
+    task->tgid = st.tgid;
     if (!creator)
-        creator = tasks_find(&t->tasks, tgid != tid ? tgid : ppid);
+        creator = tasks_find(&t->tasks, st.tgid != tid ? st.tgid : st.ppid);
     inherit(task, creator, t);
     if (t->hooks->spawn) {
-        struct task_event ev = { .pid = tgid, .tid = tid, .ppid = ppid, .thread = tgid != tid };
+        struct task_event ev = { .pid = st.tgid, .tid = tid, .ppid = st.ppid,
+                                 .thread = st.tgid != tid };
         t->hooks->spawn(t->hooks->ctx, &ev);
     }
     return task;
@@ -157,7 +156,7 @@ static void task_gone(struct tracer *t, struct task *task, pid_t tid, int status
     }
 }
 
-static void child_event(struct tracer *t, struct task *parent)
+static void child_event(struct tracer *t, struct task *parent, int event)
 {
     unsigned long id = 0;
     if (ptrace(PTRACE_GETEVENTMSG, parent->tid, NULL, &id) < 0 || id == 0)
@@ -167,7 +166,7 @@ static void child_event(struct tracer *t, struct task *parent)
     if (child)
         inherit(child, parent, t);
     else
-        adopt(t, (pid_t)id, parent);
+        adopt(t, (pid_t)id, parent, event);
 }
 
 static struct task *exec_event(struct tracer *t, struct task *task)
@@ -256,8 +255,8 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         task_gone(t, task, tid, status);
         return;
     }
-    if (!task && !(task = adopt(t, tid, NULL))) {
-        resume(tid, PTRACE_SYSCALL, 0);
+    if (!task && !(task = adopt(t, tid, NULL, 0))) {
+        resume(tid, PTRACE_SYSCALL, s.kind == STOP_SIGNAL ? s.signal : 0);
         return;
     }
     if (task->detaching && s.kind != STOP_CHILD) {
@@ -274,7 +273,7 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         how = syscall_stop(t, task, s.kind == STOP_SECCOMP);
         break;
     case STOP_CHILD:
-        child_event(t, task);
+        child_event(t, task, (status >> 16) & 0xff);
         break;
     case STOP_EXEC:
         task = exec_event(t, task);
@@ -407,32 +406,6 @@ void tracer_detach_all(struct tracer *t)
 
 /* ---- attaching (-p) ---- */
 
-static long read_long_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    long value = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &value) != 1)
-            value = -1;
-        fclose(f);
-    }
-    return value;
-}
-
-static pid_t tracer_of(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    pid_t tracer = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "TracerPid:", 10) == 0)
-            tracer = (pid_t)atoi(line + 10);
-    if (f)
-        fclose(f);
-    return tracer;
-}
-
 /* Says which restriction refused PTRACE_SEIZE and what to do about it. */
 static void explain_attach_error(pid_t pid, int err, char *msg, size_t size)
 {
@@ -444,17 +417,12 @@ static void explain_attach_error(pid_t pid, int err, char *msg, size_t size)
         snprintf(msg, size, "cannot attach to %d: %s", (int)pid, strerror(err));
         return;
     }
-    pid_t other = tracer_of(pid);
-    long scope = read_long_file("/proc/sys/kernel/yama/ptrace_scope");
+    struct proc_status st;
+    pid_t other = procfs_status(pid, &st) == 0 ? st.tracer : 0;
+    long scope = procfs_read_long("/proc/sys/kernel/yama/ptrace_scope");
     if (other > 0) {
-        char comm_path[64], comm[64] = "?";
-        snprintf(comm_path, sizeof comm_path, "/proc/%d/comm", (int)other);
-        FILE *f = fopen(comm_path, "re");
-        if (f) {
-            if (fgets(comm, sizeof comm, f))
-                comm[strcspn(comm, "\n")] = '\0';
-            fclose(f);
-        }
+        char comm[16] = "?";
+        procfs_comm(other, comm);
         snprintf(msg, size, "cannot attach to %d: already traced by process %d (%s); "
                  "only one tracer at a time, detach that one first", (int)pid, (int)other, comm);
     } else if (scope >= 3) {
@@ -493,9 +461,8 @@ static int seize_thread(struct tracer *t, pid_t pid, pid_t tid, char *err, size_
     if (wants_syscalls(t))
         ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
     if (t->hooks->spawn) {
-        pid_t tgid, ppid;
-        if (read_task_status(tid, &tgid, &ppid) < 0)
-            ppid = 0;
+        struct proc_status st;
+        pid_t ppid = procfs_status(tid, &st) == 0 ? st.ppid : 0;
         struct task_event ev = { .pid = pid, .tid = tid, .ppid = ppid,
                                  .thread = tid != pid, .attached = true };
         t->hooks->spawn(t->hooks->ctx, &ev);
@@ -503,36 +470,44 @@ static int seize_thread(struct tracer *t, pid_t pid, pid_t tid, char *err, size_
     return 0;
 }
 
+struct attach_pass {
+    struct tracer *tracer;
+    pid_t pid;
+    char *err;
+    size_t errsz;
+    bool added;     /* a thread not seen before was seized */
+};
+
+static int attach_thread(pid_t tid, void *arg)
+{
+    struct attach_pass *pass = arg;
+    if (tasks_find(&pass->tracer->tasks, tid))
+        return 0;
+    if (seize_thread(pass->tracer, pass->pid, tid, pass->err, pass->errsz) < 0)
+        return 1; /* stops the listing */
+    pass->added = true;
+    return 0;
+}
+
 int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz)
 {
     /* -p with a thread's id means its process. */
-    pid_t tgid, ppid;
-    if (read_task_status(pid, &tgid, &ppid) == 0)
-        pid = tgid;
-    char dir[64];
-    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    struct proc_status st;
+    if (procfs_status(pid, &st) == 0)
+        pid = st.tgid;
+    struct attach_pass pass = { t, pid, err, errsz, true };
     /* Threads created while we attach show up in the next pass. */
-    for (bool added = true; added;) {
-        added = false;
-        DIR *d = opendir(dir);
-        if (!d) {
+    while (pass.added) {
+        pass.added = false;
+        int rc = procfs_each_thread(pid, attach_thread, &pass);
+        if (rc > 0)
+            return -1; /* attach_thread said why */
+        if (rc < 0) {
             if (tasks_find(&t->tasks, pid))
                 return 0; /* it exited while we attached */
             explain_attach_error(pid, ESRCH, err, errsz);
             return -1;
         }
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            pid_t tid = (pid_t)atoi(e->d_name);
-            if (tid <= 0 || tasks_find(&t->tasks, tid))
-                continue;
-            if (seize_thread(t, pid, tid, err, errsz) < 0) {
-                closedir(d);
-                return -1;
-            }
-            added = true;
-        }
-        closedir(d);
     }
     return 0;
 }

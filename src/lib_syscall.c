@@ -1,0 +1,174 @@
+#include "lib_syscall.h"
+
+#include <fcntl.h>
+#include <lauxlib.h>
+
+#include "paths.h"
+#include "readers.h"
+#include "taskinfo.h"
+
+#define SYSCALL_META "wtlua.syscall"
+
+/* The one event object's slot is the first upvalue of each of its
+ * methods: a pointer comparison, where luaL_checkudata's registry lookup
+ * was half the cost of reading a field. */
+static const struct syscall_event *check_event(lua_State *L)
+{
+    const struct syscall_event **slot = lua_touserdata(L, lua_upvalueindex(1));
+    if (lua_touserdata(L, 1) != slot)
+        luaL_typeerror(L, 1, SYSCALL_META);
+    if (!*slot)
+        luaL_error(L, "syscall event used outside its hook");
+    return *slot;
+}
+
+static unsigned check_arg_index(lua_State *L, int idx)
+{
+    lua_Integer i = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, i >= 1 && i <= 6, idx, "argument index must be 1..6");
+    return (unsigned)i;
+}
+
+static int sc_string(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    unsigned i = check_arg_index(L, 2);
+    return readers_push_string(L, ev->tid, ev->args[i - 1],
+                               readers_check_cap(L, 3, READ_STRING_DEFAULT));
+}
+
+static int sc_bytes(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    unsigned i = check_arg_index(L, 2);
+    return readers_push_bytes(L, ev->tid, ev->args[i - 1], luaL_checkinteger(L, 3), 3);
+}
+
+static int sc_path(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    unsigned i = check_arg_index(L, 2);
+    int dirfd_arg = path_dirfd_arg(arch_syscall_name(ev->arch, ev->nr), (int)i);
+    int64_t dirfd = AT_FDCWD;
+    if (dirfd_arg)
+        dirfd = (int32_t)ev->args[dirfd_arg - 1]; /* an int in every ABI */
+    return readers_push_path(L, ev->tid, dirfd, ev->args[i - 1]);
+}
+
+static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
+{
+    lua_pushinteger(L, (lua_Integer)ev->args[i]);
+}
+
+/* The event's fields, by name.  A field is computed when read, so an event
+ * costs nothing per field the script does not use.  The enum and the
+ * names come from this one list, so every field has its name. */
+#define SC_FIELDS(X)                                                                    \
+    X(F_NR, "nr") X(F_NAME, "name") X(F_PID, "pid") X(F_TID, "tid") X(F_ARCH, "arch")  \
+    X(F_ARGS, "args") X(F_EBX, "ebx") X(F_ECX, "ecx") X(F_EDX, "edx") X(F_RET, "ret") \
+    X(F_ERRNO, "errno") X(F_TIME, "time") X(F_DURATION, "duration")                  \
+    X(F_EXITING, "exiting") X(F_COMM, "comm") X(F_EXE, "exe")
+#define SC_FIELD_ENUM(field, name) field,
+#define SC_FIELD_NAME(field, name) name,
+enum sc_field { SC_FIELDS(SC_FIELD_ENUM) };
+static const char *const sc_field_names[] = { SC_FIELDS(SC_FIELD_NAME) };
+#define SC_FIELD_COUNT (int)(sizeof sc_field_names / sizeof sc_field_names[0])
+
+/* sc.args: one table, refilled on each read (the third upvalue). */
+static void push_args(lua_State *L, const struct syscall_event *ev)
+{
+    lua_pushvalue(L, lua_upvalueindex(3));
+    for (unsigned i = 0; i < 6; i++) {
+        push_arg(L, ev, i);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+static void push_field(lua_State *L, const struct syscall_event *ev, enum sc_field field)
+{
+    switch (field) {
+    case F_NR: lua_pushinteger(L, ev->nr); break;
+    case F_NAME: lua_pushstring(L, arch_syscall_name(ev->arch, ev->nr)); break;
+    case F_PID: lua_pushinteger(L, ev->pid); break;
+    case F_TID: lua_pushinteger(L, ev->tid); break;
+    case F_ARCH: lua_pushstring(L, ev->arch->name); break;
+    case F_ARGS: push_args(L, ev); break;
+    case F_EBX: push_arg(L, ev, 0); break;
+    case F_ECX: push_arg(L, ev, 1); break;
+    case F_EDX: push_arg(L, ev, 2); break;
+    case F_RET:
+        if (ev->at_exit)
+            lua_pushinteger(L, ev->ret);
+        else
+            lua_pushnil(L);
+        break;
+    case F_ERRNO:
+        if (ev->at_exit && ev->is_error)
+            lua_pushinteger(L, -ev->ret);
+        else
+            lua_pushnil(L);
+        break;
+    case F_TIME: lua_pushinteger(L, (lua_Integer)ev->enter_ns); break;
+    case F_DURATION:
+        if (ev->at_exit)
+            lua_pushinteger(L, (lua_Integer)(ev->exit_ns - ev->enter_ns));
+        else
+            lua_pushnil(L);
+        break;
+    case F_EXITING: lua_pushboolean(L, ev->at_exit); break;
+    case F_COMM:
+        if (taskinfo_push_comm(L, ev->tid) > 1)
+            lua_pop(L, 1); /* nil, without the message */
+        break;
+    case F_EXE:
+        if (taskinfo_push_exe(L, ev->pid) > 1)
+            lua_pop(L, 1);
+        break;
+    }
+}
+
+/* The second upvalue maps each field name to its enum sc_field and each
+ * method name to its function: one table lookup per read, where a chain
+ * of strcmp cost a few hundred instructions. */
+static int sc_index(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    lua_settop(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
+        push_field(L, ev, (enum sc_field)lua_tointeger(L, -1));
+    return 1; /* a field, a method, or nil */
+}
+
+static int sc_tostring(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    lua_pushfstring(L, "%s(%d) tid %d", arch_syscall_name(ev->arch, ev->nr), (int)ev->nr,
+                    (int)ev->tid);
+    return 1;
+}
+
+const struct syscall_event **syscall_object_new(lua_State *L)
+{
+    const struct syscall_event **slot = lua_newuserdatauv(L, sizeof *slot, 0);
+    *slot = NULL;
+    luaL_newmetatable(L, SYSCALL_META);
+    static const luaL_Reg methods[] = {
+        { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path }, { NULL, NULL },
+    };
+    lua_pushlightuserdata(L, slot);
+    lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) - 1 + SC_FIELD_COUNT);
+    lua_pushlightuserdata(L, slot);
+    luaL_setfuncs(L, methods, 1);
+    for (int f = 0; f < SC_FIELD_COUNT; f++) {
+        lua_pushinteger(L, f);
+        lua_setfield(L, -2, sc_field_names[f]);
+    }
+    lua_createtable(L, 6, 0);
+    lua_pushcclosure(L, sc_index, 3);
+    lua_setfield(L, -2, "__index");
+    lua_pushlightuserdata(L, slot);
+    lua_pushcclosure(L, sc_tostring, 1);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, -2);
+    return slot;
+}

@@ -1,0 +1,255 @@
+#include "lib_wt.h"
+
+#include <fcntl.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "arch.h"
+#include "clock.h"
+#include "readers.h"
+#include "taskinfo.h"
+#include "version.h"
+
+static pid_t check_pid(lua_State *L, int idx)
+{
+    lua_Integer pid = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, pid > 0 && pid <= INT_MAX, idx, "not a pid");
+    return (pid_t)pid;
+}
+
+static int wt_read_string(lua_State *L)
+{
+    return readers_push_string(L, check_pid(L, 1), (uint64_t)luaL_checkinteger(L, 2),
+                               readers_check_cap(L, 3, READ_STRING_DEFAULT));
+}
+
+static int wt_read_bytes(lua_State *L)
+{
+    return readers_push_bytes(L, check_pid(L, 1), (uint64_t)luaL_checkinteger(L, 2),
+                              luaL_checkinteger(L, 3), 3);
+}
+
+static int wt_resolve_path(lua_State *L)
+{
+    pid_t pid = check_pid(L, 1);
+    lua_Integer dirfd = luaL_checkinteger(L, 2);
+    return readers_push_resolved(L, pid, dirfd, luaL_checkstring(L, 3));
+}
+
+static int wt_comm(lua_State *L)
+{
+    return taskinfo_push_comm(L, check_pid(L, 1));
+}
+
+static int wt_exe(lua_State *L)
+{
+    return taskinfo_push_exe(L, check_pid(L, 1));
+}
+
+static const struct arch *opt_arch(lua_State *L, int idx)
+{
+    size_t count;
+    const char *name = luaL_optstring(L, idx, arch_all(&count)->name);
+    const struct arch *arch = arch_from_name(name);
+    if (!arch)
+        luaL_argerror(L, idx, lua_pushfstring(L, "unknown arch '%s'", name));
+    return arch;
+}
+
+static int wt_syscall_name(lua_State *L)
+{
+    lua_Integer nr = luaL_checkinteger(L, 1);
+    lua_pushstring(L, arch_syscall_name(opt_arch(L, 2), (long)nr));
+    return 1;
+}
+
+static int wt_syscall_nr(lua_State *L)
+{
+    int nr = arch_syscall_nr(opt_arch(L, 2), luaL_checkstring(L, 1));
+    if (nr < 0)
+        luaL_pushfail(L);
+    else
+        lua_pushinteger(L, nr);
+    return 1;
+}
+
+/* A plain cast of a number beyond an int would make 2^32 + 2 ENOENT. */
+static bool fits_int(lua_Integer n)
+{
+    return n >= INT_MIN && n <= INT_MAX;
+}
+
+/* The integer argument as an int, or -1 (no error or signal has that
+ * number) when it does not fit. */
+static int int_or_minus_one(lua_State *L, int idx)
+{
+    lua_Integer n = luaL_checkinteger(L, idx);
+    return fits_int(n) ? (int)n : -1;
+}
+
+static int wt_errname(lua_State *L)
+{
+    int err = int_or_minus_one(L, 1);
+    const char *name = err > 0 ? strerrorname_np(err) : NULL; /* glibc names 0 "0" */
+    if (name)
+        lua_pushstring(L, name);
+    else
+        luaL_pushfail(L);
+    return 1;
+}
+
+static int wt_strerror(lua_State *L)
+{
+    lua_Integer err = luaL_checkinteger(L, 1);
+    if (fits_int(err))
+        lua_pushstring(L, strerror((int)err));
+    else
+        lua_pushfstring(L, "Unknown error %I", (LUAI_UACINT)err);
+    return 1;
+}
+
+static int wt_signame(lua_State *L)
+{
+    const char *abbrev = sigabbrev_np(int_or_minus_one(L, 1));
+    if (abbrev)
+        lua_pushfstring(L, "SIG%s", abbrev);
+    else
+        luaL_pushfail(L);
+    return 1;
+}
+
+/* Nanoseconds on the monotonic clock. */
+static int wt_now(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)monotonic_ns());
+    return 1;
+}
+
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+/* c's two-character C escape, or NULL when it has none (\xNN then). */
+static const char *short_escape(unsigned char c)
+{
+    switch (c) {
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    default: return NULL;
+    }
+}
+
+/* A string on one line: backslash, control bytes and DEL as C escapes.
+ * In C because reports escape every line they print, and a Lua gsub took
+ * about 14,000 instructions per path. */
+static int wt_escape(lua_State *L)
+{
+    size_t len;
+    const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+    size_t plain = 0;
+    while (plain < len && !needs_escape(s[plain]))
+        plain++;
+    if (plain == len) { /* the usual case: the string itself */
+        lua_settop(L, 1);
+        lua_tostring(L, 1); /* a number becomes its string */
+        return 1;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, (const char *)s, plain);
+    for (size_t i = plain; i < len; i++) {
+        const char *esc = short_escape(s[i]);
+        char hex[5];
+        if (!needs_escape(s[i])) {
+            luaL_addchar(&b, (char)s[i]);
+        } else if (esc) {
+            luaL_addlstring(&b, esc, 2);
+        } else {
+            snprintf(hex, sizeof hex, "\\x%02x", s[i]);
+            luaL_addlstring(&b, hex, 4);
+        }
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+struct constant {
+    const char *name;
+    lua_Integer value;
+};
+
+/* Kernel values, the same on x86_64 and i386 (O_LARGEFILE is 0 in
+ * x86_64 user space but 32-bit tracees pass the kernel's bit). */
+static const struct constant constants[] = {
+    { "O_RDONLY", O_RDONLY },       { "O_WRONLY", O_WRONLY },     { "O_RDWR", O_RDWR },
+    { "O_ACCMODE", O_ACCMODE },     { "O_CREAT", O_CREAT },       { "O_EXCL", O_EXCL },
+    { "O_NOCTTY", O_NOCTTY },       { "O_TRUNC", O_TRUNC },       { "O_APPEND", O_APPEND },
+    { "O_NONBLOCK", O_NONBLOCK },   { "O_DSYNC", O_DSYNC },       { "O_ASYNC", O_ASYNC },
+    { "O_DIRECT", O_DIRECT },       { "O_LARGEFILE", 0100000 },   { "O_DIRECTORY", O_DIRECTORY },
+    { "O_NOFOLLOW", O_NOFOLLOW },   { "O_NOATIME", O_NOATIME },   { "O_CLOEXEC", O_CLOEXEC },
+    { "O_SYNC", O_SYNC },           { "O_PATH", O_PATH },         { "O_TMPFILE", O_TMPFILE },
+    { "AT_FDCWD", AT_FDCWD },       { "AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW },
+    { "AT_REMOVEDIR", AT_REMOVEDIR }, { "AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW },
+    { "AT_EMPTY_PATH", AT_EMPTY_PATH },
+};
+
+/* wt.errno.ENOENT == 2 and wt.signal.SIGKILL == 9, from the C library's
+ * own name tables. */
+static void push_name_tables(lua_State *L)
+{
+    lua_newtable(L);
+    for (int e = 1; e < 4096; e++) {
+        const char *name = strerrorname_np(e);
+        if (name) {
+            lua_pushinteger(L, e);
+            lua_setfield(L, -2, name);
+        }
+    }
+    lua_setfield(L, -2, "errno");
+    lua_newtable(L);
+    for (int sig = 1; sig < NSIG; sig++) {
+        const char *abbrev = sigabbrev_np(sig);
+        if (abbrev) {
+            lua_pushfstring(L, "SIG%s", abbrev);
+            lua_pushinteger(L, sig);
+            lua_settable(L, -3);
+        }
+    }
+    lua_setfield(L, -2, "signal");
+}
+
+int luaopen_wt(lua_State *L)
+{
+    static const luaL_Reg functions[] = {
+        { "read_string", wt_read_string }, { "read_bytes", wt_read_bytes },
+        { "resolve_path", wt_resolve_path }, { "syscall_name", wt_syscall_name },
+        { "syscall_nr", wt_syscall_nr },   { "errname", wt_errname },
+        { "strerror", wt_strerror },       { "signame", wt_signame },
+        { "now", wt_now },                 { "escape", wt_escape },
+        { "comm", wt_comm },               { "exe", wt_exe },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, functions);
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    push_name_tables(L);
+    size_t count;
+    const struct arch *arches = arch_all(&count);
+    lua_createtable(L, (int)count, 0);
+    for (size_t i = 0; i < count; i++) {
+        lua_pushstring(L, arches[i].name);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "arches");
+    lua_pushliteral(L, WTLUA_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

@@ -1,0 +1,133 @@
+#include "readers.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory.h"
+#include "paths.h"
+
+/* One buffer for every read, grown to the largest and reused: reading a
+ * path costs no allocation.  It lives in a userdata in the registry, so
+ * that closing the state frees it. */
+struct scratch {
+    char *buf;
+    size_t size;
+};
+
+static const char scratch_key = 'R';
+
+static int scratch_gc(lua_State *L)
+{
+    struct scratch *s = lua_touserdata(L, 1);
+    free(s->buf);
+    s->buf = NULL;
+    return 0;
+}
+
+void readers_open(lua_State *L)
+{
+    struct scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
+    s->buf = NULL;
+    s->size = 0;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, scratch_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &scratch_key);
+}
+
+static char *scratch(lua_State *L, size_t size)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &scratch_key);
+    struct scratch *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (size > s->size) {
+        char *buf = realloc(s->buf, size);
+        if (!buf)
+            luaL_error(L, "out of memory");
+        s->buf = buf;
+        s->size = size;
+    }
+    return s->buf;
+}
+
+size_t readers_check_cap(lua_State *L, int idx, size_t dflt)
+{
+    lua_Integer cap = luaL_optinteger(L, idx, (lua_Integer)dflt);
+    luaL_argcheck(L, cap > 0 && cap <= READ_CAP_MAX, idx, "size must be 1..1048576");
+    return (size_t)cap;
+}
+
+int readers_push_error(lua_State *L, int err)
+{
+    luaL_pushfail(L);
+    lua_pushstring(L, strerror(err));
+    return 2;
+}
+
+int readers_push_string(lua_State *L, pid_t pid, uint64_t addr, size_t cap)
+{
+    if (addr == 0)
+        return readers_push_error(L, EFAULT);
+    char *buf = scratch(L, cap + 1);
+    bool truncated;
+    ssize_t n = mem_read_string(pid, addr, buf, cap, &truncated);
+    if (n < 0)
+        return readers_push_error(L, (int)-n);
+    lua_pushlstring(L, buf, (size_t)n);
+    if (!truncated)
+        return 1;
+    lua_pushliteral(L, "truncated");
+    return 2;
+}
+
+int readers_push_bytes(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len, int len_arg)
+{
+    luaL_argcheck(L, len >= 0 && len <= READ_CAP_MAX, len_arg, "length must be 0..1048576");
+    if (len == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    char *buf = scratch(L, (size_t)len);
+    ssize_t n = mem_read(pid, addr, buf, (size_t)len);
+    if (n < 0)
+        return readers_push_error(L, (int)-n);
+    lua_pushlstring(L, buf, (size_t)n);
+    if (n == len)
+        return 1;
+    lua_pushliteral(L, "truncated");
+    return 2;
+}
+
+int readers_push_resolved(lua_State *L, pid_t tid, int64_t dirfd, const char *path)
+{
+    char *buf = scratch(L, PATH_MAX);
+    int rc = path_resolve(tid, dirfd, path, buf, PATH_MAX);
+    if (rc < 0)
+        return readers_push_error(L, -rc);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+int readers_push_path(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
+{
+    if (addr == 0)
+        return readers_push_error(L, EFAULT);
+    char *buf = scratch(L, 2 * PATH_MAX + 1);
+    char *raw = buf + PATH_MAX;
+    bool truncated;
+    ssize_t n = mem_read_string(tid, addr, raw, PATH_MAX, &truncated);
+    if (n < 0)
+        return readers_push_error(L, (int)-n);
+    if (truncated) /* no NUL in PATH_MAX bytes, or unreadable before one */
+        return readers_push_error(L, n == PATH_MAX ? ENAMETOOLONG : EFAULT);
+    int rc = path_resolve(tid, dirfd, raw, buf, PATH_MAX);
+    if (rc < 0)
+        return readers_push_error(L, -rc);
+    lua_pushstring(L, buf);
+    return 1;
+}

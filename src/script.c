@@ -1,0 +1,530 @@
+#include "script.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "lib_syscall.h"
+#include "lib_wt.h"
+#include "procfs.h"
+#include "readers.h"
+#include "taskinfo.h"
+
+
+enum hook { HOOK_ENTER, HOOK_RETURN, HOOK_SPAWN, HOOK_EXEC, HOOK_EXIT, HOOK_END, HOOK_COUNT };
+static const char *const hook_names[HOOK_COUNT] = {
+    "on_enter", "on_return", "on_spawn", "on_exec", "on_exit", "on_end",
+};
+
+struct script {
+    lua_State *L;
+    FILE *report;
+    int report_errno;               /* why the first write to it failed, or 0 */
+    int hook_refs[HOOK_COUNT];      /* LUA_NOREF where the script has none */
+    int event_ref;                  /* the reused syscall userdata */
+    int pending_ref;                /* tid -> what on_enter returned, until
+                                       on_return gets it */
+    const struct syscall_event **event_slot;
+    bool failed;
+    volatile sig_atomic_t in_hook;
+    volatile long hook_started_ms;  /* CLOCK_MONOTONIC_COARSE */
+    char *proc_buf;                 /* /proc reads (argv can be megabytes) */
+    size_t proc_cap;
+};
+
+/* The script is reachable from C functions through this registry key. */
+static const char script_key = 'S';
+
+static struct script *script_of(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &script_key);
+    struct script *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+static long coarse_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Remembers why the first write to the report failed: glibc drops the
+ * lines it could not write and may then close the stream without an
+ * error, and errno is long gone by then. */
+static void note_report_error(struct script *s)
+{
+    if (ferror(s->report) && !s->report_errno)
+        s->report_errno = errno ? errno : EIO;
+}
+
+static int wt_print(lua_State *L)
+{
+    struct script *s = script_of(L);
+    FILE *out = s->report;
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *text = luaL_tolstring(L, i, &len);
+        if (i > 1)
+            fputc('\t', out);
+        fwrite(text, 1, len, out);
+        lua_pop(L, 1);
+    }
+    fputc('\n', out);
+    note_report_error(s);
+    return 0;
+}
+
+/* ---- running Lua code ---- */
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Calls the function below nargs arguments with the traceback handler,
+ * keeping nresults results.  Returns 0, or -1 leaving the message on the
+ * stack. */
+static int protected_call(struct script *s, int nargs, int nresults)
+{
+    lua_State *L = s->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    s->hook_started_ms = coarse_ms();
+    s->in_hook = 1;
+    int rc = lua_pcall(L, nargs, nresults, base);
+    s->in_hook = 0;
+    lua_sethook(L, NULL, 0, 0);
+    lua_remove(L, base);
+    return rc == LUA_OK ? 0 : -1;
+}
+
+static void copy_message(lua_State *L, char *err, size_t errsz)
+{
+    const char *msg = lua_tostring(L, -1);
+    snprintf(err, errsz, "%s", msg ? msg : "unknown error");
+    lua_pop(L, 1);
+}
+
+/* A hook failed: say so once, then leave the tracees alone. */
+static void hook_failed(struct script *s, enum hook hook)
+{
+    const char *msg = lua_tostring(s->L, -1);
+    fflush(s->report);
+    note_report_error(s);
+    fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
+    if (hook != HOOK_END)
+        fputs("wtlua: hooks disabled; the command runs to its end without them\n", stderr);
+    lua_pop(s->L, 1);
+    s->failed = true;
+}
+
+/* pending[tid] = the value at the top of the stack (popped). */
+static void set_pending(struct script *s, pid_t tid)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->pending_ref);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, tid);
+    lua_pop(L, 1);
+}
+
+/* Pushes pending[tid] and clears it. */
+static void take_pending(struct script *s, pid_t tid)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->pending_ref);
+    lua_rawgeti(L, -1, tid);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, tid);
+    lua_remove(L, -2);
+}
+
+/* Calls on_enter(sc), keeping what it returns for on_return, or
+ * on_return(sc, that value). */
+static void call_event_hook(struct script *s, enum hook hook, const struct syscall_event *ev)
+{
+    if (s->failed)
+        return;
+    lua_State *L = s->L;
+    bool enter = hook == HOOK_ENTER;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[hook]);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->event_ref);
+    if (!enter)
+        take_pending(s, ev->tid);
+    *s->event_slot = ev;
+    if (protected_call(s, enter ? 1 : 2, enter ? 1 : 0) < 0)
+        hook_failed(s, hook);
+    else if (enter)
+        set_pending(s, ev->tid);
+    *s->event_slot = NULL;
+}
+
+static void hook_enter(void *ctx, const struct syscall_event *ev)
+{
+    call_event_hook(ctx, HOOK_ENTER, ev);
+}
+
+static void hook_return(void *ctx, const struct syscall_event *ev)
+{
+    call_event_hook(ctx, HOOK_RETURN, ev);
+}
+
+static void set_int(lua_State *L, const char *key, lua_Integer value)
+{
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_exec_fields(struct script *s, pid_t pid)
+{
+    lua_State *L = s->L;
+    if (taskinfo_push_exe(L, pid) == 1)
+        lua_setfield(L, -2, "exe");
+    else
+        lua_pop(L, 2);
+    ssize_t len = procfs_read(pid, "cmdline", &s->proc_buf, &s->proc_cap);
+    const char *buf = s->proc_buf;
+    lua_newtable(L);
+    for (ssize_t at = 0, i = 1; len > 0 && at < len; i++) {
+        size_t part = strnlen(buf + at, (size_t)(len - at));
+        lua_pushlstring(L, buf + at, part);
+        lua_rawseti(L, -2, i);
+        at += (ssize_t)part + 1;
+    }
+    lua_setfield(L, -2, "argv");
+}
+
+static void set_exit_fields(lua_State *L, int status)
+{
+    if (WIFEXITED(status)) {
+        set_int(L, "code", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        set_int(L, "signal", WTERMSIG(status));
+        lua_pushboolean(L, WCOREDUMP(status));
+        lua_setfield(L, -2, "core_dumped");
+    }
+}
+
+static void call_task_hook(struct script *s, enum hook hook, const struct task_event *ev)
+{
+    if (s->failed)
+        return;
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[hook]);
+    lua_createtable(L, 0, 6);
+    set_int(L, "pid", ev->pid);
+    set_int(L, "tid", ev->tid);
+    if (hook == HOOK_SPAWN) {
+        if (ev->ppid)
+            set_int(L, "ppid", ev->ppid);
+        lua_pushboolean(L, ev->thread);
+        lua_setfield(L, -2, "thread");
+        lua_pushboolean(L, ev->attached);
+        lua_setfield(L, -2, "attached");
+    } else if (hook == HOOK_EXEC) {
+        set_int(L, "old_tid", ev->old_tid);
+        set_exec_fields(s, ev->pid);
+    } else {
+        set_exit_fields(L, ev->status);
+    }
+    if (protected_call(s, 1, 0) < 0)
+        hook_failed(s, hook);
+}
+
+static void hook_spawn(void *ctx, const struct task_event *ev)
+{
+    call_task_hook(ctx, HOOK_SPAWN, ev);
+}
+
+/* The engine's own bookkeeping runs whether or not the script has the
+ * hook: names are never kept across an exec, a pending value moves with
+ * the thread that exec'd, and nothing outlives its task. */
+static void hook_exec(void *ctx, const struct task_event *ev)
+{
+    struct script *s = ctx;
+    taskinfo_forget(s->L, ev->pid);
+    if (ev->old_tid != ev->pid) {
+        taskinfo_forget(s->L, ev->old_tid);
+        take_pending(s, ev->old_tid);
+        set_pending(s, ev->pid);
+    }
+    if (s->hook_refs[HOOK_EXEC] != LUA_NOREF)
+        call_task_hook(s, HOOK_EXEC, ev);
+}
+
+static void hook_exit(void *ctx, const struct task_event *ev)
+{
+    struct script *s = ctx;
+    if (s->hook_refs[HOOK_EXIT] != LUA_NOREF)
+        call_task_hook(s, HOOK_EXIT, ev);
+    taskinfo_forget(s->L, ev->tid);
+    lua_pushnil(s->L);
+    set_pending(s, ev->tid);
+}
+
+/* ---- life cycle ---- */
+
+static int run_file(struct script *s, const char *path, char *err, size_t errsz)
+{
+    if (luaL_loadfile(s->L, path) != LUA_OK || protected_call(s, 0, 0) < 0) {
+        copy_message(s->L, err, errsz);
+        return -1;
+    }
+    return 0;
+}
+
+struct script *script_new(const char *datadir, FILE *report, char *err, size_t errsz)
+{
+    struct script *s = calloc(1, sizeof *s);
+    lua_State *L = luaL_newstate();
+    if (!s || !L) {
+        snprintf(err, errsz, "cannot create the Lua state: out of memory");
+        free(s);
+        if (L)
+            lua_close(L);
+        return NULL;
+    }
+    s->L = L;
+    s->report = report;
+    for (int h = 0; h < HOOK_COUNT; h++)
+        s->hook_refs[h] = LUA_NOREF;
+    lua_pushlightuserdata(L, s);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &script_key);
+    luaL_openlibs(L);
+    readers_open(L);
+    taskinfo_open(L);
+    luaL_requiref(L, "wt", luaopen_wt, 1);
+    lua_pop(L, 1);
+    lua_pushcfunction(L, wt_print);
+    lua_setglobal(L, "print");
+    s->event_slot = syscall_object_new(L);
+    s->event_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    s->pending_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    /* Scripts can require the helper modules that ship in lua/. */
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/lua/?.lua;", datadir);
+    lua_getfield(L, -2, "path");
+    lua_concat(L, 2);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+
+    char prelude[PATH_MAX];
+    snprintf(prelude, sizeof prelude, "%s/lua/prelude.lua", datadir);
+    if (run_file(s, prelude, err, errsz) < 0) {
+        script_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void script_set_args(struct script *s, char *const *args, size_t nargs, bool json)
+{
+    lua_State *L = s->L;
+    lua_getglobal(L, "wt");
+    lua_createtable(L, 0, (int)nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *eq = strchr(args[i], '=');
+        if (eq) {
+            lua_pushlstring(L, args[i], (size_t)(eq - args[i]));
+            lua_pushstring(L, eq + 1);
+        } else {
+            lua_pushstring(L, args[i]);
+            lua_pushboolean(L, 1);
+        }
+        lua_settable(L, -3);
+    }
+    lua_setfield(L, -2, "args");
+    lua_pushboolean(L, json);
+    lua_setfield(L, -2, "json");
+    lua_pop(L, 1);
+}
+
+int script_load(struct script *s, const char *path, const char *code, char *err, size_t errsz)
+{
+    if (path)
+        return run_file(s, path, err, errsz);
+    if (luaL_loadbuffer(s->L, code, strlen(code), "=-e") != LUA_OK || protected_call(s, 0, 0) < 0) {
+        copy_message(s->L, err, errsz);
+        return -1;
+    }
+    return 0;
+}
+
+static void resolve_hooks(struct script *s)
+{
+    for (int h = 0; h < HOOK_COUNT; h++) {
+        if (s->hook_refs[h] != LUA_NOREF)
+            continue;
+        if (lua_getglobal(s->L, hook_names[h]) == LUA_TFUNCTION)
+            s->hook_refs[h] = luaL_ref(s->L, LUA_REGISTRYINDEX);
+        else
+            lua_pop(s->L, 1);
+    }
+}
+
+static int cond_op_from_name(const char *name)
+{
+    static const char *const names[] = {
+        [COND_EQ] = "eq", [COND_NE] = "ne", [COND_LT] = "lt", [COND_LE] = "le",
+        [COND_GT] = "gt", [COND_GE] = "ge", [COND_MASKED_EQ] = "masked", [COND_ANY_BITS] = "any",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static lua_Integer int_field(lua_State *L, int idx, const char *key)
+{
+    lua_getfield(L, idx, key);
+    lua_Integer v = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* One canonical entry made by wt.trace in the prelude:
+ * { name = "openat", exit = bool, conds = { {arg=, op=, value=, mask=}... } } */
+static int read_rule(lua_State *L, struct rule *rule, bool exit_hook, char *err, size_t errsz)
+{
+    memset(rule, 0, sizeof *rule);
+    lua_getfield(L, -1, "name");
+    snprintf(rule->name, sizeof rule->name, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "exit");
+    rule->want_exit = exit_hook && lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "conds");
+    lua_Integer n = luaL_len(L, -1);
+    if (n > RULE_MAX_CONDS) {
+        snprintf(err, errsz, "wt.trace: %s: more than %d conditions", rule->name, RULE_MAX_CONDS);
+        lua_pop(L, 1);
+        return -1;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        struct cond *c = &rule->conds[rule->ncond++];
+        c->arg = (unsigned)int_field(L, -1, "arg");
+        c->value = (uint64_t)int_field(L, -1, "value");
+        c->mask = (uint64_t)int_field(L, -1, "mask");
+        lua_getfield(L, -1, "op");
+        int op = lua_isstring(L, -1) ? cond_op_from_name(lua_tostring(L, -1)) : -1;
+        lua_pop(L, 2);
+        if (op < 0) {
+            snprintf(err, errsz, "wt.trace: %s: unknown comparison", rule->name);
+            lua_pop(L, 1);
+            return -1;
+        }
+        c->op = (enum cond_op)op;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+int script_interest(struct script *s, struct interest *in, char *err, size_t errsz)
+{
+    lua_State *L = s->L;
+    resolve_hooks(s);
+    bool exit_hook = s->hook_refs[HOOK_RETURN] != LUA_NOREF;
+    lua_getglobal(L, "wt");
+    lua_getfield(L, -1, "_declared");
+    bool declared = lua_istable(L, -1);
+    interest_init(in, !declared, exit_hook);
+    int rc = 0;
+    for (lua_Integer i = 1; declared && rc == 0 && i <= luaL_len(L, -1); i++) {
+        struct rule rule;
+        lua_rawgeti(L, -1, i);
+        rc = read_rule(L, &rule, exit_hook, err, errsz);
+        lua_pop(L, 1);
+        if (rc == 0 && interest_add(in, &rule, err, errsz) < 0)
+            rc = -1;
+    }
+    lua_pop(L, 2);
+    return rc;
+}
+
+void script_hooks(struct script *s, struct tracer_hooks *hooks)
+{
+    resolve_hooks(s);
+    memset(hooks, 0, sizeof *hooks);
+    hooks->ctx = s;
+    if (s->hook_refs[HOOK_ENTER] != LUA_NOREF)
+        hooks->enter = hook_enter;
+    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF)
+        hooks->exit = hook_return;
+    if (s->hook_refs[HOOK_SPAWN] != LUA_NOREF)
+        hooks->spawn = hook_spawn;
+    hooks->exec = hook_exec;
+    hooks->gone = hook_exit;
+}
+
+int script_finish(struct script *s)
+{
+    if (s->failed)
+        return -1;
+    if (s->hook_refs[HOOK_END] != LUA_NOREF) {
+        lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_END]);
+        if (protected_call(s, 0, 0) < 0) {
+            hook_failed(s, HOOK_END);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+bool script_failed(const struct script *s)
+{
+    return s->failed;
+}
+
+int script_report_error(const struct script *s)
+{
+    return s->report_errno;
+}
+
+static void stop_running_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted");
+}
+
+void script_interrupt(struct script *s, bool force)
+{
+    if (!s || !s->in_hook)
+        return;
+    /* Like lua.c: the hook is the only thing a signal handler may set. */
+    if (force || coarse_ms() - s->hook_started_ms > 1000)
+        lua_sethook(s->L, stop_running_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void script_free(struct script *s)
+{
+    if (!s)
+        return;
+    lua_close(s->L);
+    free(s->proc_buf);
+    free(s);
+}
