@@ -323,6 +323,55 @@ static void test_exec_from_thread_return_ids(void **state)
                                  r, r, r, r, r, r, r, r, th, r, r, th, r, r));
 }
 
+/* What on_enter returns reaches on_return for the same call, per thread:
+ * also across a non-leader thread's execve, whose return comes under the
+ * process id. */
+static void test_enter_value_reaches_return(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { 'execve', openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+               "function on_enter(sc)\n"
+               "  if sc.name == 'execve' then return 'exec by ' .. sc.tid end\n"
+               "  return sc:path(2)\n"
+               "end\n"
+               "function on_return(sc, entry)\n"
+               "  print(sc.name, sc.tid, entry)\n"
+               "end\n",
+               "openers", "thread-exec");
+    int r = read_stamp(t, "before-thread-exec").pid, th = read_stamp(t, "exec-thread").tid;
+    e2e_assert_report(t, e2e_str("execve\t%d\texec by %d\n"
+                                 "openat\t%d\t%s\n"
+                                 "openat\t%d\t%s\n"
+                                 "execve\t%d\texec by %d\n"
+                                 "openat\t%d\t%s\n",
+                                 r, r, r, e2e_path(t, "before-thread-exec"), th,
+                                 e2e_path(t, "exec-thread"), r, th, r,
+                                 e2e_path(t, "exec-target")));
+}
+
+/* sc.comm, sc.exe and wt.comm name the program a task runs now: the
+ * vforked child, named "openers" at its spawn, is "sh" once it has
+ * exec'd the shell. */
+static void test_comm_follows_exec(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+               "function on_spawn(p) print('spawn', wt.comm(p.pid)) end\n"
+               "function on_enter(sc) print('open', sc.comm, sc.exe, wt.comm(sc.tid)) end\n",
+               "openers", "vfork-sh");
+    char shell[PATH_MAX], fixture[PATH_MAX];
+    assert_non_null(realpath("/bin/sh", shell));
+    assert_non_null(realpath(e2e_fixture("openers"), fixture));
+    /* comm is the name exec'd (/bin/sh), exe the file it names */
+    e2e_assert_report(t, e2e_str("spawn\twtlua\n"
+                                 "spawn\topeners\n"
+                                 "open\tsh\t%s\tsh\n"
+                                 "open\topeners\t%s\topeners\n",
+                                 shell, fixture));
+}
+
 /* p.argv is the whole argument list, however long (here about 110 KB). */
 static void test_exec_long_argv(void **state)
 {
@@ -568,6 +617,8 @@ int main(void)
         e2e_test(test_process_hooks_signal),
         e2e_test(test_exec_from_thread_return_ids),
         e2e_test(test_exec_long_argv),
+        e2e_test(test_enter_value_reaches_return),
+        e2e_test(test_comm_follows_exec),
         e2e_test(test_print_goes_to_report),
         e2e_test(test_trace_only_unlink),
         e2e_test(test_trace_condition_read_only_never_seen),
