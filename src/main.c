@@ -14,7 +14,9 @@
 
 #include "cli.h"
 #include "command.h"
+#include "inherit.h"
 #include "procfs.h"
+#include "report.h"
 #include "script.h"
 #include "script.h"
 #include "tracer.h"
@@ -77,25 +79,6 @@ static void find_datadir(char *out, size_t outsz)
         }
     }
     snprintf(out, outsz, "%s", WTLUA_DATADIR);
-}
-
-static FILE *open_report(const char *path)
-{
-    if (path) {
-        FILE *f = fopen(path, "we");
-        if (!f)
-            die("%s: %s", path, strerror(errno));
-        return f;
-    }
-    /* A stream of its own on stderr, line-buffered: one write per line. */
-    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        die("%s: %s", "standard error", strerror(errno));
-        return NULL;
-    }
-    setvbuf(f, NULL, _IOLBF, 0);
-    return f;
 }
 
 static int exit_status_of(int wait_status)
@@ -235,7 +218,7 @@ static int run(const struct cli *cli, const char *datadir)
     if (cli->action == CLI_HELP) /* -s NAME --help */
         return print_header(script_path, false, stdout) < 0 ? EXIT_WTLUA_ERROR : 0;
 
-    FILE *report = open_report(cli->output);
+    FILE *report = report_open(cli->output);
     if (!report)
         return EXIT_WTLUA_ERROR;
     struct script *script = script_new(datadir, report, err, sizeof err);
@@ -250,14 +233,9 @@ static int run(const struct cli *cli, const char *datadir)
         status = trace(cli, script);
         running_script = NULL;
     }
-    int lost = script ? script_report_error(script) : 0;
     script_free(script);
-    if (fclose(report) != 0 && !lost)
-        lost = errno;
-    if (lost) { /* a lost report outranks the command's status */
-        die("%s: %s", cli->output ? cli->output : "report", strerror(lost));
+    if (report_close(report) != 0) /* said when it happened */
         status = EXIT_WTLUA_ERROR;
-    }
     return status;
 }
 
@@ -266,6 +244,7 @@ int main(int argc, char **argv)
     struct cli cli;
     char err[1024], datadir[PATH_MAX];
     int status = 0;
+    inherit_init();
     procfs_init();
     find_datadir(datadir, sizeof datadir);
     if (cli_parse(argc, argv, &cli, err, sizeof err) < 0) {

@@ -28,7 +28,6 @@ static const char *const hook_names[HOOK_COUNT] = {
 struct script {
     lua_State *L;
     FILE *report;
-    int report_errno;               /* why the first write to it failed, or 0 */
     int hook_refs[HOOK_COUNT];      /* LUA_NOREF where the script has none */
     int event_ref;                  /* the reused syscall userdata */
     int pending_ref;                /* tid -> what on_enter returned, until
@@ -59,15 +58,6 @@ static long coarse_ms(void)
     return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Remembers why the first write to the report failed: glibc drops the
- * lines it could not write and may then close the stream without an
- * error, and errno is long gone by then. */
-static void note_report_error(struct script *s)
-{
-    if (ferror(s->report) && !s->report_errno)
-        s->report_errno = errno ? errno : EIO;
-}
-
 static int wt_print(lua_State *L)
 {
     struct script *s = script_of(L);
@@ -82,7 +72,6 @@ static int wt_print(lua_State *L)
         lua_pop(L, 1);
     }
     fputc('\n', out);
-    note_report_error(s);
     return 0;
 }
 
@@ -131,7 +120,6 @@ static void hook_failed(struct script *s, enum hook hook)
 {
     const char *msg = lua_tostring(s->L, -1);
     fflush(s->report);
-    note_report_error(s);
     fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
     if (hook != HOOK_END)
         fputs("wtlua: hooks disabled; the command runs to its end without them\n", stderr);
@@ -497,11 +485,6 @@ int script_finish(struct script *s)
 bool script_failed(const struct script *s)
 {
     return s->failed;
-}
-
-int script_report_error(const struct script *s)
-{
-    return s->report_errno;
 }
 
 static void stop_running_hook(lua_State *L, lua_Debug *ar)

@@ -38,10 +38,6 @@ int script_finish(struct script *s);
 /* A hook raised an error: the hooks are off since. */
 bool script_failed(const struct script *s);
 
-/* The errno of the first write to the report that failed (some of the
- * report is lost), or 0. */
-int script_report_error(const struct script *s);
-
 /* Async-signal-safe: makes a hook raise "interrupted" if it has been
  * running for over a second (a runaway loop), or at once with force. */
 void script_interrupt(struct script *s, bool force);

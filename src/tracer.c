@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "inherit.h"
 #include "procfs.h"
 
 /* Set by tracer_interrupt, in a signal handler: how many interrupting
@@ -531,6 +532,7 @@ static _Noreturn void run_child(struct tracer *t, int report_fd, const char *pat
      * its exec. */
     struct sigaction dfl = { .sa_handler = SIG_DFL };
     tracer_set_interrupt_action(&dfl);
+    inherit_restore_signals();
     raise(SIGSTOP);
     if (wants_syscalls(t)) {
         const char *stage;
@@ -552,6 +554,7 @@ int tracer_spawn(struct tracer *t, const char *path, char *const argv[])
         fail(t, SPAWN_FORK, errno);
         return -1;
     }
+    inherit_prepare_fork();
     pid_t pid = fork();
     if (pid < 0) {
         fail(t, SPAWN_FORK, errno);

@@ -204,7 +204,8 @@ static void check_report_write_fails(struct e2e *t, const char *code, const char
 {
     e2e_run(t, "-o", "/dev/full", "-e", code, command);
     e2e_assert_status(t, 125);
-    assert_string_equal(t->err, "wtlua: /dev/full: No space left on device\n");
+    assert_string_equal(t->err, "wtlua: /dev/full: No space left on device; the rest of the "
+                                "report is lost, the command runs on\n");
 }
 
 /* Whether /dev/full is there and is the device that is always full. */

@@ -1,0 +1,130 @@
+/* Nothing a script or its report does may harm the traced command: a
+ * report whose reader has gone, a signal in the middle of a report write,
+ * a file the script opened, SIGPIPE as wtlua sets it. */
+#include "e2e.h"
+
+#define RUN_MS 15000
+
+/* A shell loop writing f1..f30, exec'ing /bin/true in between. */
+static const char *const thirty_files =
+    "for i in $(seq 1 30); do echo x > f$i; /bin/true; done";
+
+static void assert_thirty_files(const struct e2e *t)
+{
+    for (int i = 1; i <= 30; i++)
+        if (!e2e_exists(e2e_path(t, e2e_str("f%d", i))))
+            fail_msg("f%d was not written: the command did not run to its end", i);
+}
+
+/* `wtlua -s execs ... | head -1`: the reader goes after one line.  The
+ * command runs to its end, wtlua says once that the report is lost and
+ * exits 125. */
+static void test_report_reader_gone_command_runs_on(void **state)
+{
+    struct e2e *t = *state;
+    char fifo[PATH_MAX + 8];
+    snprintf(fifo, sizeof fifo, "%s/fifo", t->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    e2e_wtlua_start(t, -1, "-o", fifo, "-s", "execs", "sh", "-c", thirty_files);
+    FILE *reader = fopen(fifo, "re");
+    assert_non_null(reader);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, reader));
+    fclose(reader);
+    e2e_finish(t, RUN_MS, NULL);
+    assert_thirty_files(t);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, e2e_str("wtlua: %s: Broken pipe; the rest of the report is "
+                                        "lost, the command runs on\n", fifo));
+}
+
+/* Whether pid is in the write(2) syscall (blocked on a full pipe). */
+static bool in_write(int pid)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/syscall", pid));
+    bool writing = text && strncmp(text, "1 ", 2) == 0;
+    free(text);
+    return writing;
+}
+
+/* A SIGTERM while the report blocks on a slow reader: the interrupted
+ * write is finished, no line is lost. */
+static void test_report_write_survives_signal(void **state)
+{
+    struct e2e *t = *state;
+    const char *fifo = e2e_path(t, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    e2e_wtlua_start(t, -1, "-o", fifo, "-e",
+                    "function on_end() for i = 1, 2000 do print(i, ('x'):rep(100)) end end",
+                    "true");
+    int fd = open(fifo, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    long end = e2e_now_ms() + RUN_MS;
+    while (!in_write(t->pid) && e2e_now_ms() < end)
+        e2e_sleep_ms(1);
+    assert_true(in_write(t->pid));
+    kill(t->pid, SIGTERM);
+    e2e_sleep_ms(50);
+    FILE *reader = fdopen(fd, "r");
+    char line[256];
+    int lines = 0, last = 0;
+    while (fgets(line, sizeof line, reader)) {
+        lines++;
+        last = atoi(line);
+    }
+    fclose(reader);
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    assert_int_equal(lines, 2000);
+    assert_int_equal(last, 2000);
+}
+
+/* A file the script opens never reaches the command; a descriptor wtlua
+ * was started with (here 7) does. */
+static void test_script_files_not_inherited(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "secret"), "s3cret\n", 0600);
+    e2e_write(e2e_path(t, "given"), "given to the command\n", 0644);
+    const char *argv[] = {
+        "/bin/sh", "-c",
+        "exec 7<given; exec \"$0\" -o report -e 'secret = io.open(\"secret\")' sh -c "
+        "'cat <&7; for fd in /proc/self/fd/*; do readlink $fd; done'",
+        e2e_env("WTLUA"), NULL,
+    };
+    e2e_exec(t, argv);
+    e2e_assert_status(t, 0);
+    assert_non_null(strstr(t->out, "given to the command\n"));
+    assert_non_null(strstr(t->out, e2e_path(t, "given")));
+    if (strstr(t->out, "secret"))
+        fail_msg("the script's file reached the command:\n%s", t->out);
+}
+
+/* wtlua ignores SIGPIPE for itself; the command gets it as wtlua was
+ * given it: at its default action (the shell dies, 128+13), or ignored. */
+static void test_sigpipe_as_given(void **state)
+{
+    struct e2e *t = *state;
+    const char *die_by_pipe = "kill -PIPE $$; echo alive";
+    e2e_wtlua(t, "-e", "", "sh", "-c", die_by_pipe);
+    e2e_assert_status(t, 128 + SIGPIPE);
+    assert_string_equal(t->out, "");
+    struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+    sigaction(SIGPIPE, &ignore, &old);
+    e2e_wtlua(t, "-e", "", "sh", "-c", die_by_pipe);
+    sigaction(SIGPIPE, &old, NULL);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->out, "alive\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        e2e_test(test_report_reader_gone_command_runs_on),
+        e2e_test(test_report_write_survives_signal),
+        e2e_test(test_script_files_not_inherited),
+        e2e_test(test_sigpipe_as_given),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
