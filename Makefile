@@ -128,9 +128,12 @@ $(B)/fixtures/%-32: tests/fixtures/%.c
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUN) $$t || fail=1; done; exit $$fail
 
+# The tests run make as a traced command: it must not see this make's flags
+# (with -j, a jobserver it is not given).
 e2e: $(WTLUA_BIN) $(E2E_BIN) $(FIX_BIN)
 	@fail=0; for t in $(E2E_BIN); do echo "== $$t"; \
-	    WTLUA=$(E2E_WTLUA) FIXTURES=$(CURDIR)/$(B)/fixtures SRCROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
+	    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL WTLUA=$(E2E_WTLUA) \
+	    FIXTURES=$(CURDIR)/$(B)/fixtures SRCROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
 
 # The targets that install packages build in a make of their own, which
 # starts after the packages are there (make -j would not wait).
