@@ -146,7 +146,7 @@ demo: deps
 
 bench:
 	@$(INSTALL_DEPS) strace python3
-	@$(MAKE) --no-print-directory wtlua $(B)/fixtures/syscall_loop
+	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop
 	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
 
 # What install puts under DATADIR, which may be a directory shared with

@@ -30,8 +30,8 @@ static const char *fake_path(struct e2e *t)
  * unless given: what the parent make passes on (check-asan's DATADIR,
  * CFLAGS and LDFLAGS, in MAKEFLAGS and in the environment) must not reach
  * it.  Returns make's exit status. */
-static int run_make(struct e2e *t, const char *target, const char *prefix,
-                        const char *datadir, const char *destdir)
+static int run_make(struct e2e *t, const char *target, const char *prefix, const char *datadir,
+                    const char *destdir)
 {
     const char *const argv[] = {
         "/usr/bin/env", "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u", "MAKELEVEL", fake_path(t),
