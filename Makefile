@@ -1,5 +1,6 @@
 # wtlua: a Lua-scriptable syscall tracer.  `make` builds ./wtlua, `make test`
-# runs every test, `make demo` traces the bundled example install.
+# runs every test, `make demo` traces the bundled example install; both
+# first install the packages they need (`make deps`, see Dependencies).
 # `make check-asan` and `make check-valgrind` run the whole suite under
 # AddressSanitizer+UBSan and under memcheck; `make fuzz` runs the libFuzzer
 # targets of tests/fuzz for FUZZ_SECONDS each.
@@ -11,12 +12,44 @@ MANDIR  ?= $(PREFIX)/share/man/man1
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-# Recursive (=) so pkg-config runs after the deps step has installed it.
+PKG_CONFIG ?= pkg-config
+
+# ---- Dependencies ----
+# `make` installs nothing: it checks the libraries it links with pkg-config
+# and stops with the command that installs a missing one.  `make deps`
+# installs the missing Debian packages of DEPS_PACKAGES (as root, through
+# apt-get; otherwise it prints the command); `make test`, `make demo` and
+# the check, fuzz and bench targets run it first.
+
+# Each library the build links, as pkg-config-module:Debian-package.
+BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev
+pc_modules  = $(foreach d,$1,$(firstword $(subst :, ,$d)))
+pc_packages = $(foreach d,$1,$(lastword $(subst :, ,$d)))
+BUILD_MODULES := $(call pc_modules,$(BUILD_DEPS))
+
+DEPS_PACKAGES := pkg-config $(call pc_packages,$(BUILD_DEPS))
+DEPS_PACKAGES += libcmocka-dev  # unit and e2e test programs
+DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
+DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
+INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
+
+# build-deps' one-line errors.
+MISSING_DEPS = $(strip $(foreach d,$(BUILD_DEPS),$(if $(shell $(PKG_CONFIG) --exists \
+    $(call pc_modules,$d) 2>/dev/null && echo y),,$d)))
+NO_PKG_CONFIG_ERROR = $(PKG_CONFIG) is not installed: install it and the libraries with \
+    `sudo apt-get install pkg-config $(call pc_packages,$(BUILD_DEPS))` (on Debian or Ubuntu; \
+    elsewhere, pkg-config or pkgconf and the packages that provide $(BUILD_MODULES:=.pc))
+MISSING_DEPS_ERROR = pkg-config cannot find $(call pc_modules,$(MISSING_DEPS)): install with \
+    `sudo apt-get install $(call pc_packages,$(MISSING_DEPS))` (on Debian or Ubuntu; \
+    elsewhere, the packages that provide $(addsuffix .pc,$(call pc_modules,$(MISSING_DEPS))))
+
+# Recursive (=): pkg-config runs when a recipe needs the flags, after
+# build-deps has checked that it finds them.
 WT_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Isrc \
-            $(shell pkg-config --cflags lua5.4 libseccomp)
-WT_LIBS   = $(shell pkg-config --libs lua5.4 libseccomp)
-CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
-CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
+            $(shell $(PKG_CONFIG) --cflags $(BUILD_MODULES))
+WT_LIBS   = $(shell $(PKG_CONFIG) --libs $(BUILD_MODULES))
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 
 B := build
 # The binary `make` writes and the e2e tests run; check-asan and
@@ -42,17 +75,19 @@ FIXTURES_32 := openers hostile stress
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
-.PHONY: all deps test unit e2e demo bench install uninstall clean \
+.PHONY: all deps build-deps test unit e2e demo bench install uninstall clean \
         check-asan check-valgrind fuzz fuzz-build FORCE
 all: $(WTLUA_BIN)
 
-DEPS_STAMP := $(B)/.deps-ok
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
-	@tests/install-deps
-	@mkdir -p $(B) && touch $@
+deps:
+	@$(INSTALL_DEPS)
 
-$(B)/obj/%.o: src/%.c | $(DEPS_STAMP)
+# Everything that compiles against the libraries waits for this check.
+build-deps:
+	$(if $(shell $(PKG_CONFIG) --version 2>/dev/null),,$(error $(NO_PKG_CONFIG_ERROR)))
+	$(if $(MISSING_DEPS),$(error $(MISSING_DEPS_ERROR)))
+
+$(B)/obj/%.o: src/%.c | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -70,22 +105,22 @@ $(WTLUA_BIN): $(B)/obj/main.o $(ENGINE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(WT_LIBS) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(ENGINE_OBJ) $(TEST_EXTRA) | $(DEPS_STAMP)
+$(B)/tests/%: tests/unit/%.c $(ENGINE_OBJ) $(TEST_EXTRA) | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $^ $(WT_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 
 # test_waiter counts the waiter's polls through sched_yield.
 $(B)/tests/test_waiter: LDLIBS += -Wl,--wrap=sched_yield
 
-$(B)/tests/%: tests/e2e/%.c tests/e2e/e2e.h $(TEST_EXTRA) | $(DEPS_STAMP)
+$(B)/tests/%: tests/e2e/%.c tests/e2e/e2e.h $(TEST_EXTRA) | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -o $@ $< $(TEST_EXTRA) $(CMOCKA_LIBS) -lpthread
 
-$(B)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
+$(B)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
-$(B)/fixtures/%-32: tests/fixtures/%.c | $(DEPS_STAMP)
+$(B)/fixtures/%-32: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
@@ -93,30 +128,44 @@ $(B)/fixtures/%-32: tests/fixtures/%.c | $(DEPS_STAMP)
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUN) $$t || fail=1; done; exit $$fail
 
+# The tests run make as a traced command: it must not see this make's flags
+# (with -j, a jobserver it is not given).
 e2e: $(WTLUA_BIN) $(E2E_BIN) $(FIX_BIN)
 	@fail=0; for t in $(E2E_BIN); do echo "== $$t"; \
-	    WTLUA=$(E2E_WTLUA) FIXTURES=$(CURDIR)/$(B)/fixtures SRCROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
+	    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL WTLUA=$(E2E_WTLUA) \
+	    FIXTURES=$(CURDIR)/$(B)/fixtures SRCROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
 
-test: unit e2e
+# The targets that install packages build in a make of their own, which
+# starts after the packages are there (make -j would not wait).
+test: deps
+	@$(MAKE) --no-print-directory unit e2e
 
-demo: wtlua
+demo: deps
+	@$(MAKE) --no-print-directory wtlua
 	@tests/example/run-demo ./wtlua
 
-bench: wtlua $(B)/fixtures/syscall_loop
+bench:
+	@$(INSTALL_DEPS) strace python3
+	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop
 	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
 
+# What install puts under DATADIR, which may be a directory shared with
+# others: uninstall removes these files, then these directories (deepest
+# first) when they are left empty.
+DATA_FILES := $(wildcard lua/*.lua lua/wt/*.lua scripts/*.lua)
+DATA_DIRS  := lua/wt lua scripts
+
 install: $(WTLUA_BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lua/wt $(DESTDIR)$(DATADIR)/scripts \
-	    $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DATA_DIRS:%=$(DESTDIR)$(DATADIR)/%)
 	install -m 755 $(WTLUA_BIN) $(DESTDIR)$(BINDIR)/wtlua
-	install -m 644 lua/*.lua $(DESTDIR)$(DATADIR)/lua/
-	install -m 644 lua/wt/*.lua $(DESTDIR)$(DATADIR)/lua/wt/
-	install -m 644 scripts/*.lua $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 docs/wtlua.1 $(DESTDIR)$(MANDIR)/wtlua.1
+	for f in $(DATA_FILES); do install -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/wtlua $(DESTDIR)$(MANDIR)/wtlua.1
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BINDIR)/wtlua $(DESTDIR)$(MANDIR)/wtlua.1 \
+	    $(DATA_FILES:%=$(DESTDIR)$(DATADIR)/%)
+	for d in $(DATA_DIRS:%=$(DESTDIR)$(DATADIR)/%) $(DESTDIR)$(DATADIR); do \
+	    if [ -d $$d ]; then rmdir --ignore-fail-on-non-empty $$d || exit 1; fi; done
 
 # ---- The suite under AddressSanitizer+UBSan, under memcheck; fuzzing ----
 # Each builds in a directory of its own, with DATADIR pointing at this tree
@@ -137,7 +186,7 @@ SAN_ENV    = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:check_i
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$(SAN_OPTS)/ubsan \
              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0
 
-check-asan:
+check-asan: deps
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@rc=0; $(SAN_ENV) $(MAKE) --no-print-directory B=$(SAN_B) WTLUA_BIN=$(SAN_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' -k unit e2e || rc=1; \
@@ -168,7 +217,7 @@ VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG
              VALGRIND_SKIP_TESTS='$(VG_SKIP_TESTS)'
 
 check-valgrind:
-	@tests/install-deps valgrind
+	@$(INSTALL_DEPS) valgrind
 	@rm -rf $(VG_B)/logs && mkdir -p $(VG_B)/logs
 	@rc=0; $(VG_ENV) $(MAKE) --no-print-directory B=$(VG_B) WTLUA_BIN=$(VG_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(VG_CFLAGS)' TEST_EXTRA=tests/valgrind/skip.c \
@@ -192,12 +241,12 @@ FUZZ_ARGS    ?=
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/%.c=%)
 
-$(B)/fuzzers/%: tests/fuzz/%.c $(ENGINE_OBJ) | $(DEPS_STAMP)
+$(B)/fuzzers/%: tests/fuzz/%.c $(ENGINE_OBJ) | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(WT_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(WT_LIBS) $(LDLIBS)
 
 fuzz-build:
-	@tests/install-deps clang libclang-rt-dev
+	@$(INSTALL_DEPS) clang libclang-rt-dev
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) \
 	    CFLAGS='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' $(FUZZ_NAMES:%=$(FUZZ_B)/fuzzers/%)
 
