@@ -75,10 +75,11 @@ Cond.__index = Cond
 Cond.__name = "wt.condition"
 
 -- The constructors below return (cond(...)), not a tail call, so that an
--- error points at the script's line.
+-- error points at the script's line.  Mistakes in declarations are the
+-- user's, not the script's bugs: wt.error reports them as one line.
 local function cond(op, value, mask)
   if math.type(value) ~= "integer" or math.type(mask) ~= "integer" then
-    error("wt." .. op .. ": integer expected", 3)
+    wt.error("wt." .. op .. ": integer expected", 3)
   end
   return setmetatable({ op = op, value = value, mask = mask }, Cond)
 end
@@ -101,7 +102,7 @@ function wt.masked(mask, value) return (cond("masked", value, mask)) end
 local function arg_index(name, key)
   if math.type(key) == "integer" then
     if key < 1 or key > 6 then
-      error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 5)
+      wt.error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 5)
     end
     return key
   end
@@ -109,19 +110,20 @@ local function arg_index(name, key)
   for i, n in ipairs(names or {}) do
     if n == key then return i end
   end
-  error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 5)
+  wt.error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 5)
 end
 
 local function as_cond(name, c)
   if math.type(c) == "integer" then return wt.eq(c) end
   if getmetatable(c) == Cond then return c end
-  error(("wt.trace: %s: a condition must be an integer or wt.eq/any/all/...(), not %s")
+  wt.error(("wt.trace: %s: a condition must be an integer or wt.eq/any/all/...(), not %s")
     :format(name, type(c)), 5)
 end
 
 -- One rule: { [arg] = condition or { condition, ... }, exit = bool }.
-local function compile_rule(name, rule)
-  local entry = { name = name, exit = true, conds = {} }
+-- where: the script's position, for errors found when the filter is built.
+local function compile_rule(name, rule, where)
+  local entry = { name = name, exit = true, conds = {}, where = where }
   for key, value in pairs(rule) do
     if key == "exit" then
       entry.exit = value and true or false
@@ -145,21 +147,59 @@ function wt.is_syscall(name)
   return false
 end
 
-local function declare(name, spec)
+-- Levenshtein distance, for "did you mean".
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+-- The syscall names closest to a misspelt one, for its error message.
+local function suggestion(name)
+  local best, best_d = {}, math.max(2, #name // 3)
+  for _, arch in ipairs(wt.arches) do
+    for nr = 0, 1023 do
+      local known = wt.syscall_name(nr, arch)
+      if not known:match("^syscall_") then
+        local d = distance(name, known)
+        if d < best_d then
+          best, best_d = { known }, d
+        elseif d == best_d and not best[known] then
+          best[#best + 1] = known
+        end
+        best[known] = true
+      end
+    end
+  end
+  if #best == 0 then return "" end
+  table.sort(best)
+  return " (did you mean '" .. table.concat(best, "' or '") .. "'?)"
+end
+
+local function declare(name, spec, where)
   if type(name) ~= "string" or not wt.is_syscall(name) then
-    error(("wt.trace: unknown syscall '%s'"):format(tostring(name)), 3)
+    local hint = type(name) == "string" and suggestion(name) or ""
+    wt.error(("wt.trace: unknown syscall '%s'%s"):format(tostring(name), hint), 3)
   end
   local list = wt._declared
   if spec == true then
-    list[#list + 1] = { name = name, exit = true, conds = {} }
+    list[#list + 1] = { name = name, exit = true, conds = {}, where = where }
   elseif type(spec) == "table" and getmetatable(spec) == nil then
     -- a list of rules is a list of alternatives: any one of them matches
     local rules = type(spec[1]) == "table" and getmetatable(spec[1]) == nil and spec or { spec }
     for _, rule in ipairs(rules) do
-      list[#list + 1] = compile_rule(name, rule)
+      list[#list + 1] = compile_rule(name, rule, where)
     end
   else
-    error(("wt.trace: %s: expected true or a table of conditions"):format(name), 3)
+    wt.error(("wt.trace: %s: expected true or a table of conditions"):format(name), 3)
   end
 end
 
@@ -167,15 +207,21 @@ end
 -- Declares the syscalls to stop at; may be called more than once.  A
 -- script that never calls it sees every syscall.
 function wt.trace(spec)
-  if type(spec) ~= "table" then
-    error("wt.trace: expected a table of syscall names", 2)
+  if wt._sealed then
+    wt.error("wt.trace: declarations are read once, after the main chunk: call wt.trace "
+             .. "there, not in a hook", 2)
   end
+  if type(spec) ~= "table" then
+    wt.error("wt.trace: expected a table of syscall names", 2)
+  end
+  local info = debug.getinfo(2, "Sl")
+  local where = info and info.currentline > 0 and (info.short_src .. ":" .. info.currentline)
   wt._declared = wt._declared or {}
   for key, value in pairs(spec) do
     if math.type(key) == "integer" then
-      declare(value, true)
+      declare(value, true, where)
     else
-      declare(key, value)
+      declare(key, value, where)
     end
   end
 end

@@ -224,6 +224,52 @@ static void push_name_tables(lua_State *L)
     lua_setfield(L, -2, "signal");
 }
 
+/* wt.error's values: a message wtlua prints as one line, without a
+ * traceback (a usage error, a bad declaration: the user's mistake, not
+ * the script's bug). */
+#define PLAIN_ERROR_META "wtlua.error"
+
+static int plain_error_tostring(lua_State *L)
+{
+    lua_getfield(L, 1, "message");
+    return 1;
+}
+
+bool wt_plain_error_message(lua_State *L, int idx)
+{
+    if (!luaL_testudata(L, idx, PLAIN_ERROR_META))
+        return false;
+    lua_getiuservalue(L, idx, 1);
+    return true;
+}
+
+/* wt.error(message [, level]): raises message, with the position of the
+ * code at level (as error() does; 0: none) in front. */
+static int wt_error(lua_State *L)
+{
+    luaL_checkstring(L, 1);
+    int level = (int)luaL_optinteger(L, 2, 1);
+    lua_settop(L, 1);
+    if (level > 0) {
+        luaL_where(L, level);
+        lua_insert(L, 1);
+        lua_concat(L, 2);
+    }
+    lua_newuserdatauv(L, 0, 1);
+    lua_insert(L, 1);
+    lua_setiuservalue(L, 1, 1);
+    luaL_setmetatable(L, PLAIN_ERROR_META);
+    return lua_error(L);
+}
+
+static void create_plain_error_meta(lua_State *L)
+{
+    luaL_newmetatable(L, PLAIN_ERROR_META);
+    lua_pushcfunction(L, plain_error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+}
+
 int luaopen_wt(lua_State *L)
 {
     static const luaL_Reg functions[] = {
@@ -233,8 +279,10 @@ int luaopen_wt(lua_State *L)
         { "strerror", wt_strerror },       { "signame", wt_signame },
         { "now", wt_now },                 { "escape", wt_escape },
         { "comm", wt_comm },               { "exe", wt_exe },
+        { "error", wt_error },
         { NULL, NULL },
     };
+    create_plain_error_meta(L);
     luaL_newlib(L, functions);
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);

@@ -94,10 +94,21 @@ static int not_runnable(const char *name, int err)
     return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
+/* Whether wtlua was started with sig ignored (a background job of a
+ * script has SIGINT ignored): the interrupt handler was not installed. */
+static bool started_ignoring(int sig)
+{
+    struct sigaction sa;
+    return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 /* -p: attach to every listed process; on a failure, let go of the ones
  * already attached. */
 static int attach_all(struct tracer *tracer, const struct cli *cli)
 {
+    if (cli->npids && started_ignoring(SIGINT))
+        fprintf(stderr, "wtlua: SIGINT is ignored here (a background job?), so it will not "
+                        "detach; SIGTERM (kill %d) will\n", (int)getpid());
     char err[512];
     for (size_t i = 0; i < cli->npids; i++) {
         if (tracer_attach(tracer, cli->pids[i], err, sizeof err) < 0) {
@@ -142,6 +153,9 @@ static int trace(const struct cli *cli, struct script *script)
         status = cli->command ? exit_status_of(tracer.root_status) : 0;
         if (script_finish(script) < 0 || script_failed(script))
             status = EXIT_WTLUA_ERROR;
+        int code;
+        if (script_exit_requested(script, &code))
+            status = code;
     }
     tracer_free(&tracer);
     interest_free(&interest);
@@ -225,8 +239,12 @@ static int run(const struct cli *cli, const char *datadir)
     int status = EXIT_WTLUA_ERROR;
     if (script)
         script_set_args(script, cli->script_args, cli->nscript_args, cli->json);
+    int code;
     if (!script || script_load(script, script_path, cli->code, err, sizeof err) < 0) {
-        die("%s", err);
+        if (script && script_exit_requested(script, &code))
+            status = code; /* os.exit in the main chunk: nothing is started */
+        else
+            die("%s", err);
     } else {
         running_script = script;
         catch_signals();

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lib_guard.h"
 #include "lib_syscall.h"
 #include "lib_wt.h"
 #include "procfs.h"
@@ -34,6 +35,7 @@ struct script {
                                        on_return gets it */
     const struct syscall_event **event_slot;
     bool failed;
+    struct guard guard;             /* os.exit, interrupts, children */
     volatile sig_atomic_t in_hook;
     volatile long hook_started_ms;  /* CLOCK_MONOTONIC_COARSE */
     char *proc_buf;                 /* /proc reads (argv can be megabytes) */
@@ -79,6 +81,10 @@ static int wt_print(lua_State *L)
 
 static int traceback(lua_State *L)
 {
+    if (guard_is_exit(L, 1))
+        return 1; /* os.exit: not an error to report */
+    if (wt_plain_error_message(L, 1))
+        return 1;
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -103,7 +109,7 @@ static int protected_call(struct script *s, int nargs, int nresults)
     s->in_hook = 1;
     int rc = lua_pcall(L, nargs, nresults, base);
     s->in_hook = 0;
-    lua_sethook(L, NULL, 0, 0);
+    guard_call_done(&s->guard);
     lua_remove(L, base);
     return rc == LUA_OK ? 0 : -1;
 }
@@ -115,9 +121,20 @@ static void copy_message(lua_State *L, char *err, size_t errsz)
     lua_pop(L, 1);
 }
 
-/* A hook failed: say so once, then leave the tracees alone. */
+/* Whether hooks are off: after an error, or once the script called os.exit. */
+static bool hooks_off(const struct script *s)
+{
+    return s->failed || s->guard.exit_requested;
+}
+
+/* A hook failed: say so once, then leave the tracees alone.  os.exit
+ * ends the hooks the same way, silently. */
 static void hook_failed(struct script *s, enum hook hook)
 {
+    if (s->guard.exit_requested) {
+        lua_pop(s->L, 1);
+        return;
+    }
     const char *msg = lua_tostring(s->L, -1);
     fflush(s->report);
     fprintf(stderr, "wtlua: %s\n", msg ? msg : "error in hook");
@@ -152,7 +169,7 @@ static void take_pending(struct script *s, pid_t tid)
  * on_return(sc, that value). */
 static void call_event_hook(struct script *s, enum hook hook, const struct syscall_event *ev)
 {
-    if (s->failed)
+    if (hooks_off(s))
         return;
     lua_State *L = s->L;
     bool enter = hook == HOOK_ENTER;
@@ -216,7 +233,7 @@ static void set_exit_fields(lua_State *L, int status)
 
 static void call_task_hook(struct script *s, enum hook hook, const struct task_event *ev)
 {
-    if (s->failed)
+    if (hooks_off(s))
         return;
     lua_State *L = s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[hook]);
@@ -300,6 +317,7 @@ struct script *script_new(const char *datadir, FILE *report, char *err, size_t e
     lua_pushlightuserdata(L, s);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &script_key);
     luaL_openlibs(L);
+    guard_open(L, &s->guard);
     readers_open(L);
     taskinfo_open(L);
     luaL_requiref(L, "wt", luaopen_wt, 1);
@@ -407,7 +425,7 @@ static int read_rule(lua_State *L, struct rule *rule, bool exit_hook, char *err,
     lua_getfield(L, -1, "conds");
     lua_Integer n = luaL_len(L, -1);
     if (n > RULE_MAX_CONDS) {
-        snprintf(err, errsz, "wt.trace: %s: more than %d conditions", rule->name, RULE_MAX_CONDS);
+        snprintf(err, errsz, "%s: more than %d conditions", rule->name, RULE_MAX_CONDS);
         lua_pop(L, 1);
         return -1;
     }
@@ -421,7 +439,7 @@ static int read_rule(lua_State *L, struct rule *rule, bool exit_hook, char *err,
         int op = lua_isstring(L, -1) ? cond_op_from_name(lua_tostring(L, -1)) : -1;
         lua_pop(L, 2);
         if (op < 0) {
-            snprintf(err, errsz, "wt.trace: %s: unknown comparison", rule->name);
+            snprintf(err, errsz, "%s: unknown comparison", rule->name);
             lua_pop(L, 1);
             return -1;
         }
@@ -429,6 +447,18 @@ static int read_rule(lua_State *L, struct rule *rule, bool exit_hook, char *err,
     }
     lua_pop(L, 1);
     return 0;
+}
+
+/* A refused rule's message, after the position of its wt.trace call
+ * (the rule entry is at the top of the stack). */
+static void name_rule_position(lua_State *L, char *err, size_t errsz)
+{
+    lua_getfield(L, -1, "where");
+    const char *where = lua_tostring(L, -1);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, errsz, "%s%swt.trace: %s", where ? where : "", where ? ": " : "", msg);
+    lua_pop(L, 1);
 }
 
 int script_interest(struct script *s, struct interest *in, char *err, size_t errsz)
@@ -445,11 +475,17 @@ int script_interest(struct script *s, struct interest *in, char *err, size_t err
         struct rule rule;
         lua_rawgeti(L, -1, i);
         rc = read_rule(L, &rule, exit_hook, err, errsz);
+        if (rc == 0)
+            rc = interest_add(in, &rule, err, errsz);
+        if (rc < 0)
+            name_rule_position(L, err, errsz);
         lua_pop(L, 1);
-        if (rc == 0 && interest_add(in, &rule, err, errsz) < 0)
-            rc = -1;
     }
-    lua_pop(L, 2);
+    lua_pop(L, 1);
+    /* Declarations are read now, once: wt.trace in a hook would do nothing. */
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "_sealed");
+    lua_pop(L, 1);
     return rc;
 }
 
@@ -472,6 +508,8 @@ int script_finish(struct script *s)
 {
     if (s->failed)
         return -1;
+    if (s->guard.exit_requested)
+        return 0;
     if (s->hook_refs[HOOK_END] != LUA_NOREF) {
         lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_END]);
         if (protected_call(s, 0, 0) < 0) {
@@ -487,11 +525,10 @@ bool script_failed(const struct script *s)
     return s->failed;
 }
 
-static void stop_running_hook(lua_State *L, lua_Debug *ar)
+bool script_exit_requested(const struct script *s, int *code)
 {
-    (void)ar;
-    lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted");
+    *code = s->guard.exit_code;
+    return s->guard.exit_requested;
 }
 
 void script_interrupt(struct script *s, bool force)
@@ -500,7 +537,7 @@ void script_interrupt(struct script *s, bool force)
         return;
     /* Like lua.c: the hook is the only thing a signal handler may set. */
     if (force || coarse_ms() - s->hook_started_ms > 1000)
-        lua_sethook(s->L, stop_running_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+        guard_interrupt(&s->guard);
 }
 
 void script_free(struct script *s)

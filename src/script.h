@@ -38,6 +38,11 @@ int script_finish(struct script *s);
 /* A hook raised an error: the hooks are off since. */
 bool script_failed(const struct script *s);
 
+/* The script called os.exit(code): hooks are off, the command runs on,
+ * and wtlua exits with *code.  (os.exit in the main chunk makes
+ * script_load fail; the command is then not started.) */
+bool script_exit_requested(const struct script *s, int *code);
+
 /* Async-signal-safe: makes a hook raise "interrupted" if it has been
  * running for over a second (a runaway loop), or at once with force. */
 void script_interrupt(struct script *s, bool force);

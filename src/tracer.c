@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "clock.h"
 #include "inherit.h"
 #include "procfs.h"
@@ -253,7 +254,8 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
     struct task *task = tasks_find(&t->tasks, tid);
     struct stop s = stop_decode(status);
     if (s.kind == STOP_EXITED) {
-        task_gone(t, task, tid, status);
+        if (task || !children_claim(tid, status))
+            task_gone(t, task, tid, status);
         return;
     }
     if (!task && !(task = adopt(t, tid, NULL, 0))) {
@@ -382,7 +384,9 @@ int tracer_run(struct tracer *t)
     sigaction(SIGALRM, &sa, NULL);
     int seen_interrupts = 0;
     loop_running = 1;
-    for (;;) {
+    /* Until no tracee is left: a script's own children (io.popen) may
+     * still be running, and are not waited for. */
+    while (tasks_count(&t->tasks) > 0) {
         handle_interrupts(t, &seen_interrupts);
         int status;
         pid_t tid = waiter_wait(&t->waiter, &status, &interrupts, seen_interrupts);

@@ -23,12 +23,10 @@ local time = require "wt.time"
 local opts = {}
 
 -- opts.fail(fmt, ...): stops wtlua with "wtlua: MESSAGE" on standard
--- error and exit status 125, as for a bad command line.  For use while
--- the script loads, before the command starts (a Lua error would come
--- with a stack traceback, which is no help to the user here).
+-- error and exit status 125, as for a bad command line: a wt.error, which
+-- is shown as one line, without a stack traceback (no help to the user).
 function opts.fail(fmt, ...)
-  io.stderr:write("wtlua: ", fmt:format(...), "\n")
-  os.exit(125, true) -- closes the Lua state: nothing left for leak checkers
+  wt.error(fmt:format(...), 0)
 end
 
 -- The running script's name, from its file name ("slow" for slow.lua),

@@ -32,8 +32,7 @@ end
 
 if out.json and not pcall(json_lib) then
   -- before the command starts: a plain message, as for a bad option
-  io.stderr:write("wtlua: --json: ", NEEDS, "\n")
-  os.exit(125, true) -- closes the Lua state: nothing left for leak checkers
+  wt.error("--json: " .. NEEDS, 0)
 end
 
 local function utf8_clean(s)

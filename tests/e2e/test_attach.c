@@ -262,6 +262,31 @@ static void test_attach_two_processes(void **state)
     ask(b, "w b-after");
 }
 
+/* Started with SIGINT ignored (a background job of a script), wtlua says
+ * at once that SIGINT will not detach and SIGTERM will; SIGTERM does. */
+static void test_attach_with_sigint_ignored(void **state)
+{
+    struct e2e *t = *state;
+    struct target *tg = start_target(t, "stress", 1);
+    struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+    sigaction(SIGINT, &ignore, &old);
+    e2e_wtlua_start(t, -1, "-p", e2e_str("%d", (int)tg->pid));
+    sigaction(SIGINT, &old, NULL);
+    wait_attached(t, tg->pid);
+    ask(tg, "w main");
+    kill(t->pid, SIGINT);
+    e2e_sleep_ms(200);
+    assert_true(e2e_running(t));
+    kill(t->pid, SIGTERM);
+    e2e_finish(t, RUN_MS, NULL);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, e2e_str("wtlua: SIGINT is ignored here (a background job?), so "
+                                        "it will not detach; SIGTERM (kill %d) will\n",
+                                        (int)t->pid));
+    e2e_assert_report(t, e2e_paths(t, "main"));
+    assert_free(tg->pid);
+}
+
 /* A child forked after attaching that is still running at SIGINT is let
  * go too, not killed: it goes on to write its second file. */
 static void test_attach_follows_new_children(void **state)
@@ -583,6 +608,7 @@ int main(void)
         attach_test(test_attach_and_detach_on_sigint),
         attach_test(test_attach_and_detach_32bit),
         attach_test(test_attach_two_processes),
+        attach_test(test_attach_with_sigint_ignored),
         attach_test(test_attach_follows_new_children),
         attach_test(test_detach_with_signal_in_flight),
         attach_test(test_attach_clone_untraced_escapes),

@@ -179,14 +179,72 @@ static void test_script_runtime_error(void **state)
     assert_first_line(t, "wtlua: (error object is a table value)\nstack traceback:");
 }
 
+/* A declaration the filter cannot take is the user's mistake: one line
+ * naming the script's own line (never prelude.lua), with a suggestion for
+ * a misspelt syscall; the command is not started. */
+static void check_declaration_error(struct e2e *t, const char *script, const char *expected)
+{
+    e2e_write(e2e_path(t, "decl.lua"), script, 0644);
+    e2e_wtlua(t, "decl.lua", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, expected);
+    assert_false(e2e_exists(e2e_path(t, "parent")));
+}
+
 static void test_bad_trace_declaration(void **state)
 {
     struct e2e *t = *state;
-    e2e_wtlua(t, "-e", "wt.trace { 'no_such_syscall' }", e2e_fixture("openers"), "parent",
-              t->dir);
+    check_declaration_error(t, "-- a comment\nwt.trace { 'opnat' }\n",
+                            "wtlua: decl.lua:2: wt.trace: unknown syscall 'opnat' "
+                            "(did you mean 'openat'?)\n");
+    check_declaration_error(t, "wt.trace { 'no_such_syscall' }\n",
+                            "wtlua: decl.lua:1: wt.trace: unknown syscall 'no_such_syscall'\n");
+    check_declaration_error(t, "wt.trace { openat = { flgs = 3 } }\n",
+                            "wtlua: decl.lua:1: wt.trace: openat has no argument named 'flgs'\n");
+    check_declaration_error(t, "wt.trace { openat = { flags = '3' } }\n",
+                            "wtlua: decl.lua:1: wt.trace: openat: a condition must be an integer "
+                            "or wt.eq/any/all/...(), not string\n");
+    check_declaration_error(t, "wt.trace { close = { fd = wt.ge(1.5) } }\n",
+                            "wtlua: decl.lua:1: wt.ge: integer expected\n");
+    /* refused when the filter is built, after the main chunk */
+    check_declaration_error(t, "\n\nwt.trace { openat = { flags = wt.any(0x1ff), "
+                               "mode = wt.any(0xff) } }\n",
+                            "wtlua: decl.lua:3: wt.trace: openat: conditions expand to more than "
+                            "64 filter rules\n");
+    check_declaration_error(t, "wt.trace { close = { fd = { wt.ge(1), wt.le(5) } } }\n",
+                            "wtlua: decl.lua:1: wt.trace: close: argument 1: only mask conditions "
+                            "(any, all, none, masked) can be combined\n");
+}
+
+/* Declarations are read once, after the main chunk: wt.trace in a hook is
+ * an error, not a silent no-op. */
+static void test_trace_in_hook_is_an_error(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "function on_exec() wt.trace { 'openat' } end", e2e_fixture("openers"),
+              "parent", t->dir);
     e2e_assert_status(t, 125);
-    assert_first_line(t, "wtlua: -e:1: wt.trace: unknown syscall 'no_such_syscall'");
+    assert_string_equal(t->err, "wtlua: -e:1: wt.trace: declarations are read once, after the "
+                                "main chunk: call wt.trace there, not in a hook\n"
+                                "wtlua: hooks disabled; the command runs to its end without them\n");
+    assert_true(e2e_exists(e2e_path(t, "parent")));
+}
+
+/* wt.error: one line, no traceback, in the main chunk (the command is not
+ * started) and in a hook (hooks off); level 0 gives no position. */
+static void test_wt_error_is_one_line(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "\nwt.error('no config file')", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: -e:2: no config file\n");
     assert_false(e2e_exists(e2e_path(t, "parent")));
+    e2e_wtlua(t, "-e", "function on_exit(p) wt.error('gave up', 0) end", e2e_fixture("openers"),
+              "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: gave up\n"
+                                "wtlua: hooks disabled; the command runs to its end without them\n");
+    assert_true(e2e_exists(e2e_path(t, "parent")));
 }
 
 static void test_report_file_cannot_be_created(void **state)
@@ -349,6 +407,8 @@ int main(void)
         e2e_test(test_error_in_hook_command_completes),
         e2e_test(test_error_in_process_hook),
         e2e_test(test_error_in_on_end),
+        e2e_test(test_trace_in_hook_is_an_error),
+        e2e_test(test_wt_error_is_one_line),
         e2e_test(test_help),
         e2e_test(test_version),
     };

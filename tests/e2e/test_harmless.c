@@ -118,6 +118,112 @@ static void test_sigpipe_as_given(void **state)
     assert_string_equal(t->out, "alive\n");
 }
 
+/* ---- os.exit ends the script, not the command ---- */
+
+/* os.exit in a hook: no hook runs after it (on_end neither), the command
+ * runs to its end, and wtlua exits with the status given. */
+static void test_os_exit_in_hook_command_runs_on(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+              "local n = 0\n"
+              "function on_enter(sc)\n"
+              "  n = n + 1\n"
+              "  print(n)\n"
+              "  if n == 3 then os.exit(7) end\n"
+              "end\n"
+              "function on_end() print('end') end\n",
+              "sh", "-c", thirty_files);
+    e2e_assert_status(t, 7);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, "1\n2\n3\n");
+    assert_thirty_files(t);
+}
+
+/* A pcall or a coroutine around os.exit does not stop it. */
+static void test_os_exit_cannot_be_caught(void **state)
+{
+    struct e2e *t = *state;
+    const char *scripts[] = {
+        "function on_exec() pcall(os.exit, 5) print('after pcall') end",
+        "function on_exec() coroutine.wrap(function() os.exit(5) end)() print('after') end",
+        "local co = coroutine.create(function() os.exit(5) end)\n"
+        "function on_exec() print(coroutine.resume(co)) print('after') end",
+    };
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+        e2e_wtlua(t, "-e", scripts[i], "sh", "-c", "echo x > done");
+        e2e_assert_status(t, 5);
+        assert_string_equal(t->err, "");
+        e2e_assert_report(t, "");
+        assert_true(e2e_exists(e2e_path(t, "done")));
+        unlink(e2e_path(t, "done"));
+    }
+}
+
+/* os.exit in the main chunk: the command is never started; in on_end:
+ * the status given (true: 0) instead of the command's. */
+static void test_os_exit_before_and_after(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "print('main') os.exit(3)", "sh", "-c", "echo x > ran");
+    e2e_assert_status(t, 3);
+    e2e_assert_report(t, "main\n");
+    assert_false(e2e_exists(e2e_path(t, "ran")));
+    e2e_wtlua(t, "-e", "function on_end() print('end') os.exit(true) end", "false");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, "end\n");
+}
+
+/* ---- a script's own children ---- */
+
+/* io.popen and os.execute work as in Lua, their statuses included, while
+ * the stop loop reaps around them: a popen child that outlives the
+ * command is not waited for by the loop, and is still there for its close. */
+static void test_script_children(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "local early = io.popen('echo early; exit 3')\n"
+              "local late = io.popen('sleep 0.5; echo late')\n"
+              "local sink = io.popen('cat > sink', 'w')\n"
+              "function on_exec() sink:write('to the sink\\n') end\n"
+              "function on_end()\n"
+              "  print(early:read('l'), early:close())\n"
+              "  print(late:read('l'), late:close())\n"
+              "  print(sink:close())\n"
+              "  print(os.execute('exit 4'))\n"
+              "  print(os.execute('kill -TERM $$'))\n"
+              "  print(os.execute())\n"
+              "end\n",
+              e2e_fixture("stress"), "vfork-chain", t->dir, "3");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, "early\tnil\texit\t3\n"
+                         "late\ttrue\texit\t0\n"
+                         "true\texit\t0\n"
+                         "nil\texit\t4\n"
+                         "nil\tsignal\t15\n"
+                         "true\n");
+    e2e_assert_file(e2e_path(t, "sink"), "to the sink\nto the sink\nto the sink\n"
+                                         "to the sink\n");
+}
+
+/* A ./cjson.lua in the current directory is never loaded by --json (nor
+ * anything else from there by a bundled module). */
+static void test_current_directory_not_in_module_path(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "cjson.lua"), "io.open('pwned', 'w'):close() return {}\n", 0644);
+    e2e_wtlua(t, "--json", "-s", "opens", "sh", "-c", "echo x > out");
+    e2e_assert_status(t, 0);
+    assert_false(e2e_exists(e2e_path(t, "pwned")));
+    char *report = e2e_read(t->report);
+    assert_non_null(strstr(report, e2e_str("\"path\":\"%s\"", e2e_path(t, "out"))));
+    free(report);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +231,11 @@ int main(void)
         e2e_test(test_report_write_survives_signal),
         e2e_test(test_script_files_not_inherited),
         e2e_test(test_sigpipe_as_given),
+        e2e_test(test_os_exit_in_hook_command_runs_on),
+        e2e_test(test_os_exit_cannot_be_caught),
+        e2e_test(test_os_exit_before_and_after),
+        e2e_test(test_script_children),
+        e2e_test(test_current_directory_not_in_module_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

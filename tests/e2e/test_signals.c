@@ -246,9 +246,9 @@ static void align_to(long ms)
  * 1.5 s later (the hook starting `phase` ms into a second) ends it with
  * "interrupted"; the command, which ignores SIGINT, completes; hooks stay
  * off, so on_end does not run; 125. */
-static void check_runaway_hook(struct e2e *t, long phase)
+static void check_runaway(struct e2e *t, long phase, const char *script, const char *err)
 {
-    e2e_write(e2e_path(t, "hook.lua"), loop_script, 0644);
+    e2e_write(e2e_path(t, "hook.lua"), script, 0644);
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
     wait_path(t, "waiting");
     align_to(phase);
@@ -268,12 +268,51 @@ static void check_runaway_hook(struct e2e *t, long phase)
                  "interrupt it; stderr after a second SIGINT:\n%s",
                  1500L, started % 1000, t->err);
     e2e_assert_status(t, 125);
-    assert_string_equal(t->err, "wtlua: interrupted\n"
-                                "stack traceback:\n"
-                                "\thook.lua:4: in function 'on_enter'\n" HOOKS_OFF);
+    assert_string_equal(t->err, err);
     e2e_assert_report(t, "enter\n");
     assert_true(e2e_exists(e2e_path(t, "first")));
     assert_true(e2e_exists(e2e_path(t, "second")));
+}
+
+static void check_runaway_hook(struct e2e *t, long phase)
+{
+    check_runaway(t, phase, loop_script,
+                  "wtlua: interrupted\n"
+                  "stack traceback:\n"
+                  "\thook.lua:4: in function 'on_enter'\n" HOOKS_OFF);
+}
+
+/* A pcall in the hook cannot swallow the interrupt: it is raised again at
+ * the next instruction until the hook has returned. */
+static void test_runaway_hook_in_pcall(void **state)
+{
+    check_runaway(*state, 100,
+                  "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+                  "function on_enter(sc)\n"
+                  "  print('enter')\n"
+                  "  while true do pcall(function() while true do end end) end\n"
+                  "end\n"
+                  "function on_end() print('end') end\n",
+                  "wtlua: interrupted\n"
+                  "stack traceback:\n"
+                  "\thook.lua:4: in function 'on_enter'\n" HOOKS_OFF);
+}
+
+/* The interrupt reaches a coroutine created before any hook ran (Lua's
+ * hooks are per coroutine), and then the hook that resumed it. */
+static void test_runaway_hook_in_coroutine(void **state)
+{
+    check_runaway(*state, 100,
+                  "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+                  "local co = coroutine.create(function() while true do end end)\n"
+                  "function on_enter(sc)\n"
+                  "  print('enter')\n"
+                  "  while true do coroutine.resume(co) end\n"
+                  "end\n"
+                  "function on_end() print('end') end\n",
+                  "wtlua: interrupted\n"
+                  "stack traceback:\n"
+                  "\thook.lua:5: in function 'on_enter'\n" HOOKS_OFF);
 }
 
 static void test_runaway_hook_interrupted_early_in_a_second(void **state)
@@ -326,6 +365,8 @@ int main(void)
         e2e_test(test_runaway_hook_interrupted_early_in_a_second),
         e2e_test(test_runaway_hook_interrupted_late_in_a_second),
         e2e_test(test_runaway_hook_second_sigint),
+        e2e_test(test_runaway_hook_in_pcall),
+        e2e_test(test_runaway_hook_in_coroutine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
