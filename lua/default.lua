@@ -1,48 +1,97 @@
 -- The default script: every file the command (and everything it started)
--- successfully opened for writing, each once, as an absolute path, in the
--- order first opened, printed when the command has ended (JSON lines with
--- --json).
+-- may have written through an open, each once, as an absolute path, in
+-- the order first opened, printed when the command has ended (JSON lines
+-- with --json).
+--
+-- "May have written": opened with a write access mode, or with O_CREAT
+-- or O_TRUNC (a read-only open can create or empty a file), opened by
+-- handle for writing (open_by_handle_at), or an O_TMPFILE file given its
+-- name by linkat.  The name is the kernel's: what the new descriptor
+-- refers to (/proc/PID/fd/N, as strace -y shows it), whatever path,
+-- symlinks, chroot or racing thread led there; the name as the program
+-- gave it only where the kernel has none (a FIFO, a terminal through
+-- /dev/stdout).
+require("wt.opts").parse {} -- no arguments: refuse any
 
 local WRITE = O_WRONLY | O_RDWR
--- Read-only and O_PATH opens are turned away by the kernel's filter and
+local MAY_WRITE = WRITE | O_CREAT | O_TRUNC
+-- Opens that change nothing are turned away by the kernel's filter and
 -- never stop the tracee.
-local for_writing = { flags = { wt.any(WRITE), wt.none(O_PATH) } }
+local may_write = { flags = { wt.any(MAY_WRITE), wt.none(O_PATH) } }
 
 wt.trace {
   "creat",
-  open = for_writing,
-  openat = for_writing,
-  openat2 = true,   -- its flags sit in struct open_how: checked below
+  open = may_write,
+  openat = may_write,
+  openat2 = true,   -- its flags sit in struct open_how: checked at return
+  open_by_handle_at = { [3] = wt.any(WRITE | O_TRUNC) },  -- its flags
+  -- an O_TMPFILE file named: linkat(fd, "", ..., AT_EMPTY_PATH) or
+  -- linkat(AT_FDCWD, "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW)
+  linkat = { { flags = wt.all(AT_EMPTY_PATH) }, { flags = wt.all(AT_SYMLINK_FOLLOW) } },
+  -- only for the closing hint: listed files renamed afterwards
+  "rename", "renameat", "renameat2",
 }
 
 local seen, order = {}, {}
--- The path as the kernel resolves it at entry, per thread, until the call
--- returns: by then another thread may have rewritten the buffer or
--- changed the working directory (an open of a FIFO can block for long).
-local pending = {}
+local renamed = 0
 
-local function openat2_for_writing(sc)
-  local how = sc:bytes(3, 8)
-  if not how or #how < 8 then return false end
-  local flags = string.unpack("=I8", how)
-  return flags & WRITE ~= 0 and flags & O_PATH == 0
+local function list(path)
+  if not seen[path] then
+    seen[path] = true
+    order[#order + 1] = path
+  end
 end
 
-function on_enter(sc)
-  local name = sc.name
-  if name == "openat2" and not openat2_for_writing(sc) then
-    pending[sc.tid] = false
-    return
+local FLAGS_ARG = { open = 2, openat = 3, open_by_handle_at = 3 }
+
+-- The open's flags; openat2's are in its struct open_how.
+local function open_flags(sc, name)
+  if name == "creat" then return O_WRONLY | O_CREAT | O_TRUNC end
+  if name == "openat2" then
+    local how = sc:bytes(3, 8)
+    return how and #how == 8 and string.unpack("=I8", how) or 0
   end
-  pending[sc.tid] = sc:path((name == "open" or name == "creat") and 1 or 2) or false
+  return sc.args[FLAGS_ARG[name]]
+end
+
+-- Which argument holds the path as the program gave it.
+local PATH_ARG = { open = 1, creat = 1, openat = 2, openat2 = 2 }
+
+local function opened(sc, name)
+  local flags = open_flags(sc, name)
+  if flags & MAY_WRITE == 0 or flags & O_PATH ~= 0 then return end
+  if flags & O_TMPFILE == O_TMPFILE then return end -- nameless until linkat
+  local path = sc:fd_path(sc.ret)
+  if not (path and path:sub(1, 1) == "/") and PATH_ARG[name] then
+    path = sc:path(PATH_ARG[name])
+  end
+  if path then list(path) end
+end
+
+-- linkat of a file that has no name (an O_TMPFILE, or one unlinked while
+-- open): the new name is a file the command wrote.
+local function linked(sc)
+  local fd = sc.args[5] & AT_EMPTY_PATH ~= 0 and (sc:string(2) or "") == "" and sc.args[1]
+  local pid = sc.tid
+  if not fd then
+    local owner, n = (sc:string(2) or ""):match("^/proc/([^/]+)/fd/(%d+)$")
+    if not owner then return end
+    pid, fd = tonumber(owner) or sc.tid, tonumber(n)
+  end
+  local _, deleted = wt.fd_path(pid, fd & 0xffffffff)
+  if deleted then list(sc:path(4)) end
 end
 
 function on_return(sc)
-  local path = pending[sc.tid]
-  pending[sc.tid] = nil
-  if path and sc.ret >= 0 and not seen[path] then
-    seen[path] = true
-    order[#order + 1] = path
+  if sc.ret < 0 then return end
+  local name = sc.name
+  if name == "linkat" then
+    linked(sc)
+  elseif name:match("^rename") then
+    local from = sc:path(name == "rename" and 1 or 2)
+    if seen[from] then renamed = renamed + 1 end
+  else
+    opened(sc, name)
   end
 end
 
@@ -57,5 +106,10 @@ end
 function on_end()
   for _, path in ipairs(order) do
     print(format(path))
+  end
+  if renamed > 0 then
+    io.stderr:write(("wtlua: %d of these files %s renamed afterwards (as installers do with "
+      .. "*.new files); `wtlua -s files` shows the final names\n")
+      :format(renamed, renamed == 1 and "was" or "were"))
   end
 end

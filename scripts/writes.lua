@@ -1,11 +1,14 @@
--- writes: files the command opened for writing (the default script)
+-- writes: files the command may have written (the default script)
 -- Usage: wtlua -s writes [--json] [--] COMMAND [ARG...]
 --
--- Every file that COMMAND, or any process or thread it started, opened
--- for writing with success (open, openat, openat2 or creat with O_WRONLY
--- or O_RDWR), listed once each, as absolute paths, in the order first
--- opened, when the command has ended.  This is what wtlua runs when no
--- script is given.  No arguments.
+-- Every file that COMMAND, or any process or thread it started, may have
+-- written through an open: opened with success (open, openat, openat2,
+-- creat, open_by_handle_at) with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC,
+-- or an O_TMPFILE file given a name by linkat; listed once each, as
+-- absolute paths (the kernel's name of the file opened), in the order
+-- first opened, when the command has ended.  This is what wtlua runs when
+-- no script is given.  No arguments.  When listed files were renamed
+-- afterwards, a closing line on standard error says so.
 --
 -- With --json, one {"path": "..."} object per file.
 

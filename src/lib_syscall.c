@@ -55,6 +55,13 @@ static int sc_path(lua_State *L)
     return readers_push_path(L, ev->tid, dirfd, ev->args[i - 1]);
 }
 
+/* sc:fd_path(fd): what the calling thread's descriptor fd is now. */
+static int sc_fd_path(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    return readers_push_fd_path(L, ev->tid, luaL_checkinteger(L, 2));
+}
+
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
 {
     lua_pushinteger(L, (lua_Integer)ev->args[i]);
@@ -153,7 +160,8 @@ const struct syscall_event **syscall_object_new(lua_State *L)
     *slot = NULL;
     luaL_newmetatable(L, SYSCALL_META);
     static const luaL_Reg methods[] = {
-        { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path }, { NULL, NULL },
+        { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path },
+        { "fd_path", sc_fd_path }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
     lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) - 1 + SC_FIELD_COUNT);

@@ -39,6 +39,12 @@ static int wt_resolve_path(lua_State *L)
     return readers_push_resolved(L, pid, dirfd, luaL_checkstring(L, 3));
 }
 
+static int wt_fd_path(lua_State *L)
+{
+    pid_t pid = check_pid(L, 1);
+    return readers_push_fd_path(L, pid, luaL_checkinteger(L, 2));
+}
+
 static int wt_comm(lua_State *L)
 {
     return taskinfo_push_comm(L, check_pid(L, 1));
@@ -279,7 +285,7 @@ int luaopen_wt(lua_State *L)
         { "strerror", wt_strerror },       { "signame", wt_signame },
         { "now", wt_now },                 { "escape", wt_escape },
         { "comm", wt_comm },               { "exe", wt_exe },
-        { "error", wt_error },
+        { "error", wt_error },             { "fd_path", wt_fd_path },
         { NULL, NULL },
     };
     create_plain_error_meta(L);

@@ -4,11 +4,13 @@
 #include <lauxlib.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memory.h"
 #include "paths.h"
+#include "procfs.h"
 
 /* One buffer for every read, grown to the largest and reused: reading a
  * path costs no allocation.  It lives in a userdata in the registry, so
@@ -130,4 +132,26 @@ int readers_push_path(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
         return readers_push_error(L, -rc);
     lua_pushstring(L, buf);
     return 1;
+}
+
+int readers_push_fd_path(lua_State *L, pid_t tid, int64_t fd)
+{
+    if (fd < 0 || fd > INT32_MAX)
+        return readers_push_error(L, EBADF);
+    char name[32], *buf = scratch(L, PATH_MAX);
+    snprintf(name, sizeof name, "fd/%d", (int)fd);
+    ssize_t n = procfs_readlink(tid, name, buf, PATH_MAX);
+    if (n == -ENOENT)
+        n = procfs_readlink(tid, ".", buf, PATH_MAX) == -ENOENT ? -ESRCH : -EBADF;
+    if (n < 0)
+        return readers_push_error(L, (int)-n);
+    static const char deleted[] = " (deleted)";
+    size_t len = (size_t)n, tail = sizeof deleted - 1;
+    /* The kernel appends the mark to an unlinked file's last name. */
+    bool gone = buf[0] == '/' && len > tail && memcmp(buf + len - tail, deleted, tail) == 0;
+    lua_pushlstring(L, buf, gone ? len - tail : len);
+    if (!gone)
+        return 1;
+    lua_pushliteral(L, "deleted");
+    return 2;
 }

@@ -28,6 +28,10 @@ int readers_push_string(lua_State *L, pid_t pid, uint64_t addr, size_t cap);
 int readers_push_bytes(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len, int len_arg);
 /* The path at addr, made absolute from dirfd (AT_FDCWD: the cwd). */
 int readers_push_path(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr);
+/* What descriptor fd of thread tid is, as the kernel names it (readlink of
+ * /proc/TID/fd/FD): a path; "pipe:[N]", "socket:[N]", "anon_inode:[...]";
+ * for a file no longer linked anywhere, its last path and "deleted". */
+int readers_push_fd_path(lua_State *L, pid_t tid, int64_t fd);
 /* The same for a path wtlua already has. */
 int readers_push_resolved(lua_State *L, pid_t tid, int64_t dirfd, const char *path);
 

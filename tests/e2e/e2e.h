@@ -36,6 +36,7 @@ struct e2e {
     int status;             /* the last run's exit status (256+N: killed by N) */
     pid_t pid;              /* the last run's wtlua pid */
     char *out, *err;        /* the last run's own stdout and stderr */
+    const void *param;      /* a table-driven test's row (e2e_row) */
 };
 
 /* printf into one of a ring of static buffers: short-lived strings for
@@ -314,6 +315,7 @@ static inline int e2e_setup(void **state)
     }
     snprintf(t->report, sizeof t->report, "%s/report", t->dir);
     t->status = -1;
+    t->param = *state;
     *state = t;
     return 0;
 }
@@ -337,6 +339,9 @@ static inline int e2e_teardown(void **state)
 }
 
 #define e2e_test(fn) cmocka_unit_test_setup_teardown(fn, e2e_setup, e2e_teardown)
+/* One row of a table-driven test: fn gets the row as t->param. */
+#define e2e_row(label, fn, row) \
+    { (label), (fn), e2e_setup, e2e_teardown, (void *)(row) }
 
 /* ---- runs in the background: signals to wtlua, attaching ---- */
 

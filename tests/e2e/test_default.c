@@ -11,123 +11,78 @@ static void run_mode(struct e2e *t, const char *fixture, const char *mode)
     assert_string_equal(t->err, "");
 }
 
-static void test_parent(void **state)
+/* One run of the openers fixture: the files the default script lists,
+ * in order, and what else must (not) exist afterwards. */
+struct listing {
+    const char *fixture, *mode;
+    const char *const listed[8];    /* names in DIR, escaped as the report escapes */
+    const char *present, *absent;   /* a name that must exist, one that must not */
+};
+
+static void check_listing(void **state)
 {
     struct e2e *t = *state;
-    run_mode(t, "openers", "parent");
-    e2e_assert_report(t, e2e_paths(t, "parent"));
+    const struct listing *row = t->param;
+    run_mode(t, row->fixture, row->mode);
+    e2e_assert_report(t, row->listed[0] ? e2e_paths_v(t, row->listed) : "");
+    if (row->present && !e2e_exists(e2e_path(t, row->present)))
+        fail_msg("%s: %s does not exist", row->mode, row->present);
+    if (row->absent && e2e_exists(e2e_path(t, row->absent)))
+        fail_msg("%s: %s exists", row->mode, row->absent);
 }
 
-static void test_raw_open_syscall(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "raw-open");
-    e2e_assert_report(t, e2e_paths(t, "raw-open"));
-}
+/* FIXTURE MODE, the names listed; LISTING_AND adds a name that must
+ * exist and one that must not (NULL: no such check). */
+#define LISTING(fixture, mode, ...) { fixture, mode, { __VA_ARGS__ }, NULL, NULL }
+#define LISTING_AND(fixture, mode, present, absent, ...) \
+    { fixture, mode, { __VA_ARGS__ }, present, absent }
 
-static void test_creat(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "creat");
-    e2e_assert_report(t, e2e_paths(t, "created"));
-}
-
-static void test_rdwr(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "rdwr");
-    e2e_assert_report(t, e2e_paths(t, "rdwr"));
-}
-
-static void test_append(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "append");
-    e2e_assert_report(t, e2e_paths(t, "appended"));
-}
-
-static void test_dirfd(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "dirfd");
-    e2e_assert_report(t, e2e_paths(t, "sub/via-dirfd"));
-}
-
-static void test_chdir_relative(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "chdir");
-    e2e_assert_report(t, e2e_paths(t, "cwd/rel", "up-rel"));
-}
-
-/* Failed, read-only and O_PATH opens are not listed: an empty report. */
-static void test_failed_open_not_listed(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "failed");
-    e2e_assert_report(t, "");
-    assert_true(e2e_exists(e2e_path(t, "exists")));
-}
-
-static void test_readonly_not_listed(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "readonly");
-    e2e_assert_report(t, "");
-    assert_true(e2e_exists(e2e_path(t, "ro-created")));
-}
-
-static void test_opath_not_listed(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "opath");
-    e2e_assert_report(t, "");
-}
-
-static void test_openat2(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "openat2");
-    e2e_assert_report(t, e2e_paths(t, "openat2-w", "sub/openat2-rw"));
-}
-
-static void test_control_bytes_escaped(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "newline");
-    e2e_assert_report(t, e2e_paths(t, "new\\nline", "tab\\there", "back\\\\slash", "ctl\\x01x",
-                                   "del\\x7f"));
-    assert_true(e2e_exists(e2e_path(t, "new\nline")));
-}
-
-static void test_same_file_listed_once(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "twice");
-    e2e_assert_report(t, e2e_paths(t, "twice"));
-}
-
-static void test_fork(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "fork");
-    e2e_assert_report(t, e2e_paths(t, "fork-parent", "fork-child", "fork-after"));
-}
-
-static void test_grandchild(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "grandchild");
-    e2e_assert_report(t, e2e_paths(t, "gc-root", "gc-grandchild", "gc-child", "gc-root-after"));
-}
-
-static void test_vfork_exec_shell(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "vfork-sh");
-    e2e_assert_report(t, e2e_paths(t, "vfork-sh", "vfork-after"));
-    e2e_assert_file(e2e_path(t, "vfork-sh"), "hi\n");
-}
+static const struct listing listings[] = {
+    LISTING("openers", "parent", "parent"),
+    LISTING("openers", "raw-open", "raw-open"),
+    LISTING("openers", "creat", "created"),
+    LISTING("openers", "rdwr", "rdwr"),
+    LISTING("openers", "append", "appended"),
+    LISTING("openers", "dirfd", "sub/via-dirfd"),
+    LISTING("openers", "chdir", "cwd/rel", "up-rel"),
+    /* failed, read-only and O_PATH opens are not listed */
+    LISTING_AND("openers", "failed", "exists", NULL),
+    LISTING_AND("openers", "readonly", "existing", NULL),
+    LISTING("openers", "opath"),
+    /* O_RDONLY|O_TRUNC empties a file, O_RDONLY|O_CREAT makes one */
+    LISTING("openers", "may-write", "ro-truncated", "ro-created"),
+    LISTING("openers", "openat2", "openat2-w", "sub/openat2-rw"),
+    LISTING_AND("openers", "newline", "new\nline", NULL, "new\\nline", "tab\\there",
+                "back\\\\slash", "ctl\\x01x", "del\\x7f"),
+    LISTING("openers", "twice", "twice"),
+    LISTING("openers", "fork", "fork-parent", "fork-child", "fork-after"),
+    LISTING("openers", "grandchild", "gc-root", "gc-grandchild", "gc-child", "gc-root-after"),
+    LISTING("openers", "vfork-sh", "vfork-sh", "vfork-after"),
+    LISTING("openers", "thread", "thread", "thread-after"),
+    LISTING("openers", "thread-exec", "before-thread-exec", "exec-thread", "exec-target"),
+    /* the kernel's name: through the symlink and "..", the file opened */
+    LISTING_AND("openers", "symlink", "sub/via-link", "via-link", "sub/via-link"),
+    /* a thread with its own working directory (unshare(CLONE_FS)) */
+    LISTING("openers", "thread-cwd", "sub/thread-rel", "main-rel"),
+    LISTING("openers", "signal-handled", "after-sigusr1"),
+    LISTING("openers", "stop-cont", "continued", "stop-cont-after"),
+    /* an open blocked on a FIFO while another thread rewrites the path
+     * buffer, or changes the working directory: the file opened */
+    LISTING_AND("openers", "fifo-buffer", NULL, "not-opened", "fifo"),
+    LISTING_AND("openers", "fifo-cwd", NULL, "sub/fifo", "fifo"),
+    /* 3000 opens of a buffer another thread keeps rewriting between
+     * DIR/real and DIR/re/l: only what the kernel opened */
+    LISTING("openers", "race", "real"),
+    /* O_TMPFILE files, by the names linkat gives them; one never linked */
+    LISTING("openers", "tmpfile", "tmp-via-proc", "tmp-via-fd"),
+    /* /proc/self/fd/N/name */
+    LISTING("openers", "procfd", "sub/procfd"),
+    LISTING("openers-32", "thread-exec", "before-thread-exec", "exec-thread", "exec-target"),
+    LISTING("openers-32", "may-write", "ro-truncated", "ro-created"),
+    LISTING("openers-32", "race", "real"),
+    LISTING("openers-32", "tmpfile", "tmp-via-proc", "tmp-via-fd"),
+    LISTING("openers-32", "procfd", "sub/procfd"),
+};
 
 static void test_vfork_exec_self(void **state)
 {
@@ -137,20 +92,6 @@ static void test_vfork_exec_self(void **state)
     assert_string_equal(t->err, "");
     e2e_assert_report(t, e2e_paths(t, "fork-parent", "fork-child", "fork-after",
                                    "vfork-exec-after"));
-}
-
-static void test_thread(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "thread");
-    e2e_assert_report(t, e2e_paths(t, "thread", "thread-after"));
-}
-
-static void test_exec_from_thread(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "thread-exec");
-    e2e_assert_report(t, e2e_paths(t, "before-thread-exec", "exec-thread", "exec-target"));
 }
 
 static void test_exit_status(void **state)
@@ -173,25 +114,6 @@ static void test_killed_by_signal(void **state)
     e2e_assert_report(t, e2e_paths(t, "before-signal"));
 }
 
-/* The kernel follows the link before "..": the path stays as opened
- * rather than being shortened to a file that was not opened. */
-static void test_symlink_then_dotdot(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "symlink");
-    e2e_assert_report(t, e2e_paths(t, "link/../via-link"));
-    assert_true(e2e_exists(e2e_path(t, "sub/via-link")));
-    assert_false(e2e_exists(e2e_path(t, "via-link")));
-}
-
-/* A thread with its own working directory (unshare(CLONE_FS)). */
-static void test_thread_own_cwd(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "thread-cwd");
-    e2e_assert_report(t, e2e_paths(t, "sub/thread-rel", "main-rel"));
-}
-
 /* The command exits 3 first; its child writes later and is followed. */
 static void test_orphan_followed_to_its_end(void **state)
 {
@@ -200,20 +122,6 @@ static void test_orphan_followed_to_its_end(void **state)
     e2e_assert_status(t, 3);
     assert_string_equal(t->err, "");
     e2e_assert_report(t, e2e_paths(t, "orphan-parent", "orphan-child"));
-}
-
-static void test_caught_signal_delivered(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "signal-handled");
-    e2e_assert_report(t, e2e_paths(t, "after-sigusr1"));
-}
-
-static void test_stopped_and_continued_child(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "stop-cont");
-    e2e_assert_report(t, e2e_paths(t, "continued", "stop-cont-after"));
 }
 
 /* SIGTERM sent to wtlua reaches the command, whose handler writes a file
@@ -239,27 +147,6 @@ static void test_many_concurrent_writers(void **state)
             strcat(expected, e2e_str("%s/t%02d-%d\n", t->dir, i, j));
     }
     e2e_assert_report_unordered(t, expected);
-}
-
-/* An open that blocks (a FIFO waiting for its reader) while another
- * thread rewrites the path buffer: the file opened is the one named at
- * entry, DIR/fifo; DIR/not-opened was never opened. */
-static void test_path_taken_at_entry_buffer_rewritten(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "fifo-buffer");
-    e2e_assert_report(t, e2e_paths(t, "fifo"));
-    assert_false(e2e_exists(e2e_path(t, "not-opened")));
-}
-
-/* The same with a relative name while another thread changes the shared
- * working directory: DIR/fifo was opened, DIR/sub/fifo does not exist. */
-static void test_path_taken_at_entry_cwd_changed(void **state)
-{
-    struct e2e *t = *state;
-    run_mode(t, "openers", "fifo-cwd");
-    e2e_assert_report(t, e2e_paths(t, "fifo"));
-    assert_false(e2e_exists(e2e_path(t, "sub/fifo")));
 }
 
 /* What `openers all` writes, in order. */
@@ -315,11 +202,41 @@ static void test_exec_32bit_from_64bit(void **state)
     e2e_assert_report(t, e2e_paths(t, ALL_PATHS, "vfork-exec-after"));
 }
 
-static void test_exec_from_thread_32bit(void **state)
+/* open_by_handle_at for writing is listed, by the kernel's name (the
+ * fixture exits 77 without CAP_DAC_READ_SEARCH: skipped). */
+static void test_open_by_handle(void **state)
 {
     struct e2e *t = *state;
-    run_mode(t, "openers-32", "thread-exec");
-    e2e_assert_report(t, e2e_paths(t, "before-thread-exec", "exec-thread", "exec-target"));
+    e2e_wtlua(t, e2e_fixture("openers"), "by-handle", t->dir);
+    if (t->status == 77)
+        skip();
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    e2e_assert_report(t, e2e_paths(t, "by-handle"));
+}
+
+/* Files listed and then renamed (installers' *.new files): the list is
+ * what was opened, and a closing hint on stderr says where to look. */
+static void test_renamed_files_hint(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "/bin/sh", "-c", "echo x > a.new && mv a.new a && echo y > b.new && "
+              "mv b.new b && echo z > c");
+    e2e_assert_status(t, 0);
+    e2e_assert_report(t, e2e_paths(t, "a.new", "b.new", "c"));
+    assert_string_equal(t->err, "wtlua: 2 of these files were renamed afterwards (as installers "
+                                "do with *.new files); `wtlua -s files` shows the final names\n");
+}
+
+/* The default script takes no arguments: an unknown one is refused. */
+static void test_unknown_argument_refused(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-a", "under=/tmp", e2e_fixture("openers"), "parent", t->dir);
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, "wtlua: default: unknown argument 'under' (see wtlua -s writes "
+                                "--help)\n");
+    assert_false(e2e_exists(e2e_path(t, "parent")));
 }
 
 /* Without -o the report goes to standard error, and nothing else does. */
@@ -335,44 +252,33 @@ static void test_report_on_stderr(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        e2e_test(test_parent),
-        e2e_test(test_raw_open_syscall),
-        e2e_test(test_creat),
-        e2e_test(test_rdwr),
-        e2e_test(test_append),
-        e2e_test(test_dirfd),
-        e2e_test(test_chdir_relative),
-        e2e_test(test_failed_open_not_listed),
-        e2e_test(test_readonly_not_listed),
-        e2e_test(test_opath_not_listed),
-        e2e_test(test_openat2),
-        e2e_test(test_control_bytes_escaped),
-        e2e_test(test_same_file_listed_once),
-        e2e_test(test_fork),
-        e2e_test(test_grandchild),
-        e2e_test(test_vfork_exec_shell),
+    static struct CMUnitTest tests[sizeof listings / sizeof listings[0] + 32];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof listings / sizeof listings[0]; i++) {
+        const struct listing *row = &listings[i];
+        char *label;
+        if (asprintf(&label, "%s %s", row->fixture, row->mode) < 0)
+            return 1;
+        tests[n++] = (struct CMUnitTest)e2e_row(label, check_listing, row);
+    }
+    const struct CMUnitTest named[] = {
         e2e_test(test_vfork_exec_self),
-        e2e_test(test_thread),
-        e2e_test(test_exec_from_thread),
         e2e_test(test_exit_status),
         e2e_test(test_killed_by_signal),
-        e2e_test(test_symlink_then_dotdot),
-        e2e_test(test_thread_own_cwd),
         e2e_test(test_orphan_followed_to_its_end),
-        e2e_test(test_caught_signal_delivered),
-        e2e_test(test_stopped_and_continued_child),
         e2e_test(test_sigterm_passed_on),
         e2e_test(test_many_concurrent_writers),
-        e2e_test(test_path_taken_at_entry_buffer_rewritten),
-        e2e_test(test_path_taken_at_entry_cwd_changed),
         e2e_test(test_all_modes),
         e2e_test(test_all_modes_without_polling),
         e2e_test(test_all_modes_polling_long),
         e2e_test(test_all_modes_32bit),
         e2e_test(test_exec_32bit_from_64bit),
-        e2e_test(test_exec_from_thread_32bit),
+        e2e_test(test_open_by_handle),
+        e2e_test(test_renamed_files_hint),
+        e2e_test(test_unknown_argument_refused),
         e2e_test(test_report_on_stderr),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        tests[n++] = named[i];
+    return _cmocka_run_group_tests("test_default", tests, n, NULL, NULL);
 }
