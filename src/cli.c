@@ -43,7 +43,7 @@ void cli_usage(FILE *out)
           "  -p, --pid=PID        attach to a running process and all its threads;\n"
           "                       repeatable, or a comma list\n"
           "  -o, --output=FILE    write the report (all that scripts print) to FILE\n"
-          "                       instead of standard error\n"
+          "                       instead of standard error; - for standard output\n"
           "      --json           bundled scripts write JSON lines\n"
           "      --spin=USEC      poll up to USEC microseconds for the next stop\n"
           "                       before sleeping, while stops come that fast\n"

@@ -44,16 +44,18 @@ static int close_report(void *cookie)
 
 FILE *report_open(const char *path)
 {
-    if (path) {
+    bool to_stdout = path && strcmp(path, "-") == 0;
+    if (path && !to_stdout) {
         report.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         report.name = path;
     } else {
-        /* A descriptor of its own, so the command's stderr is untouched. */
-        report.fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        report.name = "report";
+        /* A descriptor of its own, so the command's stream is untouched. */
+        report.fd = fcntl(to_stdout ? STDOUT_FILENO : STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        report.name = to_stdout ? "standard output" : "report";
     }
     if (report.fd < 0) {
-        fprintf(stderr, "wtlua: %s: %s\n", path ? path : "standard error", strerror(errno));
+        fprintf(stderr, "wtlua: %s: %s\n", path && !to_stdout ? path : report.name,
+                strerror(errno));
         return NULL;
     }
     cookie_io_functions_t io = { .write = write_report, .close = close_report };
@@ -66,7 +68,7 @@ FILE *report_open(const char *path)
     /* A line at once on anything someone reads as it comes (stderr, a
      * pipe, a terminal); blocks for a regular file. */
     struct stat st;
-    if (!path || fstat(report.fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (fstat(report.fd, &st) < 0 || !S_ISREG(st.st_mode))
         setvbuf(f, NULL, _IOLBF, 0);
     return f;
 }

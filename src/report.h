@@ -7,8 +7,8 @@
 
 #include <stdio.h>
 
-/* Opens the report: path, or a stream of its own on standard error (line
- * buffered) when path is NULL.  NULL with a message on standard error when
+/* Opens the report: path; "-" for standard output; standard error when
+ * path is NULL (a descriptor of its own, either way).  NULL with a message on standard error when
  * the file cannot be created. */
 FILE *report_open(const char *path);
 

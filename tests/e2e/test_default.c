@@ -250,6 +250,17 @@ static void test_report_on_stderr(void **state)
     assert_false(e2e_exists(t->report));
 }
 
+/* -o - puts the report on standard output. */
+static void test_report_on_stdout(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "-o", "-", e2e_fixture("openers"), "fork", t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->out, e2e_paths(t, "fork-parent", "fork-child", "fork-after"));
+    assert_string_equal(t->err, "");
+    assert_false(e2e_exists(e2e_path(t, "-")));
+}
+
 int main(void)
 {
     static struct CMUnitTest tests[sizeof listings / sizeof listings[0] + 32];
@@ -277,6 +288,7 @@ int main(void)
         e2e_test(test_renamed_files_hint),
         e2e_test(test_unknown_argument_refused),
         e2e_test(test_report_on_stderr),
+        e2e_test(test_report_on_stdout),
     };
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
         tests[n++] = named[i];
