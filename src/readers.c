@@ -21,6 +21,8 @@ struct scratch {
 };
 
 static const char scratch_key = 'R';
+/* pids already warned about as unreadable */
+static const char warned_key = 'W';
 
 static int scratch_gc(lua_State *L)
 {
@@ -40,6 +42,8 @@ void readers_open(lua_State *L)
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &scratch_key);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &warned_key);
 }
 
 static char *scratch(lua_State *L, size_t size)
@@ -71,6 +75,34 @@ int readers_push_error(lua_State *L, int err)
     return 2;
 }
 
+/* A tracee whose memory or descriptors the kernel keeps from wtlua: say
+ * so once per process, since every read of it will fail. */
+static void warn_unreadable(lua_State *L, pid_t pid)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &warned_key);
+    bool warned = lua_rawgeti(L, -1, pid) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (!warned) {
+        lua_pushboolean(L, 1);
+        lua_rawseti(L, -2, pid);
+        char comm[16] = "?";
+        procfs_comm(pid, comm);
+        fprintf(stderr, "wtlua: cannot read process %d (%s): it is not dumpable (it set "
+                        "PR_SET_DUMPABLE to 0, or runs a program it may not read) and wtlua is "
+                        "not privileged; what it passes by pointer stays unknown\n",
+                (int)pid, comm);
+    }
+    lua_pop(L, 1);
+}
+
+/* nil, message for a read of pid that failed with err. */
+static int read_failed(lua_State *L, pid_t pid, int err)
+{
+    if (err == EPERM || err == EACCES)
+        warn_unreadable(L, pid);
+    return readers_push_error(L, err);
+}
+
 int readers_push_string(lua_State *L, pid_t pid, uint64_t addr, size_t cap)
 {
     if (addr == 0)
@@ -79,7 +111,7 @@ int readers_push_string(lua_State *L, pid_t pid, uint64_t addr, size_t cap)
     bool truncated;
     ssize_t n = mem_read_string(pid, addr, buf, cap, &truncated);
     if (n < 0)
-        return readers_push_error(L, (int)-n);
+        return read_failed(L, pid, (int)-n);
     lua_pushlstring(L, buf, (size_t)n);
     if (!truncated)
         return 1;
@@ -97,7 +129,7 @@ int readers_push_bytes(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len, 
     char *buf = scratch(L, (size_t)len);
     ssize_t n = mem_read(pid, addr, buf, (size_t)len);
     if (n < 0)
-        return readers_push_error(L, (int)-n);
+        return read_failed(L, pid, (int)-n);
     lua_pushlstring(L, buf, (size_t)n);
     if (n == len)
         return 1;
@@ -124,7 +156,7 @@ int readers_push_path(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
     bool truncated;
     ssize_t n = mem_read_string(tid, addr, raw, PATH_MAX, &truncated);
     if (n < 0)
-        return readers_push_error(L, (int)-n);
+        return read_failed(L, tid, (int)-n);
     if (truncated) /* no NUL in PATH_MAX bytes, or unreadable before one */
         return readers_push_error(L, n == PATH_MAX ? ENAMETOOLONG : EFAULT);
     int rc = path_resolve(tid, dirfd, raw, buf, PATH_MAX);
@@ -144,7 +176,7 @@ int readers_push_fd_path(lua_State *L, pid_t tid, int64_t fd)
     if (n == -ENOENT)
         n = procfs_readlink(tid, ".", buf, PATH_MAX) == -ENOENT ? -ESRCH : -EBADF;
     if (n < 0)
-        return readers_push_error(L, (int)-n);
+        return read_failed(L, tid, (int)-n);
     static const char deleted[] = " (deleted)";
     size_t len = (size_t)n, tail = sizeof deleted - 1;
     /* The kernel appends the mark to an unlinked file's last name. */

@@ -220,6 +220,37 @@ static void test_hostile_default_script(void **state)
     e2e_assert_report(t, e2e_paths(t, "edge", "cross", "regular", "long"));
 }
 
+/* ---- wtlua out of descriptors ---- */
+
+/* The script holds every descriptor wtlua can open (from the first exec
+ * on): new processes and threads are still followed, their writes listed
+ * by the kernel's names, with no warning (a descriptor kept in reserve
+ * reads /proc). */
+static void test_out_of_descriptors(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
+              "local hold = {}\n"
+              "function on_exec()\n"
+              "  local f\n"
+              "  repeat f = io.open('/dev/null'); hold[#hold + 1] = f until not f\n"
+              "end\n"
+              "function on_return(sc) print(sc:fd_path(sc.ret)) end\n"
+              "function on_end() print(#hold > 100) end\n",
+              e2e_fixture("openers"), "all", t->dir);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    char *report = e2e_read(t->report);
+    assert_non_null(report);
+    for (const char *name = "fork-child\0gc-grandchild\0thread\0vfork-sh\0"; *name;
+         name += strlen(name) + 1)
+        if (!strstr(report, e2e_str("%s/%s\n", t->dir, name)))
+            fail_msg("%s is not in the report:\n%s", name, report);
+    assert_non_null(strstr(report, "true\n"));
+    free(report);
+}
+
 /* ---- megabyte names: memory stays bounded ---- */
 
 #define MIB (1024L * 1024)
@@ -584,6 +615,7 @@ int main(void)
         e2e_test(test_hostile_readers),
         e2e_test(test_hostile_readers_32bit),
         e2e_test(test_hostile_default_script),
+        e2e_test(test_out_of_descriptors),
         e2e_test(test_megabyte_name_default_script_memory),
         e2e_test(test_megabyte_reads_memory),
         e2e_test(test_path_buffer_rewritten_in_a_loop),
