@@ -90,13 +90,8 @@ ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
     while (done < len) {
         size_t want = vm_span(addr + done, len - done);
         ssize_t got = read_vm(pid, addr + done, (char *)buf + done, want);
-        if ((got == -ENOSYS || got == -EPERM) && method == MEM_AUTO) {
-            ssize_t peeked = read_peek(pid, addr + done, (char *)buf + done, want);
-            /* Both refused: a tracee that is not dumpable, whose memory
-             * the kernel keeps from an unprivileged tracer (peek says EIO,
-             * which would read as a bad address). */
-            got = peeked < 0 && got == -EPERM ? -EPERM : peeked;
-        }
+        if ((got == -ENOSYS || got == -EPERM) && method == MEM_AUTO)
+            got = read_peek(pid, addr + done, (char *)buf + done, want);
         if (got < 0)
             return done ? (ssize_t)done : got;
         done += (size_t)got;

@@ -20,8 +20,7 @@ void mem_set_method(enum mem_method method);
 
 /* Copies up to len bytes from addr.  Returns the number of bytes copied
  * (short when an unmapped page is reached) or -errno when not even the
- * first byte is readable (-EPERM: the kernel does not let wtlua read this
- * tracee's memory, as for a non-dumpable one when wtlua is not root). */
+ * first byte is readable. */
 ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 
 /* Copies the NUL-terminated string at addr into buf (size cap + 1) and

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int reserve_fd = -1;
@@ -132,6 +133,14 @@ int procfs_comm(pid_t tid, char out[16])
     out[n] = '\0';
     out[strcspn(out, "\n")] = '\0';
     return 0;
+}
+
+bool procfs_owned_by_us(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_uid == geteuid();
 }
 
 long procfs_read_long(const char *path)

@@ -34,6 +34,10 @@ ssize_t procfs_readlink(pid_t pid, const char *name, char *out, size_t outsz);
  * Returns 0, or -errno. */
 int procfs_comm(pid_t tid, char out[16]);
 
+/* Whether /proc/PID/fd belongs to wtlua's user (not to root, as the
+ * entries of a process that is not dumpable do). */
+bool procfs_owned_by_us(pid_t pid);
+
 /* The first integer in a file such as /proc/sys/kernel/yama/ptrace_scope,
  * or -1 when it cannot be read. */
 long procfs_read_long(const char *path);

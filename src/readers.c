@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memory.h"
 #include "paths.h"
@@ -95,9 +96,14 @@ static void warn_unreadable(lua_State *L, pid_t pid)
     lua_pop(L, 1);
 }
 
-/* nil, message for a read of pid that failed with err. */
+/* nil, message for a read of pid that failed with err.  A memory read
+ * of a tracee the kernel keeps from us fails as a bad address would (the
+ * fallback, PTRACE_PEEKDATA, says EIO): its /proc directory then belongs
+ * to root, where a dumpable process's belongs to its owner. */
 static int read_failed(lua_State *L, pid_t pid, int err)
 {
+    if (err == EFAULT && geteuid() != 0 && !procfs_owned_by_us(pid))
+        err = EPERM;
     if (err == EPERM || err == EACCES)
         warn_unreadable(L, pid);
     return readers_push_error(L, err);
