@@ -124,6 +124,14 @@ static int push_bytes_at(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len
     return 2;
 }
 
+/* rc: a negative result of paths.c, which has errors of its own. */
+static int push_path_error(lua_State *L, int rc)
+{
+    luaL_pushfail(L);
+    lua_pushstring(L, path_strerror(rc));
+    return 2;
+}
+
 static int push_path_at(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
 {
     if (addr == 0)
@@ -138,7 +146,7 @@ static int push_path_at(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
         return push_error(L, n == PATH_MAX ? ENAMETOOLONG : EFAULT);
     int rc = path_resolve(tid, dirfd, raw, buf, PATH_MAX);
     if (rc < 0)
-        return push_error(L, -rc);
+        return push_path_error(L, rc);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -326,7 +334,7 @@ static int wt_resolve_path(lua_State *L)
     char *buf = scratch(L, PATH_MAX);
     int rc = path_resolve(pid, dirfd, path, buf, PATH_MAX);
     if (rc < 0)
-        return push_error(L, -rc);
+        return push_path_error(L, rc);
     lua_pushstring(L, buf);
     return 1;
 }

@@ -2,11 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437 /* the same in every ABI */
+#endif
 
 struct dirfd_pair {
     const char *syscall;
@@ -40,6 +47,20 @@ int path_dirfd_arg(const char *name, int path_arg)
     return 0;
 }
 
+const char *path_strerror(int rc)
+{
+    switch (-rc) {
+    case PATH_ENOPROC:
+        return "/proc has no entry for wtlua itself (not mounted, or another PID namespace's)";
+    case PATH_EPROCNS:
+        return "/proc shows another PID namespace than wtlua's (unshare --pid needs --mount-proc)";
+    default:
+        return strerror(-rc);
+    }
+}
+
+/* ---- reading /proc ---- */
+
 static int task_gone_or(pid_t tid, int err)
 {
     char dir[32];
@@ -47,92 +68,354 @@ static int task_gone_or(pid_t tid, int err)
     return access(dir, F_OK) < 0 ? -ESRCH : err;
 }
 
-/* The directory a relative path starts from, read from /proc.  A dirfd
- * that is not a directory (a file, a pipe: "pipe:[N]") gives -ENOTDIR, as
- * the kernel would. */
-static int base_directory(pid_t tid, int64_t dirfd, char *out, size_t outsz)
+/* The value of "field:" in a /proc status file, into out. */
+static int status_field(const char *file, const char *field, char *out, size_t outsz)
 {
-    char link[64];
-    if (dirfd == AT_FDCWD)
-        snprintf(link, sizeof link, "/proc/%d/cwd", (int)tid);
-    else if (dirfd >= 0 && dirfd <= INT32_MAX)
-        snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)tid, (int)dirfd);
-    else
-        return -EBADF;
-    ssize_t n = readlink(link, out, outsz);
+    char buf[4096];
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int err = errno;
+    close(fd);
     if (n < 0)
-        return task_gone_or(tid, errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno);
+        return -err;
+    buf[n] = '\0';
+    char key[32];
+    snprintf(key, sizeof key, "\n%s:\t", field);
+    const char *value = strstr(buf, key);
+    if (!value)
+        return -ENOENT;
+    value += strlen(key);
+    size_t len = strcspn(value, "\n");
+    if (len >= outsz)
+        return -ENAMETOOLONG;
+    memcpy(out, value, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* /proc/TID is the tracee TID only when wtlua's /proc shows wtlua's own PID
+ * namespace, the one ptrace numbers tracees in.  After `unshare --pid
+ * --fork` without a new /proc it shows the parent namespace, where TID is
+ * another process: anything read there would be a guess.  The NSpid line
+ * lists wtlua's pid in each namespace from /proc's down to its own: one
+ * entry when they are the same.  Checked once per process. */
+static int proc_check(void)
+{
+    static pid_t checked_pid;
+    static int verdict;
+    pid_t me = getpid();
+    if (me == checked_pid)
+        return verdict;
+    char nspid[256];
+    int rc = status_field("/proc/self/status", "NSpid", nspid, sizeof nspid);
+    if (rc == -ENOENT)
+        rc = -PATH_ENOPROC;
+    else if (rc < 0)
+        return rc; /* out of fds, say: not the answer, ask again */
+    else if (strchr(nspid, '\t'))
+        rc = -PATH_EPROCNS;
+    verdict = rc;
+    checked_pid = me;
+    return verdict;
+}
+
+/* name = "/proc/TID/<link>". */
+static int proc_name(char name[64], pid_t tid, const char *link)
+{
+    return (size_t)snprintf(name, 64, "/proc/%d/%s", (int)tid, link) >= 64 ? -ENAMETOOLONG : 0;
+}
+
+/* Reads /proc/TID/<link>: readlink of a /proc magic link never calls into
+ * the file system that holds the target; the kernel writes the name from
+ * its dentries (d_path). */
+static int read_link(pid_t tid, const char *link, char *out, size_t outsz, enum path_kind *kind)
+{
+    char name[64];
+    if (proc_name(name, tid, link) < 0)
+        return -ENAMETOOLONG;
+    ssize_t n = readlink(name, out, outsz);
+    if (n < 0)
+        return task_gone_or(tid, -errno);
     if ((size_t)n >= outsz)
         return -ENAMETOOLONG;
     out[n] = '\0';
-    struct stat st;
-    if (out[0] != '/' || (dirfd != AT_FDCWD && (stat(link, &st) < 0 || !S_ISDIR(st.st_mode))))
-        return -ENOTDIR;
+    static const char deleted[] = " (deleted)";
+    size_t cut = sizeof deleted - 1;
+    if (out[0] != '/') {
+        *kind = PATH_NOT_FILE;
+    } else if ((size_t)n > cut && strcmp(out + n - cut, deleted) == 0) {
+        out[n - cut] = '\0';
+        *kind = PATH_DELETED;
+    } else {
+        *kind = PATH_FILE;
+    }
     return 0;
+}
+
+int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum path_kind *kind)
+{
+    int rc = proc_check();
+    return rc < 0 ? rc : read_link(tid, link, out, outsz, kind);
+}
+
+/* Whether the target of /proc/TID/<link> is a directory.  Opening the link
+ * with O_PATH | O_DIRECTORY follows it to its dentry without a lookup,
+ * tests the dentry's type and calls no file system's open; stat() would
+ * ask the file system for attributes (FUSE sends a GETATTR when its
+ * attributes are stale, which a stopped daemon never answers).  Only NFS
+ * revalidates a dentry reached this way, with its server. */
+static int link_is_directory(pid_t tid, const char *link)
+{
+    char name[64];
+    if (proc_name(name, tid, link) < 0)
+        return -ENAMETOOLONG;
+    int fd = open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    return errno == ENOTDIR ? 0 : task_gone_or(tid, -errno);
+}
+
+/* Whether TID numbers processes as wtlua does (the same PID namespace), so
+ * that a number in its /proc is the same process in wtlua's. */
+static int same_pid_namespace(pid_t tid)
+{
+    char mine[64], theirs[64];
+    enum path_kind kind;
+    int rc = read_link(getpid(), "ns/pid", mine, sizeof mine, &kind);
+    if (rc == 0)
+        rc = read_link(tid, "ns/pid", theirs, sizeof theirs, &kind);
+    return rc < 0 ? rc : strcmp(mine, theirs) == 0;
+}
+
+static int task_tgid(pid_t tid, pid_t *tgid)
+{
+    char file[32], value[16];
+    snprintf(file, sizeof file, "/proc/%d/status", (int)tid);
+    int rc = status_field(file, "Tgid", value, sizeof value);
+    if (rc < 0)
+        return task_gone_or(tid, rc);
+    *tgid = (pid_t)strtol(value, NULL, 10);
+    return 0;
+}
+
+/* ---- resolving as text ---- */
+
+/* The path being built in the caller's buffer: absolute, without a
+ * trailing slash (but "/"). */
+struct walk {
+    pid_t tid;
+    char *out;
+    size_t len, size;
+    char root[PATH_MAX]; /* the tracee's root: ".." stops there */
+    size_t root_len;
+    /* out holds a component taken from the tracee's path: it may be a
+     * symlink, so a ".." after it can no longer be removed. */
+    bool opaque;
+};
+
+static int set_out(struct walk *w, const char *text)
+{
+    size_t len = strlen(text);
+    if (len >= w->size)
+        return -ENAMETOOLONG;
+    memcpy(w->out, text, len + 1);
+    w->len = len;
+    return 0;
+}
+
+static int append(struct walk *w, const char *comp, size_t len)
+{
+    size_t slash = w->len > 1;
+    if (w->len + slash + len >= w->size)
+        return -ENAMETOOLONG;
+    if (slash)
+        w->out[w->len++] = '/';
+    memcpy(w->out + w->len, comp, len);
+    w->len += len;
+    w->out[w->len] = '\0';
+    return 0;
+}
+
+static bool at_root(const struct walk *w)
+{
+    return w->len == 1 || (w->len == w->root_len && memcmp(w->out, w->root, w->len) == 0);
+}
+
+/* The link text has no symlink in it, so its last component's ".." is its
+ * parent directory, as the kernel would find it; the tracee's root is its
+ * own parent. */
+static int dotdot(struct walk *w)
+{
+    if (w->opaque)
+        return append(w, "..", 2);
+    if (at_root(w))
+        return 0;
+    char *slash = memrchr(w->out, '/', w->len);
+    w->len = slash == w->out ? 1 : (size_t)(slash - w->out);
+    w->out[w->len] = '\0';
+    return 0;
+}
+
+/* Continues from the directory /proc/TASK/<link> names.  A link that is no
+ * directory gives -ENOTDIR and a deleted one -ENOENT, as the kernel would;
+ * a missing one (a closed fd) gives `missing`.  Only an fd can be something
+ * else than a directory. */
+static int enter_link(struct walk *w, pid_t task, const char *link, int missing)
+{
+    char text[PATH_MAX];
+    enum path_kind kind;
+    int rc = read_link(task, link, text, sizeof text, &kind);
+    if (rc < 0)
+        return rc == -ENOENT ? missing : rc;
+    if (kind == PATH_NOT_FILE)
+        return -ENOTDIR;
+    if (strncmp(link, "fd/", 3) == 0 && (rc = link_is_directory(task, link)) <= 0)
+        return rc < 0 ? rc : -ENOTDIR;
+    if (kind == PATH_DELETED)
+        return -ENOENT;
+    w->opaque = false;
+    return set_out(w, text);
+}
+
+/* The next component of *rest, skipping slashes; its length, 0 at the end. */
+static size_t next_component(const char **rest, const char **comp)
+{
+    const char *s = *rest;
+    while (*s == '/')
+        s++;
+    *comp = s;
+    *rest = strchrnul(s, '/');
+    return (size_t)(*rest - s);
+}
+
+static bool is(const char *comp, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(comp, word, len) == 0;
+}
+
+/* A pid as procfs spells it: digits, no leading zero. */
+static pid_t pid_component(const char *comp, size_t len)
+{
+    if (len == 0 || len > 10 || (comp[0] == '0' && len > 1))
+        return 0;
+    long long n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (comp[i] < '0' || comp[i] > '9')
+            return 0;
+        n = n * 10 + (comp[i] - '0');
+    }
+    return n > 0 && n <= INT_MAX ? (pid_t)n : 0;
+}
+
+/* The tracee's path went through "/proc" at its root: the tracee's own
+ * procfs (its root's /proc is taken to be one, as it is wherever
+ * /proc/self can be opened at all).  A task of its own there ("self",
+ * "thread-self", or a pid, when the tracee numbers pids as wtlua does) is
+ * named as wtlua's /proc names it, and its cwd, root and fd/N links are
+ * followed through their texts.  Consumes those components from *rest;
+ * returns 1 when the path names no such task. */
+static int proc_entry(struct walk *w, const char **rest)
+{
+    const char *after = *rest, *comp;
+    size_t len = next_component(&after, &comp);
+    pid_t task = 0;
+    int rc = 0;
+    if (is(comp, len, "self"))
+        rc = task_tgid(w->tid, &task);
+    else if (is(comp, len, "thread-self"))
+        task = w->tid;
+    else if ((task = pid_component(comp, len)) != 0 && (rc = same_pid_namespace(w->tid)) == 0)
+        task = 0;
+    if (rc < 0)
+        return rc;
+    if (task == 0)
+        return 1;
+    char dir[32];
+    snprintf(dir, sizeof dir, "/proc/%d", (int)task);
+    w->opaque = false;
+    if ((rc = set_out(w, dir)) < 0)
+        return rc;
+    *rest = after;
+    /* cwd, root, fd/N */
+    char link[32];
+    len = next_component(&after, &comp);
+    if (is(comp, len, "cwd") || is(comp, len, "root")) {
+        snprintf(link, sizeof link, "%.*s", (int)len, comp);
+    } else if (is(comp, len, "fd")) {
+        len = next_component(&after, &comp);
+        pid_t fd = pid_component(comp, len);
+        if (fd == 0 && !is(comp, len, "0"))
+            return 0;
+        snprintf(link, sizeof link, "fd/%d", (int)fd);
+    } else {
+        return 0;
+    }
+    *rest = after;
+    if (*after) /* more follows: the link must be a directory */
+        return enter_link(w, task, link, -ENOENT);
+    /* The link is the whole path: the file it names.  One that has no
+     * name (a pipe, a deleted file) keeps the link's own name. */
+    char text[PATH_MAX];
+    enum path_kind kind;
+    if ((rc = read_link(task, link, text, sizeof text, &kind)) < 0)
+        return rc;
+    return kind == PATH_FILE ? set_out(w, text) : append(w, link, strlen(link));
 }
 
 int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t outsz)
 {
-    size_t len = strlen(path);
+    if (path[0] != '/' && dirfd != AT_FDCWD && (dirfd < 0 || dirfd > INT32_MAX))
+        return -EBADF;
+    int rc = proc_check();
+    if (rc < 0)
+        return rc;
+    struct walk w = { .tid = tid, .out = out, .size = outsz };
+    enum path_kind kind;
+    if ((rc = read_link(tid, "root", w.root, sizeof w.root, &kind)) < 0)
+        return rc;
+    w.root_len = strlen(w.root);
     if (path[0] == '/') {
-        if (len >= outsz)
-            return -ENAMETOOLONG;
-        memcpy(out, path, len + 1);
+        /* A root since deleted holds nothing (a chroot's directory removed) */
+        rc = kind == PATH_FILE ? set_out(&w, w.root) : -ENOENT;
+    } else if (dirfd == AT_FDCWD) {
+        rc = enter_link(&w, tid, "cwd", -ENOENT);
     } else {
-        int rc = base_directory(tid, dirfd, out, outsz);
-        if (rc < 0)
-            return rc;
-        size_t base = strlen(out);
-        if (len > 0) {
-            if (base + 1 + len >= outsz)
-                return -ENAMETOOLONG;
-            out[base] = '/';
-            memcpy(out + base + 1, path, len + 1);
-        }
+        char link[32];
+        snprintf(link, sizeof link, "fd/%d", (int)dirfd);
+        rc = enter_link(&w, tid, link, -EBADF);
     }
-    path_normalize(out);
-    return 0;
+    const char *rest = path, *comp;
+    size_t len;
+    while (rc >= 0 && (len = next_component(&rest, &comp)) > 0) {
+        if (is(comp, len, "."))
+            continue;
+        if (is(comp, len, "..")) {
+            rc = dotdot(&w);
+            continue;
+        }
+        if (!w.opaque && is(comp, len, "proc") && at_root(&w) && (rc = proc_entry(&w, &rest)) <= 0)
+            continue;
+        rc = append(&w, comp, len);
+        w.opaque = true;
+    }
+    return rc < 0 ? rc : 0;
 }
 
-static bool is_real_directory(const char *path)
+/* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
+ * calling no file system: where that is not enough (a name never looked
+ * up, an entry a FUSE file system wants revalidated) it fails with EAGAIN
+ * instead of asking. */
+int path_exists_cached(const char *path)
 {
-    struct stat st;
-    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-void path_normalize(char *path)
-{
-    if (path[0] != '/')
-        return; /* only absolute paths; cleaning never lengthens them */
-    /* out is where the cleaned path ends; components are copied down. */
-    char *out = path, *in = path;
-    while (*in) {
-        while (*in == '/')
-            in++;
-        char *end = strchrnul(in, '/');
-        size_t len = (size_t)(end - in);
-        if (len == 0 || (len == 1 && in[0] == '.')) {
-            /* nothing to keep */
-        } else if (len == 2 && in[0] == '.' && in[1] == '.' && out > path) {
-            *out = '\0';
-            char *last = strrchr(path, '/');
-            bool parent_is_dotdot = strcmp(last + 1, "..") == 0;
-            if (!parent_is_dotdot && is_real_directory(path)) {
-                out = last;
-            } else {
-                memcpy(out, "/..", 3);
-                out += 3;
-            }
-        } else if (len == 2 && in[0] == '.' && in[1] == '.') {
-            /* "/.." is "/" */
-        } else {
-            *out++ = '/';
-            memmove(out, in, len);
-            out += len;
-        }
-        in = end;
+    struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_CACHED };
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
     }
-    if (out == path)
-        *out++ = '/';
-    *out = '\0';
+    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
