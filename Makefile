@@ -85,6 +85,15 @@ $(B)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
+# The FUSE fixture needs libfuse3 (tests/install-deps); where pkg-config
+# does not know fuse3 it is not built, and the FUSE tests skip.
+$(B)/fixtures/fuse_memfs: tests/fixtures/fuse_memfs.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@if pkg-config --exists fuse3; then set -x; \
+	    $(CC) -std=gnu11 -Wall -Wextra -O1 -g $$(pkg-config --cflags fuse3) -o $@ $< \
+	        $$(pkg-config --libs fuse3); \
+	else echo "no fuse3 (pkg-config): $@ not built, the FUSE tests skip"; fi
+
 $(B)/fixtures/%-32: tests/fixtures/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
