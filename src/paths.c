@@ -405,17 +405,86 @@ int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t o
     return rc < 0 ? rc : 0;
 }
 
-/* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
- * calling no file system: where that is not enough (a name never looked
- * up, an entry a FUSE file system wants revalidated) it fails with EAGAIN
- * instead of asking. */
-int path_exists_cached(const char *path)
+/* ---- existence without waiting ---- */
+
+/* An O_PATH descriptor of path (from dirfd), under these resolve flags,
+ * or -errno. */
+static int open_path(int dirfd, const char *path, uint64_t resolve)
 {
-    struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_CACHED };
-    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-    if (fd >= 0) {
+    struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = resolve };
+    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    return fd >= 0 ? fd : -errno;
+}
+
+/* 1 when path (from dirfd) opens, 0 when it does not exist, or -errno. */
+static int exists_at(int dirfd, const char *path, uint64_t resolve)
+{
+    int fd = open_path(dirfd, path, resolve);
+    if (fd >= 0)
         close(fd);
-        return 1;
+    return fd >= 0 ? 1 : fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+}
+
+/* Whether the file system fd is on is served by a process (FUSE: fuse,
+ * fuseblk, fuse.NAME), which may be a tracee wtlua has stopped.  Its type
+ * comes from /proc, by the mount's id: no file system is asked. */
+static int served_by_process(int fd)
+{
+    char name[64], mnt_id[16];
+    snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
+    int rc = status_field(name, "mnt_id", mnt_id, sizeof mnt_id);
+    if (rc < 0)
+        return rc;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return -errno;
+    char *line = NULL;
+    size_t cap = 0, id_len = strlen(mnt_id);
+    rc = -ENOENT;
+    while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
+        const char *type = strstr(line, " - ");
+        if (strncmp(line, mnt_id, id_len) == 0 && line[id_len] == ' ' && type)
+            rc = strncmp(type + 3, "fuse", 4) == 0;
     }
-    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
+ * calling no file system: where that is not enough (a name not looked up
+ * lately, an entry FUSE wants revalidated) it fails with EAGAIN instead.
+ * Then the walk starts again from the deepest ancestor that is cached: a
+ * mount point always is (the mount holds it), so the rest of the path lies
+ * on that ancestor's file system, and RESOLVE_NO_XDEV keeps the walk there
+ * (through symlinks too).  On a file system served by a process that walk
+ * could wait for a stopped tracee: -EAGAIN instead. */
+int path_exists_nonblocking(const char *path)
+{
+    int rc = exists_at(AT_FDCWD, path, RESOLVE_CACHED);
+    if (rc != -EAGAIN)
+        return rc;
+    char dir[PATH_MAX];
+    size_t len = strlen(path);
+    if (len >= sizeof dir)
+        return -ENAMETOOLONG;
+    memcpy(dir, path, len + 1);
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    int fd = -EAGAIN;
+    const char *rest = NULL;
+    while (fd == -EAGAIN) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return -EAGAIN; /* no ancestor left in the cache */
+        rest = path + (slash - dir) + 1;
+        *slash = '\0';
+        fd = open_path(AT_FDCWD, slash == dir ? "/" : dir, RESOLVE_CACHED);
+    }
+    if (fd < 0)
+        return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+    int served = served_by_process(fd);
+    rc = served < 0 ? served : served ? -EAGAIN : exists_at(fd, rest, RESOLVE_NO_XDEV);
+    close(fd);
+    return rc == -EXDEV ? -EAGAIN : rc;
 }

@@ -52,12 +52,13 @@ enum path_kind {
  * Returns 0, -ENOENT (no such fd), or an error as path_resolve's. */
 int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum path_kind *kind);
 
-/* Whether something exists at path (wtlua's own path; a final symlink is
- * followed, as stat(2) does), asking only the kernel's caches, so that it
- * never waits for a file system: 1 or 0, -EAGAIN when the caches cannot
- * tell, or another -errno (-EACCES: a directory the tracer may not
- * search; -ENOSYS, -EINVAL: a kernel older than 5.12). */
-int path_exists_cached(const char *path);
+/* Whether something exists at path (absolute, from wtlua's root; a final
+ * symlink is followed, as stat(2) does), without waiting for a process:
+ * 1 or 0; -EAGAIN when telling would need a file system served by a
+ * process (FUSE, whose daemon may be a stopped tracee) or a walk across
+ * mounts out of the kernel's caches; another -errno (-EACCES: a directory
+ * the tracer may not search; -ENOSYS, -EINVAL: a kernel before 5.12). */
+int path_exists_nonblocking(const char *path);
 
 /* For syscall `name`, the 1-based argument holding the directory fd that
  * path argument `path_arg` is relative to, or 0 when it has none. */

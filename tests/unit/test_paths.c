@@ -1,7 +1,7 @@
 /* Unit tests for src/paths.c: resolution as text against a task's root,
  * cwd or directory fd and through its /proc links, with the kernel's own
  * names of what a child opened as ground truth; chroots and namespaces;
- * reading /proc links; the cache-only existence test; and the table of
+ * reading /proc links; the existence test that never waits; and the table of
  * (dirfd, path) argument pairs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1044,31 +1044,41 @@ static void test_read_link(void **state)
     assert_int_equal(path_read_link(gone, "cwd", out, sizeof out, &kind), -ESRCH);
 }
 
-/* ---- path_exists_cached ---- */
+/* ---- path_exists_nonblocking ---- */
 
-static void test_exists_cached(void **state)
+static void test_exists_nonblocking(void **state)
 {
     (void)state;
     struct stat st;
     char p[PATH_MAX];
-    /* Looked up just now: in the dentry cache, found or not. */
-    path_of(p, "file");
-    assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(path_exists_cached(p), 1);
-    path_of(p, "link");
-    assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(path_exists_cached(p), 1);
-    path_of(p, "dir/sub/../sub");
-    assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(path_exists_cached(p), 1);
+    /* Looked up just now: the dentry cache answers, found or not. */
+    static const char *const there[] = { "file", "link", "dir/sub/../sub", "dir/", "dirlink/sub" };
+    for (size_t i = 0; i < sizeof there / sizeof there[0]; i++) {
+        path_of(p, there[i]);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(path_exists_nonblocking(p), 1);
+    }
     path_of(p, "missing");
     assert_int_equal(stat(p, &st), -1);
-    assert_int_equal(path_exists_cached(p), 0);
-    /* A name nothing has looked up is in no cache: the answer would need
-     * the file system. */
-    char fresh[PATH_MAX];
-    snprintf(fresh, sizeof fresh, "%s/never-looked-up-%d-%ld", B, (int)getpid(), (long)time(NULL));
-    assert_int_equal(path_exists_cached(fresh), -EAGAIN);
+    assert_int_equal(path_exists_nonblocking(p), 0);
+    /* Not in the cache (nothing looked these names up): the walk from the
+     * deepest cached ancestor, on this (kernel) file system, answers. */
+    static const char *const fresh[] = { "never-looked-up", "dir/never/looked-up",
+                                         "file/never", "never-dir/", "dir/sub/../never" };
+    for (size_t i = 0; i < sizeof fresh / sizeof fresh[0]; i++) {
+        path_of(p, fmt("%s-%d", fresh[i], (int)getpid()));
+        assert_int_equal(path_exists_nonblocking(p), 0);
+    }
+    path_of(p, fmt("made-%d", (int)getpid()));
+    int fd = open(p, O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(path_exists_nonblocking(p), 1);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(path_exists_nonblocking(p), 0);
+    assert_int_equal(path_exists_nonblocking("/"), 1);
+    /* Through a /proc magic link: a walk into another mount, not made. */
+    assert_int_equal(path_exists_nonblocking("/proc/self/fd/0"), -EAGAIN);
 }
 
 /* ---- path_dirfd_arg ---- */
@@ -1153,7 +1163,7 @@ int main(void)
         cmocka_unit_test(test_resolve_tracee_in_own_pid_namespace),
         cmocka_unit_test(test_resolve_own_mount_namespace),
         cmocka_unit_test(test_read_link),
-        cmocka_unit_test(test_exists_cached),
+        cmocka_unit_test(test_exists_nonblocking),
         cmocka_unit_test(test_dirfd_arg),
         cmocka_unit_test(test_dirfd_arg_fanotify_mark_i386),
     };
