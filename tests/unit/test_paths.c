@@ -128,6 +128,17 @@ static void check_resolve(pid_t tid, int64_t dirfd, const char *path, const char
     assert_string_equal(out, want);
 }
 
+/* Each {path, want_rel} of a list ended by {NULL}, as check_resolve. */
+struct resolve_case {
+    const char *path, *want_rel;
+};
+
+static void check_resolve_cases(pid_t tid, int64_t dirfd, const struct resolve_case *cases)
+{
+    for (; cases->path; cases++)
+        check_resolve(tid, dirfd, cases->path, cases->want_rel);
+}
+
 static void check_resolve_fails(pid_t tid, int64_t dirfd, const char *path, int want)
 {
     char out[PATH_MAX];
@@ -153,34 +164,40 @@ static const char *parent_of_b(const char *rest)
 static void test_resolve_slashes_and_dots(void **state)
 {
     (void)state;
-    pid_t me = getpid();
-    check_resolve(me, AT_FDCWD, "/", "/");
-    check_resolve(me, AT_FDCWD, "//", "/");
-    check_resolve(me, AT_FDCWD, "/.", "/");
-    check_resolve(me, AT_FDCWD, "/./.", "/");
-    check_resolve(me, AT_FDCWD, "//a///b", "/a/b");
-    check_resolve(me, AT_FDCWD, "/a/./b/.", "/a/b");
-    check_resolve(me, AT_FDCWD, "/a/b/", "/a/b");
-    check_resolve(me, AT_FDCWD, "/a/b/./", "/a/b");
-    check_resolve(me, AT_FDCWD, "/a/.../b", "/a/.../b");
-    check_resolve(me, AT_FDCWD, "/a/.b/..c/c../b.", "/a/.b/..c/c../b.");
-    check_resolve(me, AT_FDCWD, "/.a", "/.a");
-    check_resolve(me, AT_FDCWD, "./dir//sub/", "dir/sub");
-    check_resolve(me, AT_FDCWD, ".", "");
-    check_resolve(me, AT_FDCWD, "", "");
+    static const struct resolve_case cases[] = {
+        { "/", "/" },
+        { "//", "/" },
+        { "/.", "/" },
+        { "/./.", "/" },
+        { "//a///b", "/a/b" },
+        { "/a/./b/.", "/a/b" },
+        { "/a/b/", "/a/b" },
+        { "/a/b/./", "/a/b" },
+        { "/a/.../b", "/a/.../b" },
+        { "/a/.b/..c/c../b.", "/a/.b/..c/c../b." },
+        { "/.a", "/.a" },
+        { "./dir//sub/", "dir/sub" },
+        { ".", "" },
+        { "", "" },
+        { NULL, NULL },
+    };
+    check_resolve_cases(getpid(), AT_FDCWD, cases);
 }
 
 /* ".." at the root is the root. */
 static void test_resolve_dotdot_at_root(void **state)
 {
     (void)state;
-    pid_t me = getpid();
-    check_resolve(me, AT_FDCWD, "/..", "/");
-    check_resolve(me, AT_FDCWD, "/../", "/");
-    check_resolve(me, AT_FDCWD, "/../..", "/");
-    check_resolve(me, AT_FDCWD, "/../a", "/a");
-    check_resolve(me, AT_FDCWD, "/./../a/", "/a");
-    check_resolve(me, AT_FDCWD, "//..//..//a", "/a");
+    static const struct resolve_case cases[] = {
+        { "/..", "/" },
+        { "/../", "/" },
+        { "/../..", "/" },
+        { "/../a", "/a" },
+        { "/./../a/", "/a" },
+        { "//..//..//a", "/a" },
+        { NULL, NULL },
+    };
+    check_resolve_cases(getpid(), AT_FDCWD, cases);
 }
 
 /* The base (the cwd's link text) has no symlink in it: ".." right after it
@@ -207,20 +224,23 @@ static void test_resolve_dotdot_after_base_removed(void **state)
 static void test_resolve_dotdot_after_path_component_kept(void **state)
 {
     (void)state;
-    pid_t me = getpid();
-    check_resolve(me, AT_FDCWD, "link/..", "link/..");
-    check_resolve(me, AT_FDCWD, "link/../y", "link/../y");
-    check_resolve(me, AT_FDCWD, "dirlink/sub/..", "dirlink/sub/..");
-    check_resolve(me, AT_FDCWD, "dir/..", "dir/..");
-    check_resolve(me, AT_FDCWD, "dir/sub/../x", "dir/sub/../x");
-    check_resolve(me, AT_FDCWD, "missing/../x", "missing/../x");
-    check_resolve(me, AT_FDCWD, "file/..", "file/..");
-    /* A kept ".." is a component of the string too. */
-    check_resolve(me, AT_FDCWD, "link/../..", "link/../..");
-    check_resolve(me, AT_FDCWD, "/a/b/..", "/a/b/..");
-    check_resolve(me, AT_FDCWD, "/a/../..", "/a/../..");
-    /* Before the first such component they still go. */
-    check_resolve(me, AT_FDCWD, "../../x/..", "/x/..");
+    static const struct resolve_case cases[] = {
+        { "link/..", "link/.." },
+        { "link/../y", "link/../y" },
+        { "dirlink/sub/..", "dirlink/sub/.." },
+        { "dir/..", "dir/.." },
+        { "dir/sub/../x", "dir/sub/../x" },
+        { "missing/../x", "missing/../x" },
+        { "file/..", "file/.." },
+        /* A kept ".." is a component of the string too. */
+        { "link/../..", "link/../.." },
+        { "/a/b/..", "/a/b/.." },
+        { "/a/../..", "/a/../.." },
+        /* Before the first such component they still go. */
+        { "../../x/..", "/x/.." },
+        { NULL, NULL },
+    };
+    check_resolve_cases(getpid(), AT_FDCWD, cases);
 }
 
 static void test_resolve_cwd_is_root(void **state)
@@ -801,6 +821,24 @@ static int in_new_pid_namespace(int (*fn)(void))
     return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
 }
 
+/* Runs fn in a grandchild in a new PID namespace and checks it returns 0
+ * (skips when no namespace can be made). */
+static int (*pid_namespace_fn)(void);
+
+static int run_pid_namespace_fn(void)
+{
+    return in_new_pid_namespace(pid_namespace_fn);
+}
+
+static void check_in_new_pid_namespace(int (*fn)(void))
+{
+    pid_namespace_fn = fn;
+    int status = child_status(run_pid_namespace_fn);
+    if (status == SKIP_STATUS)
+        skip();
+    assert_int_equal(status, 0);
+}
+
 /* `unshare --pid --fork` without a new /proc: /proc shows the parent
  * namespace, where this process's pid (1) is init. */
 static int resolve_with_foreign_proc(void)
@@ -818,18 +856,10 @@ static int resolve_with_foreign_proc(void)
     return 0;
 }
 
-static int foreign_proc(void)
-{
-    return in_new_pid_namespace(resolve_with_foreign_proc);
-}
-
 static void test_resolve_foreign_pid_namespace(void **state)
 {
     (void)state;
-    int status = child_status(foreign_proc);
-    if (status == SKIP_STATUS)
-        skip();
-    assert_int_equal(status, 0);
+    check_in_new_pid_namespace(resolve_with_foreign_proc);
     assert_string_equal(path_strerror(-PATH_EPROCNS),
                         "/proc shows another PID namespace than wtlua's "
                         "(unshare --pid needs --mount-proc)");
@@ -852,18 +882,10 @@ static int resolve_with_own_proc(void)
     return 0;
 }
 
-static int own_proc(void)
-{
-    return in_new_pid_namespace(resolve_with_own_proc);
-}
-
 static void test_resolve_pid_namespace_with_own_proc(void **state)
 {
     (void)state;
-    int status = child_status(own_proc);
-    if (status == SKIP_STATUS)
-        skip();
-    assert_int_equal(status, 0);
+    check_in_new_pid_namespace(resolve_with_own_proc);
 }
 
 /* A tracee in a PID namespace of its own (`unshare --pid --fork
