@@ -211,7 +211,8 @@ struct walk {
     char *out;
     size_t len, size;
     char root[PATH_MAX]; /* the tracee's root: ".." stops there */
-    size_t root_len;
+    size_t root_len;     /* 0 until it is read (one readlink, only when needed) */
+    bool root_deleted;
     /* out holds a component taken from the tracee's path: it may be a
      * symlink, so a ".." after it can no longer be removed. */
     bool opaque;
@@ -240,9 +241,28 @@ static int append(struct walk *w, const char *comp, size_t len)
     return 0;
 }
 
-static bool at_root(const struct walk *w)
+static int read_root(struct walk *w)
 {
-    return w->len == 1 || (w->len == w->root_len && memcmp(w->out, w->root, w->len) == 0);
+    if (w->root_len)
+        return 0;
+    enum path_kind kind;
+    int rc = read_link(w->tid, "root", w->root, sizeof w->root, &kind);
+    if (rc < 0)
+        return rc;
+    w->root_len = strlen(w->root);
+    w->root_deleted = kind != PATH_FILE;
+    return 0;
+}
+
+/* 1 when the path so far is the tracee's root (or "/"), 0, or -errno. */
+static int at_root(struct walk *w)
+{
+    if (w->len == 1)
+        return 1;
+    int rc = read_root(w);
+    if (rc < 0)
+        return rc;
+    return w->len == w->root_len && memcmp(w->out, w->root, w->len) == 0;
 }
 
 /* The link text has no symlink in it, so its last component's ".." is its
@@ -252,8 +272,9 @@ static int dotdot(struct walk *w)
 {
     if (w->opaque)
         return append(w, "..", 2);
-    if (at_root(w))
-        return 0;
+    int rc = at_root(w);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     char *slash = memrchr(w->out, '/', w->len);
     w->len = slash == w->out ? 1 : (size_t)(slash - w->out);
     w->out[w->len] = '\0';
@@ -374,13 +395,11 @@ int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t o
     if (rc < 0)
         return rc;
     struct walk w = { .tid = tid, .out = out, .size = outsz };
-    enum path_kind kind;
-    if ((rc = read_link(tid, "root", w.root, sizeof w.root, &kind)) < 0)
-        return rc;
-    w.root_len = strlen(w.root);
     if (path[0] == '/') {
+        rc = read_root(&w);
         /* A root since deleted holds nothing (a chroot's directory removed) */
-        rc = kind == PATH_FILE ? set_out(&w, w.root) : -ENOENT;
+        if (rc == 0)
+            rc = w.root_deleted ? -ENOENT : set_out(&w, w.root);
     } else if (dirfd == AT_FDCWD) {
         rc = enter_link(&w, tid, "cwd", -ENOENT);
     } else {
@@ -397,8 +416,10 @@ int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t o
             rc = dotdot(&w);
             continue;
         }
-        if (!w.opaque && is(comp, len, "proc") && at_root(&w) && (rc = proc_entry(&w, &rest)) <= 0)
-            continue;
+        if (!w.opaque && is(comp, len, "proc") && (rc = at_root(&w)) != 0) {
+            if (rc < 0 || (rc = proc_entry(&w, &rest)) <= 0)
+                continue; /* an error, or a task's entry followed */
+        }
         rc = append(&w, comp, len);
         w.opaque = true;
     }

@@ -746,6 +746,7 @@ static void test_resolve_chroot(void **state)
     check_resolve(k.pid, AT_FDCWD, "/../../etc/passwd", "dir/etc/passwd");
     check_resolve(k.pid, AT_FDCWD, "/sub/../x", "dir/sub/../x");
     check_resolve(k.pid, AT_FDCWD, "/proc/self/cwd/x", "dir/sub/x");
+    check_resolve(k.pid, AT_FDCWD, "../proc/self/cwd/x", "dir/sub/x");
     check_resolve(k.pid, AT_FDCWD, "/proc/self/root/../etc", "dir/etc");
     check_like_kernel(&k, "/");
     check_like_kernel(&k, "/..");
