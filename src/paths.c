@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #ifndef SYS_openat2
-#define SYS_openat2 437 /* the same in every ABI */
+#define SYS_openat2 437 /* on x86_64, i386, arm and aarch64 alike */
 #endif
 
 struct dirfd_pair {
@@ -160,25 +160,6 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
     return rc < 0 ? rc : read_link(tid, link, out, outsz, kind);
 }
 
-/* Whether the target of /proc/TID/<link> is a directory.  Opening the link
- * with O_PATH | O_DIRECTORY follows it to its dentry without a lookup,
- * tests the dentry's type and calls no file system's open; stat() would
- * ask the file system for attributes (FUSE sends a GETATTR when its
- * attributes are stale, which a stopped daemon never answers).  Only NFS
- * revalidates a dentry reached this way, with its server. */
-static int link_is_directory(pid_t tid, const char *link)
-{
-    char name[64];
-    if (proc_name(name, tid, link) < 0)
-        return -ENAMETOOLONG;
-    int fd = open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        close(fd);
-        return 1;
-    }
-    return errno == ENOTDIR ? 0 : task_gone_or(tid, -errno);
-}
-
 /* Whether TID numbers processes as wtlua does (the same PID namespace), so
  * that a number in its /proc is the same process in wtlua's. */
 static int same_pid_namespace(pid_t tid)
@@ -281,10 +262,16 @@ static int dotdot(struct walk *w)
     return 0;
 }
 
-/* Continues from the directory /proc/TASK/<link> names.  A link that is no
- * directory gives -ENOTDIR and a deleted one -ENOENT, as the kernel would;
- * a missing one (a closed fd) gives `missing`.  Only an fd can be something
- * else than a directory. */
+/* Continues from the directory /proc/TASK/<link> names.  A link that names
+ * no file gives -ENOTDIR and a deleted one -ENOENT, as the kernel would; a
+ * missing one (a closed fd) gives `missing`.
+ *
+ * Whether an fd's file is a directory is not checked: the link's text
+ * does not say, and any call that would tell may ask the file system:
+ * stat does (FUSE sends a GETATTR that a stopped daemon never answers),
+ * and even an open with O_PATH | O_DIRECTORY has NFS and 9p revalidate
+ * the dentry with their server.  An fd of a regular file gives a path
+ * below the file; the call itself fails with ENOTDIR. */
 static int enter_link(struct walk *w, pid_t task, const char *link, int missing)
 {
     char text[PATH_MAX];
@@ -292,12 +279,8 @@ static int enter_link(struct walk *w, pid_t task, const char *link, int missing)
     int rc = read_link(task, link, text, sizeof text, &kind);
     if (rc < 0)
         return rc == -ENOENT ? missing : rc;
-    if (kind == PATH_NOT_FILE)
-        return -ENOTDIR;
-    if (strncmp(link, "fd/", 3) == 0 && (rc = link_is_directory(task, link)) <= 0)
-        return rc < 0 ? rc : -ENOTDIR;
-    if (kind == PATH_DELETED)
-        return -ENOENT;
+    if (kind != PATH_FILE)
+        return kind == PATH_NOT_FILE ? -ENOTDIR : -ENOENT;
     w->opaque = false;
     return set_out(w, text);
 }
@@ -376,7 +359,7 @@ static int proc_entry(struct walk *w, const char **rest)
         return 0;
     }
     *rest = after;
-    if (*after) /* more follows: the link must be a directory */
+    if (*after) /* more follows: the link is a directory to walk from */
         return enter_link(w, task, link, -ENOENT);
     /* The link is the whole path: the file it names.  One that has no
      * name (a pipe, a deleted file) keeps the link's own name. */

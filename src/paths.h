@@ -18,7 +18,7 @@
 /* The errors that have no errno.  Functions here return -errno or
  * -PATH_E*; path_strerror names either. */
 enum {
-    PATH_ENOPROC = 4096, /* no /proc/self: /proc is not mounted */
+    PATH_ENOPROC = 4096, /* no /proc/self: /proc not mounted, or another PID namespace's */
     PATH_EPROCNS,        /* /proc shows another PID namespace than wtlua's */
 };
 
@@ -33,9 +33,10 @@ const char *path_strerror(int rc);
  * component may be a symlink, and only asking the file system would
  * tell).  "/proc/self/fd/N/x" and the like are read through the link.
  * Returns 0, or -ENAMETOOLONG (out too small), -ESRCH (the tracee is
- * gone), -EBADF (a closed dirfd), -ENOTDIR (the dirfd is no directory),
- * -ENOENT (the starting directory was deleted), -EACCES, -PATH_ENOPROC or
- * -PATH_EPROCNS. */
+ * gone), -EBADF (a closed dirfd), -ENOTDIR (the dirfd names no file: a
+ * pipe, a socket), -ENOENT (the starting directory was deleted), -EACCES,
+ * -PATH_ENOPROC or -PATH_EPROCNS.  A dirfd of a regular file gives a path
+ * below it: telling a directory would take asking the file system. */
 int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t outsz);
 
 /* What a /proc/TID link's text names. */
@@ -57,7 +58,8 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
  * 1 or 0; -EAGAIN when telling would need a file system served by a
  * process (FUSE, whose daemon may be a stopped tracee) or a walk across
  * mounts out of the kernel's caches; another -errno (-EACCES: a directory
- * the tracer may not search; -ENOSYS, -EINVAL: a kernel before 5.12). */
+ * the tracer may not search; -ENOSYS: no openat2, a kernel before 5.6 or
+ * valgrind; -EINVAL: no RESOLVE_CACHED, a kernel before 5.12). */
 int path_exists_nonblocking(const char *path);
 
 /* For syscall `name`, the 1-based argument holding the directory fd that
