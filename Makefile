@@ -31,6 +31,7 @@ DEPS_PACKAGES := pkg-config $(call pc_packages,$(BUILD_DEPS))
 DEPS_PACKAGES += libcmocka-dev  # unit and e2e test programs
 DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
+DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
 
 # build-deps' one-line errors.
@@ -119,6 +120,15 @@ $(B)/tests/%: tests/e2e/%.c tests/e2e/e2e.h $(TEST_EXTRA) | build-deps
 $(B)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+# The FUSE fixture needs libfuse3 (make deps); where pkg-config does not
+# know fuse3 it is not built, and the FUSE tests skip.
+$(B)/fixtures/fuse_memfs: tests/fixtures/fuse_memfs.c
+	@mkdir -p $(@D)
+	@if pkg-config --exists fuse3; then set -x; \
+	    $(CC) -std=gnu11 -Wall -Wextra -O1 -g $$(pkg-config --cflags fuse3) -o $@ $< \
+	        $$(pkg-config --libs fuse3); \
+	else echo "no fuse3 (pkg-config): $@ not built, the FUSE tests skip"; fi
 
 $(B)/fixtures/%-32: tests/fixtures/%.c
 	@mkdir -p $(@D)

@@ -68,6 +68,32 @@ int procfs_status(pid_t tid, struct proc_status *st)
     return 0;
 }
 
+int procfs_field(const char *file, const char *field, char *out, size_t outsz)
+{
+    char buf[4096];
+    int fd = proc_open(file, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int err = errno;
+    proc_close(fd);
+    if (n < 0)
+        return -err;
+    buf[n] = '\0';
+    char key[32];
+    snprintf(key, sizeof key, "\n%s:\t", field);
+    const char *value = strstr(buf, key);
+    if (!value)
+        return -ENOENT;
+    value += strlen(key);
+    size_t len = strcspn(value, "\n");
+    if (len >= outsz)
+        return -ENAMETOOLONG;
+    memcpy(out, value, len);
+    out[len] = '\0';
+    return 0;
+}
+
 ssize_t procfs_read(pid_t pid, const char *name, char **buf, size_t *cap)
 {
     char path[64];

@@ -22,6 +22,11 @@ struct proc_status {
 /* Parses /proc/TID/status.  Returns 0, or -errno. */
 int procfs_status(pid_t tid, struct proc_status *st);
 
+/* The value of "field:" in a /proc file of that form (status, fdinfo/N),
+ * such as "/proc/self/status" and "NSpid", into out.  Returns 0, -ENOENT
+ * when the file has no such field, or -errno. */
+int procfs_field(const char *file, const char *field, char *out, size_t outsz);
+
 /* Reads /proc/PID/NAME whole into *buf (malloc'd, grown as needed, *cap its
  * size; the contents are not NUL-terminated).  Returns the length, or -errno. */
 ssize_t procfs_read(pid_t pid, const char *name, char **buf, size_t *cap);

@@ -143,12 +143,20 @@ int readers_push_bytes(lua_State *L, pid_t pid, uint64_t addr, lua_Integer len, 
     return 2;
 }
 
+/* rc: a negative result of paths.c, which has errors of its own. */
+static int push_path_error(lua_State *L, int rc)
+{
+    luaL_pushfail(L);
+    lua_pushstring(L, path_strerror(rc));
+    return 2;
+}
+
 int readers_push_resolved(lua_State *L, pid_t tid, int64_t dirfd, const char *path)
 {
     char *buf = scratch(L, PATH_MAX);
     int rc = path_resolve(tid, dirfd, path, buf, PATH_MAX);
     if (rc < 0)
-        return readers_push_error(L, -rc);
+        return push_path_error(L, rc);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -167,7 +175,7 @@ int readers_push_path(lua_State *L, pid_t tid, int64_t dirfd, uint64_t addr)
         return readers_push_error(L, n == PATH_MAX ? ENAMETOOLONG : EFAULT);
     int rc = path_resolve(tid, dirfd, raw, buf, PATH_MAX);
     if (rc < 0)
-        return readers_push_error(L, -rc);
+        return push_path_error(L, rc);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -176,19 +184,18 @@ int readers_push_fd_path(lua_State *L, pid_t tid, int64_t fd)
 {
     if (fd < 0 || fd > INT32_MAX)
         return readers_push_error(L, EBADF);
-    char name[32], *buf = scratch(L, PATH_MAX);
-    snprintf(name, sizeof name, "fd/%d", (int)fd);
-    ssize_t n = procfs_readlink(tid, name, buf, PATH_MAX);
-    if (n == -ENOENT)
-        n = procfs_readlink(tid, ".", buf, PATH_MAX) == -ENOENT ? -ESRCH : -EBADF;
-    if (n < 0)
-        return read_failed(L, tid, (int)-n);
-    static const char deleted[] = " (deleted)";
-    size_t len = (size_t)n, tail = sizeof deleted - 1;
-    /* The kernel appends the mark to an unlinked file's last name. */
-    bool gone = buf[0] == '/' && len > tail && memcmp(buf + len - tail, deleted, tail) == 0;
-    lua_pushlstring(L, buf, gone ? len - tail : len);
-    if (!gone)
+    char link[32], *buf = scratch(L, PATH_MAX);
+    snprintf(link, sizeof link, "fd/%d", (int)fd);
+    enum path_kind kind;
+    int rc = path_read_link(tid, link, buf, PATH_MAX, &kind);
+    if (rc == -ENOENT) /* no such descriptor (a gone task is ESRCH) */
+        rc = -EBADF;
+    if (rc == -EACCES || rc == -EPERM)
+        return read_failed(L, tid, -rc);
+    if (rc < 0)
+        return push_path_error(L, rc);
+    lua_pushstring(L, buf);
+    if (kind != PATH_DELETED)
         return 1;
     lua_pushliteral(L, "deleted");
     return 2;

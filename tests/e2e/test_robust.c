@@ -178,11 +178,13 @@ static void check_hostile_readers(struct e2e *t, const char *fixture)
      * (what AT_EMPTY_PATH calls name), although openat fails. */
     LINE("13 | '' | '' | '%s' | '' | '' | '\\x00' | '\\x00' | '\\x00'\n13\t->\tENOENT\n", t->dir);
 
-    /* 14, 15: sc:path says why the directory fd cannot be used. */
+    /* 14: sc:path says why the directory fd cannot be used; 15: a regular
+     * file's fd is not told from a directory's (that would ask the file
+     * system): a name below the file, for a call that fails. */
     LINE("14 | 'rel' | 'rel' | nil,Bad file descriptor | 'rel' | 'rel' | 'r' | 'rel\\x00' | "
          "'rel\\x00'\n14\t->\tEBADF\n");
-    LINE("15 | 'rel' | 'rel' | nil,Not a directory | 'rel' | 'rel' | 'r' | 'rel\\x00' | "
-         "'rel\\x00'\n15\t->\tENOTDIR\n");
+    LINE("15 | 'rel' | 'rel' | '%s' | 'rel' | 'rel' | 'r' | 'rel\\x00' | "
+         "'rel\\x00'\n15\t->\tENOTDIR\n", e2e_path(t, "regular/rel"));
 
     /* 16: 4095 characters (DIR, slashes, "long"): the longest name the
      * kernel takes, and sc:path cleans it; 17: one more, too long. */
