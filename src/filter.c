@@ -450,22 +450,40 @@ int filter_build(const struct interest *in, void **out)
     return rc;
 }
 
-int filter_install(const struct interest *in, const char **stage)
+const char *filter_step_name(enum filter_step step)
+{
+    static const char *const names[] = {
+        [FILTER_BUILD] = "build", [FILTER_NO_NEW_PRIVS] = "no_new_privs", [FILTER_LOAD] = "load",
+    };
+    return names[step];
+}
+
+int filter_install(const struct interest *in, enum filter_step *step)
 {
     scmp_filter_ctx ctx;
-    *stage = "build";
+    *step = FILTER_BUILD;
     int rc = filter_build(in, &ctx);
     if (rc < 0)
         return rc;
-    *stage = "load";
+    /* Without SYSRAWRC libseccomp turns every refusal of the kernel into
+     * ECANCELED, and the EACCES below would never be seen.  With it, the
+     * kernel's errno comes back, or EFAULT for one libseccomp does not
+     * document (its _rc_filter). */
+    rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+    if (rc == 0) {
+        *step = FILTER_LOAD;
+        rc = seccomp_load(ctx);
+    }
     /* Like strace: NO_NEW_PRIVS only when the kernel insists, since it
      * stops set-uid programs (sudo) from working in the trace. */
-    rc = seccomp_load(ctx);
     if (rc == -EACCES) {
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        *step = FILTER_NO_NEW_PRIVS;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
             rc = -errno;
-        else
+        } else {
+            *step = FILTER_LOAD;
             rc = seccomp_load(ctx);
+        }
     }
     seccomp_release(ctx);
     return rc;

@@ -22,9 +22,11 @@ static volatile sig_atomic_t interrupts, last_signal, signal_from_process;
 static volatile sig_atomic_t loop_running;
 
 /* What the child writes to the report pipe before exec (the filter could
- * not be installed) or instead of it (exec failed). */
+ * not be installed: step is the filter_step that failed) or instead of it
+ * (exec failed). */
 struct child_report {
     int stage;
+    int step;
     int err;
 };
 
@@ -131,8 +133,11 @@ static void read_child_reports(struct tracer *t, struct task *root)
     struct child_report r;
     while (t->report_pipe >= 0 && read(t->report_pipe, &r, sizeof r) == sizeof r) {
         if (r.stage == SPAWN_FILTER) {
-            fprintf(stderr, "wtlua: cannot install the seccomp filter (%s); "
-                            "stopping at every syscall instead\n", strerror(r.err));
+            const char *name = strerrorname_np(r.err);
+            fprintf(stderr, "wtlua: cannot install the seccomp filter: %s failed with %s (%s); "
+                            "stopping at every syscall instead\n",
+                    filter_step_name((enum filter_step)r.step), name ? name : "?",
+                    strerror(r.err));
             t->root_resume = PTRACE_SYSCALL;
             if (root)
                 root->resume = PTRACE_SYSCALL;
@@ -521,7 +526,7 @@ int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz)
 
 static _Noreturn void report_and_exit(int fd, enum spawn_stage stage, int err)
 {
-    struct child_report r = { stage, err };
+    struct child_report r = { stage, 0, err };
     if (write(fd, &r, sizeof r) < 0) {
         /* nobody to tell */
     }
@@ -539,10 +544,10 @@ static _Noreturn void run_child(struct tracer *t, int report_fd, const char *pat
     inherit_restore_signals();
     raise(SIGSTOP);
     if (wants_syscalls(t)) {
-        const char *stage;
-        int rc = filter_install(t->interest, &stage);
+        enum filter_step step;
+        int rc = filter_install(t->interest, &step);
         if (rc < 0) {
-            struct child_report r = { SPAWN_FILTER, -rc };
+            struct child_report r = { SPAWN_FILTER, (int)step, -rc };
             if (write(report_fd, &r, sizeof r) < 0)
                 _exit(127);
         }
