@@ -71,7 +71,7 @@ E2E_SRC   := $(wildcard tests/e2e/test_*.c)
 E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 FIX_SRC   := $(wildcard tests/fixtures/*.c)
 # Fixtures also built with -m32, to trace i386 tracees.
-FIXTURES_32 := openers hostile stress
+FIXTURES_32 := openers hostile stress own_filter
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
@@ -125,8 +125,10 @@ $(B)/fixtures/%-32: tests/fixtures/%.c
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
 # Every test program runs even after one fails; the target fails at the end.
-unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUN) $$t || fail=1; done; exit $$fail
+# test_modify traces fixtures.
+unit: $(UNIT_BIN) $(FIX_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
+	    FIXTURES=$(CURDIR)/$(B)/fixtures $(UNIT_RUN) $$t || fail=1; done; exit $$fail
 
 # The tests run make as a traced command: it must not see this make's flags
 # (with -j, a jobserver it is not given).
