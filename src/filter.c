@@ -10,6 +10,9 @@
 /* Rules whose ANY_BITS conditions expand beyond this are refused. */
 #define MAX_ALTERNATIVES 64
 
+/* A stop, marked as ours (see FILTER_TRACE_DATA). */
+#define TRACE_ACTION SCMP_ACT_TRACE(FILTER_TRACE_DATA)
+
 void interest_init(struct interest *in, bool everything, bool want_exit)
 {
     memset(in, 0, sizeof *in);
@@ -386,7 +389,7 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
             continue;
         /* Not _exact: i386's socket and ipc calls then also stop in
          * their socketcall(2)/ipc(2) form, by call number only. */
-        int rc = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), nr, (unsigned)n, cmp);
+        int rc = seccomp_rule_add_array(ctx, TRACE_ACTION, nr, (unsigned)n, cmp);
         if (rc < 0 && rc != -EEXIST)
             return rc;
     }
@@ -397,7 +400,7 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
  * arch's own; the per-arch filters are merged afterwards. */
 static int build_arch(const struct interest *in, const struct arch *arch, scmp_filter_ctx *out)
 {
-    scmp_filter_ctx ctx = seccomp_init(in->everything ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
+    scmp_filter_ctx ctx = seccomp_init(in->everything ? TRACE_ACTION : SCMP_ACT_ALLOW);
     if (!ctx)
         return -ENOMEM;
     int rc = 0;

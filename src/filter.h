@@ -68,6 +68,11 @@ bool interest_match(const struct interest *in, const struct arch *arch, long nr,
  * scmp_filter_ctx, released with seccomp_release).  Returns 0 or -errno. */
 int filter_build(const struct interest *in, void **ctx);
 
+/* The SECCOMP_RET_DATA of our filter's SECCOMP_RET_TRACE action ("wt").
+ * A seccomp stop carrying any other value comes from a tracee's own
+ * filter: without wtlua that syscall would fail with ENOSYS. */
+#define FILTER_TRACE_DATA 0x7774
+
 /* The steps of filter_install, for the message when one fails. */
 enum filter_step { FILTER_BUILD, FILTER_NO_NEW_PRIVS, FILTER_LOAD };
 /* "build", "no_new_privs", "load". */
