@@ -188,8 +188,10 @@ SAN_ENV    = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:check_i
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$(SAN_OPTS)/ubsan \
              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0
 
+# The report directories are world-writable (sticky): some e2e tests run
+# wtlua as nobody (tests/e2e/test_unprivileged.c).
 check-asan: deps
-	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
 	@rc=0; $(SAN_ENV) $(MAKE) --no-print-directory B=$(SAN_B) WTLUA_BIN=$(SAN_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' -k unit e2e || rc=1; \
 	    tests/check-reports $(SAN_LOGS) || rc=1; exit $$rc
@@ -220,7 +222,7 @@ VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG
 
 check-valgrind:
 	@$(INSTALL_DEPS) valgrind
-	@rm -rf $(VG_B)/logs && mkdir -p $(VG_B)/logs
+	@rm -rf $(VG_B)/logs && mkdir -p $(VG_B)/logs && chmod 1777 $(VG_B)/logs
 	@rc=0; $(VG_ENV) $(MAKE) --no-print-directory B=$(VG_B) WTLUA_BIN=$(VG_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(VG_CFLAGS)' TEST_EXTRA=tests/valgrind/skip.c \
 	    E2E_WTLUA=$(CURDIR)/tests/valgrind/wtlua UNIT_RUN=$(CURDIR)/tests/valgrind/run \

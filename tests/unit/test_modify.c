@@ -374,11 +374,13 @@ static int no_info_helper(const char *fixture)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     /* The i386 tracee inherits the filter: other arches are allowed. */
-    if (!ctx || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-        seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) < 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EIO), SCMP_SYS(ptrace), 1,
-                         SCMP_A0(SCMP_CMP_EQ, PTRACE_SET_SYSCALL_INFO)) < 0 ||
-        seccomp_load(ctx) < 0)
+    bool loaded = ctx && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+                  seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) == 0 &&
+                  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EIO), SCMP_SYS(ptrace), 1,
+                                   SCMP_A0(SCMP_CMP_EQ, PTRACE_SET_SYSCALL_INFO)) == 0 &&
+                  seccomp_load(ctx) == 0;
+    seccomp_release(ctx);
+    if (!loaded)
         return 2;
     struct tracee t = { .label = fixture };
     if (spawn(&t, fixture, false) < 0 || advance(&t, PTRACE_SYSCALL, SYSCALL_ENTRY) != 0)
