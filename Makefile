@@ -72,7 +72,7 @@ E2E_SRC   := $(wildcard tests/e2e/test_*.c)
 E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 FIX_SRC   := $(wildcard tests/fixtures/*.c)
 # Fixtures also built with -m32, to trace i386 tracees.
-FIXTURES_32 := openers hostile stress
+FIXTURES_32 := openers hostile stress own_filter
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 
@@ -135,8 +135,10 @@ $(B)/fixtures/%-32: tests/fixtures/%.c
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
 # Every test program runs even after one fails; the target fails at the end.
-unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(UNIT_RUN) $$t || fail=1; done; exit $$fail
+# test_modify traces fixtures.
+unit: $(UNIT_BIN) $(FIX_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
+	    FIXTURES=$(CURDIR)/$(B)/fixtures $(UNIT_RUN) $$t || fail=1; done; exit $$fail
 
 # The tests run make as a traced command: it must not see this make's flags
 # (with -j, a jobserver it is not given).
@@ -196,8 +198,10 @@ SAN_ENV    = ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:check_i
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$(SAN_OPTS)/ubsan \
              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0
 
+# The report directories are world-writable (sticky): some e2e tests run
+# wtlua as nobody (tests/e2e/test_unprivileged.c).
 check-asan: deps
-	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
 	@rc=0; $(SAN_ENV) $(MAKE) --no-print-directory B=$(SAN_B) WTLUA_BIN=$(SAN_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' -k unit e2e || rc=1; \
 	    tests/check-reports $(SAN_LOGS) || rc=1; exit $$rc
@@ -228,7 +232,7 @@ VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG
 
 check-valgrind:
 	@$(INSTALL_DEPS) valgrind
-	@rm -rf $(VG_B)/logs && mkdir -p $(VG_B)/logs
+	@rm -rf $(VG_B)/logs && mkdir -p $(VG_B)/logs && chmod 1777 $(VG_B)/logs
 	@rc=0; $(VG_ENV) $(MAKE) --no-print-directory B=$(VG_B) WTLUA_BIN=$(VG_B)/wtlua \
 	    DATADIR=$(CURDIR) CFLAGS='$(VG_CFLAGS)' TEST_EXTRA=tests/valgrind/skip.c \
 	    E2E_WTLUA=$(CURDIR)/tests/valgrind/wtlua UNIT_RUN=$(CURDIR)/tests/valgrind/run \

@@ -10,6 +10,9 @@
 /* Rules whose ANY_BITS conditions expand beyond this are refused. */
 #define MAX_ALTERNATIVES 64
 
+/* A stop, marked as ours (see FILTER_TRACE_DATA). */
+#define TRACE_ACTION SCMP_ACT_TRACE(FILTER_TRACE_DATA)
+
 void interest_init(struct interest *in, bool everything, bool want_exit)
 {
     memset(in, 0, sizeof *in);
@@ -386,7 +389,7 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
             continue;
         /* Not _exact: i386's socket and ipc calls then also stop in
          * their socketcall(2)/ipc(2) form, by call number only. */
-        int rc = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), nr, (unsigned)n, cmp);
+        int rc = seccomp_rule_add_array(ctx, TRACE_ACTION, nr, (unsigned)n, cmp);
         if (rc < 0 && rc != -EEXIST)
             return rc;
     }
@@ -397,7 +400,7 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
  * arch's own; the per-arch filters are merged afterwards. */
 static int build_arch(const struct interest *in, const struct arch *arch, scmp_filter_ctx *out)
 {
-    scmp_filter_ctx ctx = seccomp_init(in->everything ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
+    scmp_filter_ctx ctx = seccomp_init(in->everything ? TRACE_ACTION : SCMP_ACT_ALLOW);
     if (!ctx)
         return -ENOMEM;
     int rc = 0;
@@ -450,22 +453,40 @@ int filter_build(const struct interest *in, void **out)
     return rc;
 }
 
-int filter_install(const struct interest *in, const char **stage)
+const char *filter_step_name(enum filter_step step)
+{
+    static const char *const names[] = {
+        [FILTER_BUILD] = "build", [FILTER_NO_NEW_PRIVS] = "no_new_privs", [FILTER_LOAD] = "load",
+    };
+    return names[step];
+}
+
+int filter_install(const struct interest *in, enum filter_step *step)
 {
     scmp_filter_ctx ctx;
-    *stage = "build";
+    *step = FILTER_BUILD;
     int rc = filter_build(in, &ctx);
     if (rc < 0)
         return rc;
-    *stage = "load";
+    /* Without SYSRAWRC libseccomp turns every refusal of the kernel into
+     * ECANCELED, and the EACCES below would never be seen.  With it, the
+     * kernel's errno comes back, or EFAULT for one libseccomp does not
+     * document (its _rc_filter). */
+    rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+    if (rc == 0) {
+        *step = FILTER_LOAD;
+        rc = seccomp_load(ctx);
+    }
     /* Like strace: NO_NEW_PRIVS only when the kernel insists, since it
      * stops set-uid programs (sudo) from working in the trace. */
-    rc = seccomp_load(ctx);
     if (rc == -EACCES) {
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        *step = FILTER_NO_NEW_PRIVS;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
             rc = -errno;
-        else
+        } else {
+            *step = FILTER_LOAD;
             rc = seccomp_load(ctx);
+        }
     }
     seccomp_release(ctx);
     return rc;

@@ -68,8 +68,21 @@ bool interest_match(const struct interest *in, const struct arch *arch, long nr,
  * scmp_filter_ctx, released with seccomp_release).  Returns 0 or -errno. */
 int filter_build(const struct interest *in, void **ctx);
 
+/* The SECCOMP_RET_DATA of our filter's SECCOMP_RET_TRACE action ("wt").
+ * A seccomp stop carrying any other value comes from a tracee's own
+ * filter: without wtlua that syscall would fail with ENOSYS. */
+#define FILTER_TRACE_DATA 0x7774
+
+/* The steps of filter_install, for the message when one fails. */
+enum filter_step { FILTER_BUILD, FILTER_NO_NEW_PRIVS, FILTER_LOAD };
+/* "build", "no_new_privs", "load". */
+const char *filter_step_name(enum filter_step step);
+
 /* Builds the filter and loads it into the current process (the child,
- * right before exec).  Returns 0 or -errno; *stage names the failing step. */
-int filter_install(const struct interest *in, const char **stage);
+ * right before exec), setting PR_SET_NO_NEW_PRIVS first only where the
+ * kernel refuses the filter without it (EACCES: no CAP_SYS_ADMIN).
+ * Returns 0 or -errno, the kernel's own errno for a refused load; *step
+ * names the step that failed. */
+int filter_install(const struct interest *in, enum filter_step *step);
 
 #endif

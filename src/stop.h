@@ -36,6 +36,8 @@ struct syscall_event {
     uint64_t args[6];
     int64_t ret;                    /* at exit */
     bool at_exit, is_error;
+    uint32_t seccomp_data;          /* at a seccomp stop: the filter's
+                                       SECCOMP_RET_DATA */
     uint64_t enter_ns, exit_ns;     /* CLOCK_MONOTONIC at the entry and
                                        exit stops (set by the tracer) */
 };

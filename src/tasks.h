@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "stop.h"
@@ -19,6 +20,9 @@ struct task {
     bool detaching;             /* detach at its next stop */
     bool in_syscall;            /* entry handled, its exit stop will come */
     bool exit_hook;             /* ...and the exit hook wants it */
+    bool skipped;               /* ...and the kernel skips it: the exit stop
+                                   sets its result, skip_ret */
+    int64_t skip_ret;
     struct syscall_event entry; /* that syscall's entry, for the exit hook */
 };
 

@@ -13,6 +13,7 @@
 #include "children.h"
 #include "clock.h"
 #include "inherit.h"
+#include "modify.h"
 #include "procfs.h"
 
 /* Set by tracer_interrupt, in a signal handler: how many interrupting
@@ -22,9 +23,11 @@ static volatile sig_atomic_t interrupts, last_signal, signal_from_process;
 static volatile sig_atomic_t loop_running;
 
 /* What the child writes to the report pipe before exec (the filter could
- * not be installed) or instead of it (exec failed). */
+ * not be installed: step is the filter_step that failed) or instead of it
+ * (exec failed). */
 struct child_report {
     int stage;
+    int step;
     int err;
 };
 
@@ -131,8 +134,11 @@ static void read_child_reports(struct tracer *t, struct task *root)
     struct child_report r;
     while (t->report_pipe >= 0 && read(t->report_pipe, &r, sizeof r) == sizeof r) {
         if (r.stage == SPAWN_FILTER) {
-            fprintf(stderr, "wtlua: cannot install the seccomp filter (%s); "
-                            "stopping at every syscall instead\n", strerror(r.err));
+            const char *name = strerrorname_np(r.err);
+            fprintf(stderr, "wtlua: cannot install the seccomp filter: %s failed with %s (%s); "
+                            "stopping at every syscall instead\n",
+                    filter_step_name((enum filter_step)r.step), name ? name : "?",
+                    strerror(r.err));
             t->root_resume = PTRACE_SYSCALL;
             if (root)
                 root->resume = PTRACE_SYSCALL;
@@ -200,6 +206,44 @@ static struct task *exec_event(struct tracer *t, struct task *task)
     return task;
 }
 
+/* A seccomp stop whose data is not ours: a tracee's own filter answered
+ * SECCOMP_RET_TRACE, which without a tracer fails the syscall with ENOSYS. */
+static bool own_filter_stop(const struct syscall_event *ev, bool seccomp_stop)
+{
+    return seccomp_stop && ev->seccomp_data != FILTER_TRACE_DATA;
+}
+
+static void warn_modify(pid_t tid, const char *what, int rc)
+{
+    if (rc != -ESRCH) /* gone: its exit comes next */
+        fprintf(stderr, "wtlua: cannot %s a syscall of task %d: %s\n", what, (int)tid,
+                strerror(-rc));
+}
+
+/* At a seccomp stop of the tracee's own filter: it gets what it would get
+ * without wtlua, ENOSYS, set at the exit stop. */
+static void skip_as_untraced(struct task *task)
+{
+    int rc = modify_skip(task->tid, true);
+    if (rc < 0) {
+        warn_modify(task->tid, "skip", rc);
+        return;
+    }
+    task->skipped = true;
+    task->skip_ret = -ENOSYS;
+}
+
+/* At the exit stop of a skipped syscall: its result. */
+static void finish_skip(struct task *task, struct syscall_event *ev)
+{
+    int rc = modify_set_return(task->tid, task->skip_ret);
+    if (rc < 0)
+        warn_modify(task->tid, "set the result of", rc);
+    ev->ret = task->skip_ret;
+    ev->is_error = modify_is_error(task->skip_ret);
+    task->skipped = false;
+}
+
 /* A syscall entry, seccomp or exit stop; returns how to resume. */
 static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
 {
@@ -207,29 +251,40 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
     bool by_filter = seccomp_stop && task->resume == PTRACE_CONT;
     switch (stop_syscall(task->tid, ev)) {
     case SYSCALL_ENTRY: {
-        /* A filtered task resumed with PTRACE_SYSCALL reports one entry
-         * twice (entry stop, then seccomp stop): handle it once.  A plain
-         * entry stop always starts a new syscall. */
-        if (task->in_syscall && seccomp_stop)
+        bool own_filter = own_filter_stop(ev, seccomp_stop);
+        /* A task resumed with PTRACE_SYSCALL reports one entry twice when a
+         * filter stops it (entry stop, then seccomp stop): handle it once.
+         * A plain entry stop always starts a new syscall. */
+        if (task->in_syscall && seccomp_stop) {
+            if (own_filter)
+                skip_as_untraced(task);
             return PTRACE_SYSCALL;
+        }
         ev->pid = task->tgid;
         ev->tid = task->tid;
-        /* The filter has checked the arguments already; without one the
-         * same declarations are checked here, before Lua is called. */
+        /* Our filter has checked the arguments already; without it the
+         * same declarations are checked here, before Lua is called.  At a
+         * stop of the tracee's own filter what ours said is unknown: the
+         * kernel reports the newest filter's data among equal actions. */
         unsigned flags = interest_flags(t->interest, ev->arch, ev->nr);
         /* NR_TRACED: the filter also stops at calls no rule names, such as
          * the socketcall(2) form libseccomp adds to i386's connect. */
-        bool wanted = (by_filter && (flags & NR_TRACED) && !(flags & NR_RECHECK)) ||
-                      interest_match(t->interest, ev->arch, ev->nr, ev->args);
+        bool wanted =
+            (by_filter && !own_filter && (flags & NR_TRACED) && !(flags & NR_RECHECK)) ||
+            interest_match(t->interest, ev->arch, ev->nr, ev->args);
         if (wanted)
             ev->enter_ns = monotonic_ns();
         if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
+        if (own_filter)
+            skip_as_untraced(task);
         task->exit_hook = wanted && t->hooks->exit && (flags & NR_EXIT);
-        task->in_syscall = task->exit_hook || task->resume == PTRACE_SYSCALL;
+        task->in_syscall = task->exit_hook || task->skipped || task->resume == PTRACE_SYSCALL;
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;
     }
     case SYSCALL_EXIT:
+        if (task->skipped)
+            finish_skip(task, ev);
         if (task->exit_hook) {
             ev->exit_ns = monotonic_ns();
             t->hooks->exit(t->hooks->ctx, ev);
@@ -238,6 +293,18 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         return task->resume;
     default:
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;
+    }
+}
+
+/* A stop of the tracee's own filter where its task is let go: skipped, it
+ * fails with ENOSYS, which x86 has in the result register at this stop. */
+static void skip_before_detach(struct task *task)
+{
+    if (stop_syscall(task->tid, &task->entry) == SYSCALL_ENTRY &&
+        own_filter_stop(&task->entry, true)) {
+        int rc = modify_skip(task->tid, true);
+        if (rc < 0)
+            warn_modify(task->tid, "skip", rc);
     }
 }
 
@@ -263,9 +330,12 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         return;
     }
     if (task->detaching && s.kind != STOP_CHILD) {
-        /* A return the script saw the entry of is delivered first. */
-        if (s.kind == STOP_SYSCALL && task->exit_hook)
+        /* A return the script saw the entry of, or a skipped syscall's
+         * result, is delivered first. */
+        if (s.kind == STOP_SYSCALL && (task->exit_hook || task->skipped))
             syscall_stop(t, task, false);
+        else if (s.kind == STOP_SECCOMP)
+            skip_before_detach(task);
         detach_now(t, task, s);
         return;
     }
@@ -521,7 +591,7 @@ int tracer_attach(struct tracer *t, pid_t pid, char *err, size_t errsz)
 
 static _Noreturn void report_and_exit(int fd, enum spawn_stage stage, int err)
 {
-    struct child_report r = { stage, err };
+    struct child_report r = { stage, 0, err };
     if (write(fd, &r, sizeof r) < 0) {
         /* nobody to tell */
     }
@@ -539,10 +609,10 @@ static _Noreturn void run_child(struct tracer *t, int report_fd, const char *pat
     inherit_restore_signals();
     raise(SIGSTOP);
     if (wants_syscalls(t)) {
-        const char *stage;
-        int rc = filter_install(t->interest, &stage);
+        enum filter_step step;
+        int rc = filter_install(t->interest, &step);
         if (rc < 0) {
-            struct child_report r = { SPAWN_FILTER, -rc };
+            struct child_report r = { SPAWN_FILTER, (int)step, -rc };
             if (write(report_fd, &r, sizeof r) < 0)
                 _exit(127);
         }

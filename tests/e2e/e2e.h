@@ -464,4 +464,41 @@ static inline int e2e_finish(struct e2e *t, long timeout_ms, struct rusage *ru)
     return t->status;
 }
 
+/* ---- runs as an ordinary user ---- */
+
+/* The user the unprivileged tests run wtlua as (its group has the same
+ * number): nobody, which exists on Debian and most other systems. */
+#define E2E_NOBODY 65534
+
+static inline int e2e_chown_one(const char *path, const struct stat *st, int flag,
+                                struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return lchown(path, E2E_NOBODY, E2E_NOBODY) < 0 ? -1 : 0;
+}
+
+/* wtlua -o DIR/report ARGS as E2E_NOBODY, with no supplementary groups,
+ * through setpriv(1) (util-linux); DIR and everything in it become that
+ * user's first.  The tree wtlua runs from must be readable by others. */
+static inline int e2e_wtlua_nobody_v(struct e2e *t, const char *const args[])
+{
+    if (nftw(t->dir, e2e_chown_one, 16, FTW_PHYS) < 0)
+        fail_msg("chown %s: %s", t->dir, strerror(errno));
+    const char *id = e2e_str("%d", E2E_NOBODY);
+    const char *argv[64] = { "/usr/bin/setpriv", e2e_str("--reuid=%s", id),
+                             e2e_str("--regid=%s", id), "--clear-groups", e2e_env("WTLUA"),
+                             "-o", t->report };
+    size_t n = 7;
+    for (size_t i = 0; args[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0])
+            fail_msg("too many arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    return e2e_exec(t, argv);
+}
+#define e2e_wtlua_nobody(t, ...) e2e_wtlua_nobody_v((t), (const char *const[]){ __VA_ARGS__, NULL })
+
 #endif

@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -622,9 +624,9 @@ static struct shared *run_filtered(const struct interest *in, const struct call 
         static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS, SIGABRT };
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             signal(sigs[i], SIG_DFL);
-        const char *stage = "none";
-        sh->install_rc = filter_install(in, &stage);
-        snprintf(sh->stage, sizeof sh->stage, "%s", stage);
+        enum filter_step step;
+        sh->install_rc = filter_install(in, &step);
+        snprintf(sh->stage, sizeof sh->stage, "%s", filter_step_name(step));
         if (sh->install_rc == 0) {
             for (size_t i = 0; i < ncalls; i++)
                 sh->result[i] = open_devnull(&calls[i]);
@@ -869,6 +871,60 @@ static void test_install_unsatisfiable(void **state)
     interest_free(&in);
 }
 
+/* ---- no_new_privs ---- */
+
+struct nnp_result {
+    int rc;
+    enum filter_step step;
+    int no_new_privs;
+};
+
+/* filter_install in a child running as uid (and gid uid, no groups). */
+static struct nnp_result install_as(uid_t uid)
+{
+    struct nnp_result *res = mmap(NULL, sizeof *res, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(res != MAP_FAILED);
+    res->rc = 1;
+    fflush(NULL);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        if (uid != 0 && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+                         setresuid(uid, uid, uid) < 0))
+            _exit(1);
+        struct interest in;
+        struct rule r = rule_of("openat");
+        one_rule(&in, &r);
+        res->rc = filter_install(&in, &res->step);
+        res->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct nnp_result copy = *res;
+    munmap(res, sizeof *res);
+    return copy;
+}
+
+/* The kernel refuses an ordinary user's filter without no_new_privs
+ * (EACCES, which libseccomp passes on only with SCMP_FLTATR_API_SYSRAWRC):
+ * filter_install sets it for such a user, and only for such a user, so
+ * set-uid programs keep working in root's traces. */
+static void test_no_new_privs_only_when_needed(void **state)
+{
+    (void)state;
+    struct nnp_result user = install_as(65534);
+    if (user.rc != 0)
+        fail_msg("as uid 65534: %s at %s", strerror(-user.rc), filter_step_name(user.step));
+    assert_int_equal(user.no_new_privs, 1);
+    struct nnp_result root = install_as(0);
+    if (root.rc != 0)
+        fail_msg("as root: %s at %s", strerror(-root.rc), filter_step_name(root.step));
+    assert_int_equal(root.no_new_privs, 0);
+}
+
 /* Two rules with lt: libseccomp 2.5.4 lost "flags < 2^32" for flags 2.
  * Such comparisons stay out of the filter and are checked in C. */
 static void two_lt_rules(struct interest *in)
@@ -955,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_install_unsatisfiable),
         cmocka_unit_test(test_ranges_in_two_rules_checked_in_c),
         cmocka_unit_test(test_install_ranges_in_two_rules),
+        cmocka_unit_test(test_no_new_privs_only_when_needed),
     };
     return cmocka_run_group_tests_name("filter", tests, map_low_path, NULL);
 }
