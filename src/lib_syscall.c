@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <lauxlib.h>
 
+#include "decode.h"
+#include "lib_decode.h"
+#include "lua_sink.h"
 #include "paths.h"
 #include "readers.h"
 #include "taskinfo.h"
@@ -60,6 +63,59 @@ static int sc_fd_path(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
     return readers_push_fd_path(L, ev->tid, luaL_checkinteger(L, 2));
+}
+
+/* sc:format() at an entry: the arguments strace shows at the entry, as
+ * text (keep it for on_return), and the call's name.  sc:format([entry]) at an exit: the call
+ * "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)" and its result
+ * "3", completing the entry's text (without one, all is read now). */
+static int sc_format(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    struct decoding *d = lua_touserdata(L, lua_upvalueindex(2));
+    struct dtext *t = &d->text;
+    if (!ev->at_exit) {
+        dtext_reset(t, "", 0);
+        decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL);
+        lua_pushlstring(L, t->buf ? t->buf : "", t->len);
+        lua_pushstring(L, decode_name(ev));
+        return 2;
+    }
+    size_t len = 0;
+    const char *entry = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+    if (!entry && !lua_isnoneornil(L, 2))
+        return luaL_typeerror(L, 2, "string (what sc:format returned at the entry)");
+    const char *name = decode_name(ev);
+    struct decode_result res;
+    dtext_reset(t, entry ? entry : "", len);
+    decode_call(&t->sink, ev, &d->opts, entry ? DECODE_EXIT : DECODE_ALL, &res);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, name);
+    luaL_addchar(&b, '(');
+    luaL_addlstring(&b, t->buf ? t->buf : "", t->len);
+    luaL_addchar(&b, ')');
+    luaL_pushresult(&b);
+    char result[1024];
+    size_t rlen = decode_result_text(ev, &res, &d->opts, result, sizeof result);
+    lua_pushlstring(L, result, rlen);
+    return 2;
+}
+
+/* sc:decode() at an entry: { name =, args = { <name> = value... } } with
+ * the arguments known at the entry; sc:decode([entry]) at an exit: that
+ * table completed with the rest, ret, error and aux. */
+static int sc_decode(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    struct decoding *d = lua_touserdata(L, lua_upvalueindex(2));
+    int entry = 0;
+    if (ev->at_exit && !lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        entry = 2;
+    }
+    lsink_decode(L, ev, &d->opts, entry);
+    return 1;
 }
 
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
@@ -164,9 +220,15 @@ const struct syscall_event **syscall_object_new(lua_State *L)
         { "fd_path", sc_fd_path }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
-    lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) - 1 + SC_FIELD_COUNT);
+    lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) + 1 + SC_FIELD_COUNT);
     lua_pushlightuserdata(L, slot);
     luaL_setfuncs(L, methods, 1);
+    static const luaL_Reg decoders[] = {
+        { "format", sc_format }, { "decode", sc_decode }, { NULL, NULL },
+    };
+    lua_pushlightuserdata(L, slot);
+    decoding_push(L);
+    luaL_setfuncs(L, decoders, 2);
     for (int f = 0; f < SC_FIELD_COUNT; f++) {
         lua_pushinteger(L, f);
         lua_setfield(L, -2, sc_field_names[f]);

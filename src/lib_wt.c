@@ -9,6 +9,7 @@
 
 #include "arch.h"
 #include "clock.h"
+#include "lib_decode.h"
 #include "readers.h"
 #include "taskinfo.h"
 #include "version.h"
@@ -131,6 +132,16 @@ static int wt_signame(lua_State *L)
 static int wt_now(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)monotonic_ns());
+    return 1;
+}
+
+/* Nanoseconds since the epoch (CLOCK_REALTIME): timestamps for people;
+ * durations use wt.now. */
+static int wt_realtime(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000000000 + ts.tv_nsec);
     return 1;
 }
 
@@ -284,6 +295,7 @@ int luaopen_wt(lua_State *L)
         { "syscall_nr", wt_syscall_nr },   { "errname", wt_errname },
         { "strerror", wt_strerror },       { "signame", wt_signame },
         { "now", wt_now },                 { "escape", wt_escape },
+        { "realtime", wt_realtime },
         { "comm", wt_comm },               { "exe", wt_exe },
         { "error", wt_error },             { "fd_path", wt_fd_path },
         { NULL, NULL },
@@ -295,6 +307,7 @@ int luaopen_wt(lua_State *L)
         lua_setfield(L, -2, constants[i].name);
     }
     push_name_tables(L);
+    lib_decode_register(L);
     size_t count;
     const struct arch *arches = arch_all(&count);
     lua_createtable(L, (int)count, 0);

@@ -1,0 +1,208 @@
+-- trace: every syscall with its arguments decoded, as strace -f shows them
+-- Usage: wtlua -s trace [-o FILE] [-a OPTION]... [--json] [--] COMMAND [ARG...]
+--
+-- Writes what `strace -f -qq -e signal=none -o FILE COMMAND` writes, in
+-- strace's format, one line per syscall of COMMAND and of every process
+-- and thread it starts:
+--
+--   4242  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3
+--   4242  read(3, "\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0\0\0\0\0\0\0\0\0"..., 832) = 832
+--   4242  openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory)
+--
+-- Each line is written whole when the call returns (strace splits a call
+-- that another thread interrupts into "<unfinished ...>" and "<...
+-- resumed>" lines); a call that never returns (exit_group, a thread
+-- killed in a syscall) ends in "= ?" when its thread is gone.  Strings
+-- and buffers are cut at 32 bytes, as strace's default.
+--
+-- Options:
+--   -a trace=SET   only these syscalls, in strace's -e trace= syntax: names
+--                  and classes (%file, %desc, %process, %network, %signal,
+--                  %ipc, %memory, %creds, %clock, %stat, %%stat...), comma-
+--                  separated; a leading ! for all but those.  The others do
+--                  not stop the command.
+--   -a s=N         show N bytes of strings and buffers (strace -s)
+--   -a y           descriptors with what they refer to: 3</etc/passwd>
+--   -a v           structs whole, execve's environment (strace -v)
+--   -a T           each call's duration: <0.000123>
+--   -a t, tt, ttt  the time of each call: 12:34:56, 12:34:56.123456, or
+--                  seconds since the epoch 1700000000.123456
+--
+-- With --json, one object per syscall: pid, time (seconds since the epoch),
+-- name, args (each argument by its kernel name, decoded: structs as
+-- objects, arrays as lists, flags as their text, pointers as "0x..."),
+-- ret, error (the errno's name), aux (strace's text after the result),
+-- duration (seconds).
+local opts = require("wt.opts").parse {
+  trace = { "string" },
+  s = { "integer", default = 32 },
+  y = { "flag" },
+  v = { "flag" },
+  T = { "flag" },
+  t = { "flag" },
+  tt = { "flag" },
+  ttt = { "flag" },
+}
+local out = require "wt.out"
+
+-- ---- the selection ----
+
+-- Every syscall name of the ABIs wtlua traces.
+local function all_syscalls()
+  local set = {}
+  for _, arch in ipairs(wt.arches) do
+    for nr = 0, 1023 do
+      local name = wt.syscall_name(nr, arch)
+      if not name:match("^syscall_") then set[name] = true end
+    end
+  end
+  return set
+end
+
+-- strace's -e trace=SET as a set of names.
+local function selection(spec)
+  local negate = spec:sub(1, 1) == "!"
+  if negate then spec = spec:sub(2) end
+  local set = {}
+  for item in spec:gmatch("[^,]+") do
+    if item == "all" then
+      for name in pairs(all_syscalls()) do set[name] = true end
+    elseif item == "none" then
+      -- nothing
+    elseif item:sub(1, 1) == "%" or item:match("^%a+$") and not wt.is_syscall(item) then
+      local ok, names = pcall(wt.syscalls_in, item)
+      if not ok then
+        require("wt.opts").fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
+      end
+      for _, name in ipairs(names) do set[name] = true end
+    elseif item:sub(1, 1) == "?" then
+      if wt.is_syscall(item:sub(2)) then set[item:sub(2)] = true end
+    elseif wt.is_syscall(item) then
+      set[item] = true
+    else
+      require("wt.opts").fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
+    end
+  end
+  if negate then
+    local all = all_syscalls()
+    for name in pairs(set) do all[name] = nil end
+    set = all
+  end
+  local list = {}
+  for name in pairs(set) do list[#list + 1] = name end
+  table.sort(list)
+  return list
+end
+
+if opts.trace then
+  local list = selection(opts.trace)
+  if #list == 0 then require("wt.opts").fail("trace: -a trace=%s selects no syscall", opts.trace) end
+  wt.trace(list)
+end
+
+wt.decode_options { string_limit = opts.s, fd_paths = opts.y, verbose = opts.v }
+
+-- ---- lines ----
+
+local format, rep = string.format, string.rep
+local realtime0 = wt.realtime() - wt.now()  -- the wall clock at monotonic 0
+
+-- "12:34:56 " and the like, for the call that started at ns (monotonic).
+local stamp
+if opts.ttt then
+  stamp = function(ns)
+    local t = realtime0 + ns
+    return format("%d.%06d ", t // 1000000000, t % 1000000000 // 1000)
+  end
+elseif opts.tt then
+  stamp = function(ns)
+    local t = realtime0 + ns
+    return os.date("%H:%M:%S", t // 1000000000) .. format(".%06d ", t % 1000000000 // 1000)
+  end
+elseif opts.t then
+  stamp = function(ns)
+    return os.date("%H:%M:%S ", (realtime0 + ns) // 1000000000)
+  end
+end
+
+-- strace's line: "PID   " (the pid left-aligned in 5 columns), the call,
+-- the result at column 40 (strace's default -a), the duration.
+local function line(tid, ns, call, result, duration)
+  local head = format("%-5d %s%s ", tid, stamp and stamp(ns) or "", call)
+  local pad = 40 - #head
+  if pad > 0 then head = head .. rep(" ", pad) end
+  if duration then
+    return format("%s= %s <%d.%06d>", head, result, duration // 1000000000,
+                  duration % 1000000000 // 1000)
+  end
+  return head .. "= " .. result
+end
+
+-- What each thread's current call showed at its entry, for a call that
+-- never returns (the thread dies in it): tid -> { name, text, time }.
+local unfinished = {}
+
+if out.json then
+  local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration" }
+
+  local function emit(tid, entry, duration)
+    entry.pid = tid
+    entry.time = (realtime0 + entry.time) / 1e9
+    if duration then entry.duration = duration / 1e9 end
+    print(out.encode(entry, ORDER))
+  end
+
+  function on_enter(sc)
+    local entry = sc:decode()
+    entry.time = sc.time
+    unfinished[sc.tid] = entry
+    return entry
+  end
+
+  function on_return(sc, entry)
+    unfinished[sc.tid] = nil
+    local time = entry and entry.time or sc.time
+    entry = sc:decode(entry)
+    entry.time = time
+    emit(sc.tid, entry, sc.duration)
+  end
+
+  function on_exit(p)
+    local entry = unfinished[p.tid]
+    if entry then
+      unfinished[p.tid] = nil
+      emit(p.tid, entry)
+    end
+  end
+else
+  local T = opts.T
+
+  function on_enter(sc)
+    local text, name = sc:format()
+    unfinished[sc.tid] = { name, text, sc.time }
+    return text
+  end
+
+  function on_return(sc, entry)
+    local tid = sc.tid
+    unfinished[tid] = nil
+    local call, result = sc:format(entry)
+    print(line(tid, sc.time, call, result, T and sc.duration))
+  end
+
+  function on_exit(p)
+    local u = unfinished[p.tid]
+    if u then
+      unfinished[p.tid] = nil
+      print(line(p.tid, u[3], u[1] .. "(" .. u[2] .. ")", "?"))
+    end
+  end
+end
+
+-- A thread that execs takes the leader's id: its call (execve) goes on.
+function on_exec(p)
+  if p.old_tid ~= p.pid then
+    unfinished[p.pid] = unfinished[p.old_tid]
+    unfinished[p.old_tid] = nil
+  end
+end

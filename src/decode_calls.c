@@ -1,0 +1,1032 @@
+/* The syscalls whose arguments strace shows otherwise than their kinds
+ * say: a decoder each, in the shape of strace's own (entering: the
+ * arguments the kernel reads; exiting: the rest), keyed by name. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "decode_impl.h"
+
+static int64_t arg_int(const struct dcall *c, unsigned i)
+{
+    return (int32_t)c->args[i];
+}
+
+static void set_rval(struct dcall *c, enum decode_rval rval)
+{
+    if (c->res)
+        c->res->rval = rval;
+}
+
+/* ---- strace's printargs: every argument in hex, for the calls it does
+ * not decode ---- */
+
+static int raw_hex(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    for (unsigned i = 0; i < c->ent->nargs; i++) {
+        d_argname(c, i);
+        d_hex(c, c->args[i]);
+    }
+    return DEC_DONE;
+}
+
+static int raw_dec(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    for (unsigned i = 0; i < c->ent->nargs; i++) {
+        d_argname(c, i);
+        d_int(c, arg_int(c, i));
+    }
+    return DEC_DONE;
+}
+
+static int raw_udec(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    for (unsigned i = 0; i < c->ent->nargs; i++) {
+        d_argname(c, i);
+        d_uint(c, (uint32_t)c->args[i]);
+    }
+    return DEC_DONE;
+}
+
+/* ---- results ---- */
+
+/* ---- files ---- */
+
+/* The kernel's __O_TMPFILE bit (the C library's includes O_DIRECTORY). */
+#define KERNEL_O_TMPFILE 020000000
+
+static void open_tail(struct dcall *c, unsigned flags_arg)
+{
+    uint64_t flags = c->args[flags_arg];
+    d_argname(c, flags_arg);
+    d_flags(c, "open_flags", flags);
+    if (flags & (O_CREAT | KERNEL_O_TMPFILE)) {
+        d_argname(c, flags_arg + 1);
+        d_mode(c, c->args[flags_arg + 1]);
+    }
+}
+
+static int dec_open(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    d_argname(c, 0);
+    d_path(c, c->args[0]);
+    open_tail(c, 1);
+    return DEC_DONE;
+}
+
+static int dec_openat(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    d_argname(c, 0);
+    d_dirfd(c, c->args[0]);
+    d_argname(c, 1);
+    d_path(c, c->args[1]);
+    open_tail(c, 2);
+    return DEC_DONE;
+}
+
+/* access(2)'s modes; faccessat2's flags (AT_EACCESS is AT_REMOVEDIR's bit) */
+static int dec_faccessat2(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    d_args(c, 0, 3);
+    d_argname(c, 3);
+    d_flags(c, "faccessat_flags", (uint32_t)c->args[3]);
+    return DEC_DONE;
+}
+
+static int dec_statx(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_args(c, 0, 2);
+        uint64_t flags = (uint32_t)c->args[2];
+        char sync[128], rest[256], text[400];
+        d_flags_text("at_statx_sync_types", flags & AT_STATX_SYNC_TYPE, sync, sizeof sync);
+        flags &= ~(uint64_t)AT_STATX_SYNC_TYPE;
+        if (flags)
+            snprintf(text, sizeof text, "%s|%s", sync,
+                     d_flags_text("at_flags", flags, rest, sizeof rest));
+        else
+            snprintf(text, sizeof text, "%s", sync);
+        d_argname(c, 2);
+        d_sym(c, text);
+        d_argname(c, 3);
+        d_flags(c, "statx_masks", (uint32_t)c->args[3]);
+        return DEC_MORE;
+    }
+    d_arg(c, 4);
+    return DEC_DONE;
+}
+
+/* readlink's buffer holds no NUL: its length is the result */
+static int readlink_at(struct dcall *c, unsigned path)
+{
+    if (!d_exiting(c)) {
+        d_args(c, 0, path + 1);
+        return DEC_MORE;
+    }
+    d_argname(c, path + 1);
+    if (d_failed(c))
+        d_ptr(c, c->args[path + 1]);
+    else
+        d_buf(c, c->args[path + 1], (uint64_t)d_ret(c), 0);
+    d_arg(c, path + 2);
+    return DEC_DONE;
+}
+
+static int dec_readlink(struct dcall *c)
+{
+    return readlink_at(c, 0);
+}
+
+static int dec_readlinkat(struct dcall *c)
+{
+    return readlink_at(c, 1);
+}
+
+static int dec_getcwd(struct dcall *c)
+{
+    if (!d_exiting(c))
+        return DEC_MORE;
+    d_argname(c, 0);
+    if (d_failed(c)) {
+        d_ptr(c, c->args[0]);
+    } else {
+        /* strace's printpathn(buf, ret - 1) */
+        uint64_t n = (uint64_t)d_ret(c);
+        char path[PATH_MAX];
+        if (n == 0 || n > sizeof path || !d_read(c, c->args[0], path, n)) {
+            d_ptr(c, c->args[0]);
+        } else {
+            size_t len = strnlen(path, n - 1);
+            c->out->ops->string(c->out, path, len, len == n - 1 && path[len] ? DSTR_CUT : 0);
+        }
+    }
+    d_arg(c, 1);
+    return DEC_DONE;
+}
+
+/* getdents64's buffer: its address and the number of entries in it */
+static int dec_getdents64(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        return DEC_MORE;
+    }
+    uint64_t addr = c->args[1], len = (uint64_t)d_ret(c);
+    d_argname(c, 1);
+    d_ptr(c, addr);
+    if (!d_failed(c) && len <= (uint32_t)c->args[2]) {
+        unsigned count = 0;
+        uint64_t at = 0;
+        /* linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name */
+        while (len - at >= 19) {
+            uint16_t reclen;
+            if (!d_read(c, addr + at + 16, &reclen, sizeof reclen))
+                break;
+            count++;
+            if (reclen < 19 || reclen > len - at)
+                break;
+            at += reclen;
+        }
+        char text[48];
+        snprintf(text, sizeof text, "%u%s entries", count, at < len ? "+" : "");
+        d_comment(c, text);
+    }
+    d_arg(c, 2);
+    return DEC_DONE;
+}
+
+static int dec_umask(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_mode(c, c->args[0]);
+    }
+    return DEC_DONE;
+}
+
+/* ---- descriptors ---- */
+
+/* strace's tprint_open_modes text, for fcntl's F_GETFL and F_SETFL */
+static const char *open_modes(uint64_t flags, char *buf, size_t size)
+{
+    return d_flags_text("open_flags", (uint32_t)flags, buf, size);
+}
+
+static int dec_fcntl(struct dcall *c)
+{
+    unsigned cmd = (uint32_t)c->args[1];
+    uint64_t arg = c->args[2];
+    char text[512];
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        d_argname(c, 1);
+        d_xval(c, "fcntl_cmd", cmd, "F_???");
+    }
+    switch (cmd) {
+    case F_SETFD:
+        if (d_exiting(c))
+            return DEC_DONE;
+        d_argname(c, 2);
+        d_flags(c, "fdflags", arg);
+        return DEC_DONE;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        set_rval(c, RVAL_FD);
+        /* fall through */
+    case F_SETOWN:
+    case F_SETPIPE_SZ:
+        if (!d_exiting(c)) {
+            d_argname(c, 2);
+            d_int(c, (int32_t)arg);
+        }
+        return DEC_DONE;
+    case F_SETFL:
+        if (!d_exiting(c)) {
+            d_argname(c, 2);
+            d_sym(c, open_modes(arg, text, sizeof text));
+        }
+        return DEC_DONE;
+    case F_SETSIG:
+        if (!d_exiting(c)) {
+            d_argname(c, 2);
+            d_signal(c, (int32_t)arg);
+        }
+        return DEC_DONE;
+    case F_GETFD:
+        if (!d_exiting(c))
+            return DEC_MORE;
+        if (!d_failed(c) && d_ret(c) != 0) {
+            set_rval(c, RVAL_HEX);
+            d_aux(c, "flags %s", d_flags_text("fdflags", (uint64_t)d_ret(c), text, sizeof text));
+        }
+        return DEC_DONE;
+    case F_GETFL:
+        if (!d_exiting(c))
+            return DEC_MORE;
+        if (!d_failed(c)) {
+            set_rval(c, RVAL_HEX);
+            d_aux(c, "flags %s", open_modes((uint64_t)d_ret(c), text, sizeof text));
+        }
+        return DEC_DONE;
+    case F_GETOWN:
+    case F_GETPIPE_SZ:
+        return DEC_DONE;
+    case F_GETSIG:
+        return DEC_DONE;
+    default:
+        if (!d_exiting(c)) {
+            d_argname(c, 2);
+            d_hex(c, arg);
+        }
+        return DEC_DONE;
+    }
+}
+
+static int dec_ioctl(struct dcall *c)
+{
+    unsigned code = (uint32_t)c->args[1];
+    uint64_t arg = c->args[2];
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        d_argname(c, 1);
+        const struct xlat *x = xlat_find("ioctl_cmd");
+        const char *name = x ? xlat_value_name(x, code) : NULL;
+        char text[96];
+        if (name) {
+            d_sym(c, name);
+        } else if (_IOC_DIR(code) != _IOC_NONE || _IOC_SIZE(code)) {
+            /* strace's ioctl_print_code */
+            static const char *const dirs[] = { "_IOC_NONE", "_IOC_WRITE", "_IOC_READ",
+                                                "_IOC_READ|_IOC_WRITE" };
+            snprintf(text, sizeof text, "_IOC(%s, %#x, %#x, %#x)", dirs[_IOC_DIR(code)],
+                     _IOC_TYPE(code), _IOC_NR(code), _IOC_SIZE(code));
+            d_sym(c, text);
+        } else {
+            snprintf(text, sizeof text, "_IOC(_IOC_NONE, %#x, %#x, 0)", _IOC_TYPE(code),
+                     _IOC_NR(code));
+            d_sym(c, text);
+        }
+        /* the terminal requests that read their struct are shown at the exit */
+        if (code == TCGETS || code == TIOCGWINSZ || code == TIOCGPGRP || code == FIONREAD)
+            return DEC_MORE;
+    }
+    d_argname(c, 2);
+    switch (code) {
+    case TCGETS:
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        d_struct(c, "termios", arg);
+        break;
+    case TIOCGWINSZ:
+    case TIOCSWINSZ:
+        d_struct(c, "winsize", arg);
+        break;
+    case TIOCGPGRP:
+    case TIOCSPGRP:
+    case FIONREAD:
+        d_struct(c, "int", arg);
+        break;
+    default:
+        d_hex(c, arg);
+        break;
+    }
+    return DEC_DONE;
+}
+
+static int dec_lseek(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        d_argname(c, 1);
+        d_int(c, c->compat ? (int32_t)c->args[1] : (int64_t)c->args[1]);
+        d_argname(c, 2);
+        d_xval(c, "whence", (uint32_t)c->args[2], "SEEK_???");
+    }
+    return DEC_DONE;
+}
+
+/* ---- memory ---- */
+
+static void mmap_args(struct dcall *c, uint64_t offset)
+{
+    uint64_t flags = c->args[3];
+    char type[128], rest[400], text[600];
+    d_argname(c, 0);
+    d_ptr(c, c->args[0]);
+    d_argname(c, 1);
+    d_uint(c, c->args[1]);
+    d_argname(c, 2);
+    d_flags(c, "mmap_prot", c->args[2]);
+    /* the mapping type, then the other flags (strace's print_mmap_flags) */
+    const struct xlat *x = xlat_find("mmap_flags");
+    const char *name = x ? xlat_value_name(x, flags & MAP_TYPE) : NULL;
+    if (name)
+        snprintf(type, sizeof type, "%s", name);
+    else
+        snprintf(type, sizeof type, "%#" PRIx64 " /* MAP_??? */", flags & MAP_TYPE);
+    flags &= ~(uint64_t)MAP_TYPE;
+    uint64_t huge = flags & ((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT);
+    flags &= ~huge;
+    size_t len = (size_t)snprintf(text, sizeof text, "%s", type);
+    if (flags)
+        len += (size_t)snprintf(text + len, sizeof text - len, "|%s",
+                                d_flags_text("mmap_flags", flags, rest, sizeof rest));
+    if (huge)
+        snprintf(text + len, sizeof text - len, "|%" PRIu64 "<<MAP_HUGE_SHIFT",
+                 huge >> MAP_HUGE_SHIFT);
+    d_argname(c, 3);
+    d_sym(c, text);
+    d_argname(c, 4);
+    d_fd(c, c->args[4]);
+    d_argname(c, 5);
+    d_hex(c, offset);
+}
+
+static int dec_mmap(struct dcall *c)
+{
+    if (!d_exiting(c))
+        mmap_args(c, c->args[5]);
+    return DEC_DONE;
+}
+
+static int dec_mmap2(struct dcall *c)
+{
+    if (!d_exiting(c))
+        mmap_args(c, c->args[5] * 4096);
+    return DEC_DONE;
+}
+
+static int dec_mremap(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    d_args(c, 0, 4);
+    if ((c->args[3] & (MREMAP_MAYMOVE | MREMAP_FIXED)) == (MREMAP_MAYMOVE | MREMAP_FIXED))
+        d_arg(c, 4);
+    return DEC_DONE;
+}
+
+static int dec_arch_prctl(struct dcall *c)
+{
+    unsigned option = (uint32_t)c->args[0];
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_xval_hex(c, "arch_prctl_option", option, "ARCH_???");
+    }
+    switch (option) {
+    case 0x1003: /* ARCH_GET_FS */
+    case 0x1004: /* ARCH_GET_GS */
+        if (!d_exiting(c))
+            return DEC_MORE;
+        d_argname(c, 1);
+        {
+            uint64_t v;
+            if (d_failed(c) || !d_read_word(c, c->args[1], &v)) {
+                d_ptr(c, c->args[1]);
+            } else {
+                d_begin(c, true);
+                d_ptr(c, v);
+                d_end(c, false);
+            }
+        }
+        return DEC_DONE;
+    case 0x1011: /* ARCH_GET_CPUID */
+        return DEC_DONE;
+    default:
+        if (!d_exiting(c)) {
+            d_argname(c, 1);
+            d_hex(c, c->args[1]);
+        }
+        return DEC_DONE;
+    }
+}
+
+/* ---- processes ---- */
+
+/* execve's argv: ["ls", "/"], each string cut at -s, at most -s of them */
+static void string_array(struct dcall *c, uint64_t addr)
+{
+    uint64_t word;
+    if (!addr || !d_read_word(c, addr, &word)) {
+        d_ptr(c, addr);
+        return;
+    }
+    unsigned w = d_wordsize(c), limit = c->opts->string_limit;
+    d_begin(c, true);
+    for (unsigned n = 0; word; n++) {
+        if (!c->opts->verbose && n >= limit) {
+            d_end(c, true);
+            return;
+        }
+        d_str(c, word);
+        if (!d_read_word(c, addr + (uint64_t)(n + 1) * w, &word)) {
+            char where[32];
+            snprintf(where, sizeof where, "%#" PRIx64, addr + (uint64_t)(n + 1) * w);
+            d_sym(c, "...");
+            d_comment(c, where);
+            break;
+        }
+    }
+    d_end(c, false);
+}
+
+/* envp: its address and the number of strings: 0x7ffe... / * 41 vars * / */
+static void string_count(struct dcall *c, uint64_t addr)
+{
+    unsigned w = d_wordsize(c), n = 0;
+    uint64_t word = 1;
+    d_ptr(c, addr);
+    if (!addr)
+        return;
+    for (; word; n++)
+        if (!d_read_word(c, addr + (uint64_t)n * w, &word)) {
+            if (n == 0)
+                return;
+            break;
+        }
+    char text[48];
+    n--;
+    snprintf(text, sizeof text, "%u var%s", n, n == 1 ? "" : "s");
+    d_comment(c, text);
+}
+
+static void exec_args(struct dcall *c, unsigned first)
+{
+    d_argname(c, first);
+    d_path(c, c->args[first]);
+    d_argname(c, first + 1);
+    string_array(c, c->args[first + 1]);
+    d_argname(c, first + 2);
+    if (c->opts->verbose)
+        string_array(c, c->args[first + 2]);
+    else
+        string_count(c, c->args[first + 2]);
+}
+
+static int dec_execve(struct dcall *c)
+{
+    if (!d_exiting(c))
+        exec_args(c, 0);
+    return DEC_DONE;
+}
+
+static int dec_execveat(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_dirfd(c, c->args[0]);
+        exec_args(c, 1);
+        d_argname(c, 4);
+        d_flags(c, "execveat_flags", (uint32_t)c->args[4]);
+    }
+    return DEC_DONE;
+}
+
+/* strace's printstatus: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] */
+static void wait_status(struct dcall *c, int status)
+{
+    char text[160], sig[16];
+    size_t len;
+    if (WIFSTOPPED(status)) {
+        int s = WSTOPSIG(status);
+        const char *name = d_signal_abbrev(s & 0x7f, sig, sizeof sig);
+        len = (size_t)snprintf(text, sizeof text, "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIG%s%s}",
+                               name ? name : "?", s & 0x80 ? " | 0x80" : "");
+        status &= ~W_STOPCODE(s);
+    } else if (WIFSIGNALED(status)) {
+        const char *name = d_signal_abbrev(WTERMSIG(status), sig, sizeof sig);
+        len = (size_t)snprintf(text, sizeof text, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}",
+                               name ? name : "?", WCOREDUMP(status) ? " && WCOREDUMP(s)" : "");
+        status &= ~(W_EXITCODE(0, WTERMSIG(status)) | WCOREFLAG);
+    } else if (WIFEXITED(status)) {
+        len = (size_t)snprintf(text, sizeof text, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}",
+                               WEXITSTATUS(status));
+        status &= ~W_EXITCODE(WEXITSTATUS(status), 0);
+    } else if (WIFCONTINUED(status)) {
+        len = (size_t)snprintf(text, sizeof text, "[{WIFCONTINUED(s)}");
+        status &= ~0xffff;
+    } else {
+        snprintf(text, sizeof text, "[%#x]", (unsigned)status);
+        d_sym(c, text);
+        return;
+    }
+    if (status)
+        len += (size_t)snprintf(text + len, sizeof text - len, "|%#x", (unsigned)status);
+    snprintf(text + len, sizeof text - len, "]");
+    d_sym(c, text);
+}
+
+static int dec_wait4(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_int(c, arg_int(c, 0));
+        return DEC_MORE;
+    }
+    d_argname(c, 1);
+    int32_t status;
+    if (d_ret(c) == 0 || d_failed(c))
+        d_ptr(c, c->args[1]);
+    else if (d_fetch(c, c->args[1], &status, sizeof status))
+        wait_status(c, status);
+    d_argname(c, 2);
+    d_flags(c, "wait_options", (uint32_t)c->args[2]);
+    if (c->ent->nargs > 3) {
+        d_argname(c, 3);
+        if (d_ret(c) > 0)
+            d_struct(c, c->compat ? "compat_rusage" : "rusage", c->args[3]);
+        else
+            d_ptr(c, c->args[3]);
+    }
+    return DEC_DONE;
+}
+
+/* strace shows clone's arguments by name: child_stack=, flags=... */
+static int dec_clone(struct dcall *c)
+{
+    uint64_t raw = c->args[0], flags = raw & ~(uint64_t)CSIGNAL;
+    unsigned sig = raw & CSIGNAL;
+    /* argument order: x86_64 (flags, stack, ptid, ctid, tls); i386 (flags,
+     * stack, ptid, tls, ctid) */
+    unsigned tls = c->compat ? 3 : 4, ctid = c->compat ? 4 : 3;
+    if (!d_exiting(c)) {
+        char text[512], sigtext[32];
+        d_field(c, "child_stack");
+        d_ptr(c, c->args[1]);
+        const char *signame = NULL;
+        if (sig) {
+            char buf[16];
+            const char *abbrev = d_signal_abbrev((int)sig, buf, sizeof buf);
+            if (abbrev)
+                snprintf(sigtext, sizeof sigtext, "SIG%s", abbrev);
+            else
+                snprintf(sigtext, sizeof sigtext, "%u", sig);
+            signame = sigtext;
+        }
+        if (flags) {
+            size_t len = strlen(d_flags_text("clone_flags", flags, text, sizeof text));
+            if (signame)
+                snprintf(text + len, sizeof text - len, "|%s", signame);
+        } else {
+            snprintf(text, sizeof text, "%s", signame ? signame : "0");
+        }
+        d_field(c, "flags");
+        d_sym(c, text);
+        if (!(flags & (CLONE_PARENT_SETTID | CLONE_PIDFD | CLONE_CHILD_SETTID |
+                       CLONE_CHILD_CLEARTID | CLONE_SETTLS)))
+            return DEC_DONE;
+        return DEC_MORE;
+    }
+    if (flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
+        int32_t v;
+        d_field(c, "parent_tid");
+        if (d_fetch(c, c->args[2], &v, sizeof v)) {
+            d_begin(c, true);
+            if (flags & CLONE_PARENT_SETTID)
+                d_int(c, v);
+            else
+                d_fd(c, v);
+            d_end(c, false);
+        }
+    }
+    if (flags & CLONE_SETTLS) {
+        d_field(c, "tls");
+        if (c->compat)
+            d_struct(c, "user_desc", c->args[tls]);
+        else
+            d_ptr(c, c->args[tls]);
+    }
+    if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
+        d_field(c, "child_tidptr");
+        d_ptr(c, c->args[ctid]);
+    }
+    return DEC_DONE;
+}
+
+static int dec_clone3(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    d_args(c, 0, 2);
+    return DEC_DONE;
+}
+
+/* ---- signals ---- */
+
+static int dec_rt_sigprocmask(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_xval(c, "sigprocmask_how", (uint32_t)c->args[0], "SIG_???");
+        d_argname(c, 1);
+        d_sigset(c, c->args[1], c->args[3]);
+        return DEC_MORE;
+    }
+    d_argname(c, 2);
+    d_sigset(c, c->args[2], c->args[3]);
+    d_arg(c, 3);
+    return DEC_DONE;
+}
+
+/* ---- time, synchronisation ---- */
+
+static int dec_futex(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    unsigned op = (uint32_t)c->args[1], cmd = op & 127;
+    uint32_t val = (uint32_t)c->args[2], val2 = (uint32_t)c->args[3], val3 = (uint32_t)c->args[5];
+    const char *ts = c->compat && strcmp(c->ent->name, "futex_time64") != 0 ? "old_timespec32"
+                                                                          : "__kernel_timespec";
+    d_argname(c, 0);
+    d_ptr(c, c->args[0]);
+    d_argname(c, 1);
+    d_xval(c, "futex_op", op, "FUTEX_???");
+    switch (cmd) {
+    case FUTEX_WAIT:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_struct(c, ts, c->args[3]);
+        break;
+    case FUTEX_LOCK_PI:
+    case 13: /* FUTEX_LOCK_PI2 */
+        d_argname(c, 3);
+        d_struct(c, ts, c->args[3]);
+        break;
+    case FUTEX_WAIT_BITSET:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_struct(c, ts, c->args[3]);
+        d_argname(c, 5);
+        d_xval_hex(c, "futexbitset", val3, NULL);
+        break;
+    case FUTEX_WAKE_BITSET:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 5);
+        d_xval_hex(c, "futexbitset", val3, NULL);
+        break;
+    case FUTEX_REQUEUE:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_uint(c, val2);
+        d_argname(c, 4);
+        d_ptr(c, c->args[4]);
+        break;
+    case FUTEX_CMP_REQUEUE:
+    case FUTEX_CMP_REQUEUE_PI:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_uint(c, val2);
+        d_argname(c, 4);
+        d_ptr(c, c->args[4]);
+        d_argname(c, 5);
+        d_uint(c, val3);
+        break;
+    case FUTEX_WAIT_REQUEUE_PI:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_struct(c, ts, c->args[3]);
+        d_argname(c, 4);
+        d_ptr(c, c->args[4]);
+        break;
+    case FUTEX_WAKE:
+    case FUTEX_FD:
+        d_argname(c, 2);
+        d_uint(c, val);
+        break;
+    case FUTEX_UNLOCK_PI:
+    case FUTEX_TRYLOCK_PI:
+        break;
+    default:
+        d_argname(c, 2);
+        d_uint(c, val);
+        d_argname(c, 3);
+        d_ptr(c, c->args[3]);
+        d_argname(c, 4);
+        d_ptr(c, c->args[4]);
+        d_argname(c, 5);
+        d_hex(c, val3);
+        break;
+    }
+    return DEC_DONE;
+}
+
+/* poll's fds: [{fd=3, events=POLLIN}, ...] at the entry; the returned
+ * events after the result: ([{fd=3, revents=POLLIN}]) */
+static void pollfds(struct dcall *c, uint64_t addr, unsigned nfds)
+{
+    unsigned char b[8];
+    if (!addr) {
+        d_ptr(c, 0);
+        return;
+    }
+    d_begin(c, true);
+    if (nfds == 0) {
+        d_end(c, false);
+        return;
+    }
+    for (unsigned i = 0; i < nfds; i++) {
+        if (!c->opts->verbose && i >= c->opts->string_limit) {
+            d_end(c, true);
+            return;
+        }
+        if (!d_read(c, addr + 8u * i, b, sizeof b)) {
+            char where[32];
+            if (i == 0) { /* strace shows the address alone */
+                d_end(c, false);
+                break;
+            }
+            snprintf(where, sizeof where, "%#" PRIx64, addr + 8u * i);
+            d_sym(c, "...");
+            d_comment(c, where);
+            break;
+        }
+        int32_t fd;
+        uint16_t events;
+        memcpy(&fd, b, 4);
+        memcpy(&events, b + 4, 2);
+        d_begin(c, false);
+        d_field(c, "fd");
+        d_fd(c, fd);
+        if (fd >= 0) {
+            d_field(c, "events");
+            d_flags(c, "pollflags", events);
+        }
+        d_end(c, false);
+    }
+    d_end(c, false);
+}
+
+static void poll_revents(struct dcall *c, uint64_t addr, unsigned nfds)
+{
+    if (d_failed(c))
+        return;
+    if (d_ret(c) == 0) {
+        d_aux(c, "Timeout");
+        return;
+    }
+    unsigned printed = 0;
+    bool any = false;
+    char flags[256];
+    for (unsigned i = 0; addr && i < nfds; i++) {
+        unsigned char b[8];
+        if (!d_read(c, addr + 8u * i, b, sizeof b)) {
+            d_aux(c, "%s%#" PRIx64, any ? ", " : "[", addr + 8u * i);
+            any = true;
+            break;
+        }
+        int32_t fd;
+        uint16_t revents;
+        memcpy(&fd, b, 4);
+        memcpy(&revents, b + 6, 2);
+        if (!revents)
+            continue;
+        d_aux(c, "%s", any ? ", " : "[");
+        any = true;
+        if (!c->opts->verbose && printed >= c->opts->string_limit) {
+            d_aux(c, "...");
+            break;
+        }
+        d_aux(c, "{fd=%d, revents=%s}", fd, d_flags_text("pollflags", revents, flags, sizeof flags));
+        printed++;
+    }
+    if (any)
+        d_aux(c, "]");
+}
+
+static int dec_poll(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        pollfds(c, c->args[0], (uint32_t)c->args[1]);
+        d_args(c, 1, 3);
+        return DEC_MORE;
+    }
+    poll_revents(c, c->args[0], (uint32_t)c->args[1]);
+    return DEC_DONE;
+}
+
+static int dec_ppoll(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        pollfds(c, c->args[0], (uint32_t)c->args[1]);
+        d_arg(c, 1);
+        d_arg(c, 2);
+        d_argname(c, 3);
+        d_sigset(c, c->args[3], c->args[4]);
+        d_arg(c, 4);
+        return DEC_MORE;
+    }
+    poll_revents(c, c->args[0], (uint32_t)c->args[1]);
+    /* strace adds the time left: ", left {tv_sec=..., tv_nsec=...}" */
+    if (!d_failed(c) && d_ret(c) > 0 && c->args[2]) {
+        struct dtext t;
+        struct dsink *saved = c->out;
+        dtext_init(&t);
+        c->out = &t.sink;
+        d_arg(c, 2);
+        c->out = saved;
+        if (t.buf)
+            d_aux(c, "%sleft %s", c->res && c->res->aux[0] ? ", " : "", t.buf);
+        dtext_free(&t);
+    }
+    return DEC_DONE;
+}
+
+static int dec_sched_getaffinity(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_int(c, arg_int(c, 0));
+        d_arg(c, 1);
+        return DEC_MORE;
+    }
+    d_argname(c, 2);
+    uint64_t addr = c->args[2], len = d_failed(c) ? 0 : (uint64_t)d_ret(c);
+    unsigned char mask[1024];
+    if (d_failed(c) || !addr) {
+        d_ptr(c, addr);
+        return DEC_DONE;
+    }
+    if (len > sizeof mask)
+        len = sizeof mask;
+    if (!d_fetch(c, addr, mask, (size_t)len))
+        return DEC_DONE;
+    char text[4096];
+    size_t at = 0;
+    text[at++] = '[';
+    for (uint64_t bit = 0; bit < len * 8 && at + 12 < sizeof text; bit++)
+        if (mask[bit / 8] & (1u << (bit % 8)))
+            at += (size_t)snprintf(text + at, sizeof text - at, "%s%" PRIu64,
+                                   at > 1 ? " " : "", bit);
+    text[at++] = ']';
+    text[at] = '\0';
+    d_sym(c, text);
+    return DEC_DONE;
+}
+
+static int dec_getrandom(struct dcall *c)
+{
+    if (!d_exiting(c))
+        return DEC_MORE;
+    d_argname(c, 0);
+    if (d_failed(c))
+        d_ptr(c, c->args[0]);
+    else
+        d_buf(c, c->args[0], (uint64_t)d_ret(c), DSTR_HEX);
+    d_arg(c, 1);
+    d_arg(c, 2);
+    return DEC_DONE;
+}
+
+/* ---- the registry ---- */
+
+static const struct dspecial registry[] = {
+    /* sorted by name (strcmp); NULL: the generic decoder */
+    { "accept", NULL, RVAL_FD },
+    { "accept4", NULL, RVAL_FD },
+    { "alarm", raw_udec, RVAL_DEC },
+    { "arch_prctl", dec_arch_prctl, RVAL_DEC },
+    { "brk", NULL, RVAL_HEX },
+    { "clone", dec_clone, RVAL_DEC },
+    { "clone3", dec_clone3, RVAL_DEC },
+    { "creat", NULL, RVAL_FD },
+    { "dup", NULL, RVAL_FD },
+    { "dup2", NULL, RVAL_FD },
+    { "dup3", NULL, RVAL_FD },
+    { "epoll_create", NULL, RVAL_FD },
+    { "epoll_create1", NULL, RVAL_FD },
+    { "eventfd", NULL, RVAL_FD },
+    { "eventfd2", NULL, RVAL_FD },
+    { "execve", dec_execve, RVAL_DEC },
+    { "execveat", dec_execveat, RVAL_DEC },
+    { "exit", raw_dec, RVAL_NONE },
+    { "exit_group", NULL, RVAL_NONE },
+    { "faccessat2", dec_faccessat2, RVAL_DEC },
+    { "fcntl", dec_fcntl, RVAL_DEC },
+    { "fcntl64", dec_fcntl, RVAL_DEC },
+    { "futex", dec_futex, RVAL_DEC },
+    { "futex_time64", dec_futex, RVAL_DEC },
+    { "getcwd", dec_getcwd, RVAL_DEC },
+    { "getdents64", dec_getdents64, RVAL_DEC },
+    { "getrandom", dec_getrandom, RVAL_DEC },
+    { "inotify_init", NULL, RVAL_FD },
+    { "inotify_init1", NULL, RVAL_FD },
+    { "ioctl", dec_ioctl, RVAL_DEC },
+    { "lseek", dec_lseek, RVAL_DEC },
+    { "memfd_create", NULL, RVAL_FD },
+    { "mmap", dec_mmap, RVAL_HEX },
+    { "mmap2", dec_mmap2, RVAL_HEX },
+    { "mremap", dec_mremap, RVAL_HEX },
+    { "munlockall", raw_hex, RVAL_DEC },
+    { "nice", raw_dec, RVAL_DEC },
+    { "open", dec_open, RVAL_FD },
+    { "openat", dec_openat, RVAL_FD },
+    { "openat2", NULL, RVAL_FD },
+    { "pause", raw_hex, RVAL_DEC },
+    { "pidfd_open", NULL, RVAL_FD },
+    { "poll", dec_poll, RVAL_DEC },
+    { "ppoll", dec_ppoll, RVAL_DEC },
+    { "ppoll_time64", dec_ppoll, RVAL_DEC },
+    { "readlink", dec_readlink, RVAL_DEC },
+    { "readlinkat", dec_readlinkat, RVAL_DEC },
+    { "rseq", raw_hex, RVAL_DEC },
+    { "rt_sigprocmask", dec_rt_sigprocmask, RVAL_DEC },
+    { "sched_getaffinity", dec_sched_getaffinity, RVAL_DEC },
+    { "sched_yield", raw_hex, RVAL_DEC },
+    { "set_tid_address", raw_hex, RVAL_DEC },
+    { "setpgrp", raw_dec, RVAL_DEC },
+    { "setsid", raw_hex, RVAL_DEC },
+    { "shmat", NULL, RVAL_HEX },
+    { "signalfd", NULL, RVAL_FD },
+    { "signalfd4", NULL, RVAL_FD },
+    { "socket", NULL, RVAL_FD },
+    { "statx", dec_statx, RVAL_DEC },
+    { "sync", raw_hex, RVAL_DEC },
+    { "timerfd_create", NULL, RVAL_FD },
+    { "umask", dec_umask, RVAL_OCT },
+    { "userfaultfd", NULL, RVAL_FD },
+    { "vhangup", raw_hex, RVAL_DEC },
+    { "wait4", dec_wait4, RVAL_DEC },
+};
+
+static int compare_name(const void *key, const void *element)
+{
+    return strcmp(key, *(const char *const *)element);
+}
+
+const struct dspecial *dcall_special(const char *name)
+{
+    return bsearch(name, registry, sizeof registry / sizeof registry[0], sizeof registry[0],
+                   compare_name);
+}
