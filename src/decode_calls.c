@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -328,10 +329,11 @@ static int dec_ioctl(struct dcall *c)
                      _IOC_NR(code));
             d_sym(c, text);
         }
-        /* the terminal requests that read their struct are shown at the exit */
-        if (code == TCGETS || code == TIOCGWINSZ || code == TIOCGPGRP || code == FIONREAD)
-            return DEC_MORE;
     }
+    /* the requests that fill their struct are shown at the exit */
+    bool at_exit = code == TCGETS || code == TIOCGWINSZ || code == TIOCGPGRP || code == FIONREAD;
+    if (at_exit != d_exiting(c))
+        return at_exit ? DEC_MORE : DEC_DONE;
     d_argname(c, 2);
     switch (code) {
     case TCGETS:
@@ -348,6 +350,9 @@ static int dec_ioctl(struct dcall *c)
     case TIOCSPGRP:
     case FIONREAD:
         d_struct(c, "int", arg);
+        break;
+    case FICLONE:
+        d_int(c, (int32_t)arg);
         break;
     default:
         d_hex(c, arg);
@@ -691,6 +696,24 @@ static int dec_rt_sigprocmask(struct dcall *c)
     return DEC_DONE;
 }
 
+/* The mask a signal handler's return restores, from the signal frame on
+ * the stack (strace: the frame is a word below sp; the mask is in its
+ * ucontext). */
+static int dec_rt_sigreturn(struct dcall *c)
+{
+    if (d_exiting(c))
+        return DEC_DONE;
+    uint64_t sp = c->ev->sp;
+    /* x86_64: 8 (pretcode) + offsetof(ucontext_t, uc_sigmask) 296 from
+     * sp - 8; i386: 16 + sizeof(siginfo_t) 128 + 108 from sp - 4 */
+    uint64_t mask = c->compat ? sp - 4 + 16 + 128 + 108 : sp - 8 + 8 + 296;
+    d_begin(c, false);
+    d_field(c, "mask");
+    d_sigset(c, mask, 8);
+    d_end(c, false);
+    return DEC_DONE;
+}
+
 /* ---- time, synchronisation ---- */
 
 static int dec_futex(struct dcall *c)
@@ -1002,6 +1025,7 @@ static const struct dspecial registry[] = {
     { "readlinkat", dec_readlinkat, RVAL_DEC },
     { "rseq", raw_hex, RVAL_DEC },
     { "rt_sigprocmask", dec_rt_sigprocmask, RVAL_DEC },
+    { "rt_sigreturn", dec_rt_sigreturn, RVAL_DEC },
     { "sched_getaffinity", dec_sched_getaffinity, RVAL_DEC },
     { "sched_yield", raw_hex, RVAL_DEC },
     { "set_tid_address", raw_hex, RVAL_DEC },

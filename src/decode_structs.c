@@ -451,8 +451,8 @@ void d_sigset(struct dcall *c, uint64_t addr, uint64_t len)
 {
     unsigned char b[64];
     char text[512];
-    /* strace's print_sigset_addr_len: 4..NSIG_BYTES (8) bytes */
-    if (len < 4 || len > 8) {
+    /* strace's print_sigset_addr_len: a word to NSIG_BYTES (8) bytes */
+    if (len < d_wordsize(c) || len > 8) {
         d_ptr(c, addr);
         return;
     }

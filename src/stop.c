@@ -56,6 +56,7 @@ enum syscall_op stop_syscall(pid_t tid, struct syscall_event *ev)
         ev->nr = (long)info.entry.nr;
         for (int i = 0; i < 6; i++)
             ev->args[i] = info.entry.args[i];
+        ev->sp = info.stack_pointer;
         ev->at_exit = false;
         return ev->arch ? SYSCALL_ENTRY : SYSCALL_NONE;
     case PTRACE_SYSCALL_INFO_SECCOMP:
@@ -64,6 +65,7 @@ enum syscall_op stop_syscall(pid_t tid, struct syscall_event *ev)
         for (int i = 0; i < 6; i++)
             ev->args[i] = info.seccomp.args[i];
         ev->seccomp_data = info.seccomp.ret_data;
+        ev->sp = info.stack_pointer;
         ev->at_exit = false;
         return ev->arch ? SYSCALL_ENTRY : SYSCALL_NONE;
     case PTRACE_SYSCALL_INFO_EXIT:

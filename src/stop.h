@@ -34,6 +34,7 @@ struct syscall_event {
     const struct arch *arch;
     long nr;
     uint64_t args[6];
+    uint64_t sp;                    /* the stack pointer at the entry */
     int64_t ret;                    /* at exit */
     bool at_exit, is_error;
     uint32_t seccomp_data;          /* at a seccomp stop: the filter's
