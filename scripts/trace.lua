@@ -194,7 +194,7 @@ else
     local u = unfinished[p.tid]
     if u then
       unfinished[p.tid] = nil
-      print(line(p.tid, u[3], u[1] .. "(" .. u[2] .. ")", "?"))
+      print(line(p.tid, u[3], u[1] .. "(" .. u[2]:match("^[^\0]*") .. ")", "?"))
     end
   end
 end

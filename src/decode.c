@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <linux/audit.h>
@@ -27,6 +28,11 @@ void d_argname(struct dcall *c, unsigned i)
 void d_field(struct dcall *c, const char *name)
 {
     c->out->ops->name(c->out, name, true);
+}
+
+void d_unshown_field(struct dcall *c, const char *name)
+{
+    c->out->ops->name(c->out, name, false);
 }
 
 void d_int(struct dcall *c, int64_t v)
@@ -59,6 +65,27 @@ void d_sym(struct dcall *c, const char *text)
 void d_numtext(struct dcall *c, int64_t v, const char *text)
 {
     c->out->ops->number_as(c->out, v, text);
+}
+
+void d_symtext(struct dcall *c, const char *text, const char *value)
+{
+    c->out->ops->symbol_as(c->out, text, value);
+}
+
+void d_save(struct dcall *c, uint64_t v)
+{
+    if (c->saved) {
+        c->saved->has = true;
+        c->saved->value = v;
+    }
+}
+
+bool d_saved(const struct dcall *c, uint64_t *v)
+{
+    if (!c->saved || !c->saved->has)
+        return false;
+    *v = c->saved->value;
+    return true;
 }
 
 void d_comment(struct dcall *c, const char *text)
@@ -121,12 +148,12 @@ static void xval(struct dcall *c, const char *set, uint64_t v, const char *dflt,
 
 void d_xval(struct dcall *c, const char *set, uint64_t v, const char *dflt)
 {
-    xval(c, set, v, dflt, false);
+    xval(c, set, v, dflt, true);
 }
 
-void d_xval_hex(struct dcall *c, const char *set, uint64_t v, const char *dflt)
+void d_xval_dec(struct dcall *c, const char *set, uint64_t v, const char *dflt)
 {
-    xval(c, set, v, dflt, true);
+    xval(c, set, v, dflt, false);
 }
 
 /* -y: what fd is, from its /proc link. */
@@ -206,6 +233,27 @@ void d_signal(struct dcall *c, int64_t sig)
     } else {
         d_int(c, sig);
     }
+}
+
+/* ---- registries ---- */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int compare_key(const void *key, const void *element)
+{
+    return strcmp(key, *(const char *const *)element);
+}
+
+const void *d_lookup(const char *name, void *table, size_t count, size_t size, bool *sorted)
+{
+    if (!*sorted) { /* written in the order that reads best */
+        qsort(table, count, size, compare_names);
+        *sorted = true;
+    }
+    return bsearch(name, table, count, size, compare_key);
 }
 
 /* ---- tracee memory ---- */
@@ -465,6 +513,7 @@ static void prepare(struct dcall *c, const struct syscall_event *ev)
             for (unsigned i = 0; i < 6; i++)
                 c->args[i] = words[i];
             c->ent = sub;
+            c->sub = true;
         }
     } else if (sub) {
         /* ipc(call, first, second, third, ptr, fifth) */
@@ -472,6 +521,7 @@ static void prepare(struct dcall *c, const struct syscall_event *ev)
             c->args[i] = c->args[i + 1];
         c->args[5] = 0;
         c->ent = sub;
+        c->sub = true;
     }
 }
 
@@ -484,7 +534,7 @@ const char *decode_name(const struct syscall_event *ev)
 {
     struct dcall c = { .ev = ev };
     prepare(&c, ev);
-    if (c.ent && c.ent->flags & SYSENT_F_SUBCALL)
+    if (c.sub)
         return c.ent->name;
     return arch_syscall_name(ev->arch, ev->nr);
 }
@@ -495,9 +545,11 @@ static int run_decoder(struct dcall *c, const struct dspecial *special)
 }
 
 void decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
-                 enum decode_phase phase, struct decode_result *res)
+                 enum decode_phase phase, struct decode_result *res, struct decode_saved *saved)
 {
-    struct dcall c = { .out = out, .opts = opts, .ev = ev, .res = res };
+    struct dcall c = { .out = out, .opts = opts, .ev = ev, .res = res, .saved = saved };
+    if (saved && phase != DECODE_EXIT)
+        saved->has = false;
     prepare(&c, ev);
     if (!c.ent || c.ent->flags & SYSENT_F_NOSIG)
         c.ent = &unknown_call;

@@ -50,6 +50,9 @@ struct dsink_ops {
     /* A number that strace shows as text (8192*1024, 0x1f): text in text
      * output, the number in structured output. */
     void (*number_as)(struct dsink *, int64_t v, const char *text);
+    /* A value that strace shows as an expression (inet_addr("127.0.0.1")):
+     * text in text output, value in structured output. */
+    void (*symbol_as)(struct dsink *, const char *text, const char *value);
     void (*pointer)(struct dsink *, uint64_t addr); /* NULL or 0x7ffe... */
     /* Bytes, quoted as strace quotes them (DSTR_* flags). */
     void (*string)(struct dsink *, const char *buf, size_t len, unsigned flags);
@@ -80,15 +83,23 @@ enum decode_rval {
     RVAL_NONE,      /* = ? (never returns: exit_group) */
 };
 
+/* What a decoder keeps from the entry for the exit, beyond the text: a
+ * value the kernel overwrites (recvfrom's *addrlen). */
+struct decode_saved {
+    bool has;
+    uint64_t value;
+};
+
 /* The result of a call, as its decoder found it at the exit. */
 struct decode_result {
     enum decode_rval rval;
     char aux[512];          /* strace's auxstr: " (flags O_RDONLY)"..., or "" */
 };
 
-/* Decodes part of the call ev into out.  The result is set at an exit. */
+/* Decodes part of the call ev into out.  The result is set at an exit.
+ * saved: filled at an entry, read at the exit (may be NULL). */
 void decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
-                 enum decode_phase phase, struct decode_result *res);
+                 enum decode_phase phase, struct decode_result *res, struct decode_saved *saved);
 
 /* The name strace shows for ev: a sub-call's own name on i386
  * (socketcall(SYS_SOCKET) is "socket"), else the syscall's. */

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "decode_impl.h"
+#include "decode_net.h"
 
 static int64_t arg_int(const struct dcall *c, unsigned i)
 {
@@ -373,6 +374,25 @@ static int dec_lseek(struct dcall *c)
     return DEC_DONE;
 }
 
+/* i386's _llseek(fd, offset_high, offset_low, result, whence) */
+static int dec_llseek(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        d_argname(c, 1);
+        d_int(c, (int64_t)(c->args[1] << 32 | (uint32_t)c->args[2]));
+        return DEC_MORE;
+    }
+    d_argname(c, 3);
+    if (d_failed(c))
+        d_ptr(c, c->args[3]);
+    else
+        d_struct(c, "loff_t", c->args[3]);
+    d_argname(c, 4);
+    d_xval(c, "whence", (uint32_t)c->args[4], "SEEK_???");
+    return DEC_DONE;
+}
+
 /* ---- memory ---- */
 
 static void mmap_args(struct dcall *c, uint64_t offset)
@@ -439,7 +459,7 @@ static int dec_arch_prctl(struct dcall *c)
     unsigned option = (uint32_t)c->args[0];
     if (!d_exiting(c)) {
         d_argname(c, 0);
-        d_xval_hex(c, "arch_prctl_option", option, "ARCH_???");
+        d_xval(c, "arch_prctl_option", option, "ARCH_???");
     }
     switch (option) {
     case 0x1003: /* ARCH_GET_FS */
@@ -467,6 +487,20 @@ static int dec_arch_prctl(struct dcall *c)
         }
         return DEC_DONE;
     }
+}
+
+/* i386's TLS: the descriptor, and the entry the kernel chose */
+static int dec_set_thread_area(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        d_struct(c, "user_desc", c->args[0]);
+        return DEC_MORE;
+    }
+    uint32_t entry;
+    if (!d_failed(c) && c->args[0] && d_read(c, c->args[0], &entry, sizeof entry))
+        d_aux(c, "entry_number=%u", entry);
+    return DEC_DONE;
 }
 
 /* ---- processes ---- */
@@ -714,6 +748,27 @@ static int dec_rt_sigreturn(struct dcall *c)
     return DEC_DONE;
 }
 
+/* i386's old sigreturn: the mask is in the sigcontext at sp (oldmask) and
+ * after the FPU state (extramask), as strace reads it */
+static int dec_sigreturn(struct dcall *c)
+{
+    uint32_t mask[2];
+    if (d_exiting(c) || !c->compat)
+        return DEC_DONE;
+    d_begin(c, false);
+    d_field(c, "mask");
+    if (d_read(c, c->ev->sp + 20 * 4, &mask[0], 4) &&
+        d_read(c, c->ev->sp + (20 + 2 + 156) * 4, &mask[1], 4)) {
+        char text[512];
+        d_sigset_text(mask, sizeof mask, text, sizeof text);
+        d_sym(c, text);
+    } else {
+        d_ptr(c, c->ev->sp);
+    }
+    d_end(c, false);
+    return DEC_DONE;
+}
+
 /* ---- time, synchronisation ---- */
 
 static int dec_futex(struct dcall *c)
@@ -746,13 +801,13 @@ static int dec_futex(struct dcall *c)
         d_argname(c, 3);
         d_struct(c, ts, c->args[3]);
         d_argname(c, 5);
-        d_xval_hex(c, "futexbitset", val3, NULL);
+        d_xval(c, "futexbitset", val3, NULL);
         break;
     case FUTEX_WAKE_BITSET:
         d_argname(c, 2);
         d_uint(c, val);
         d_argname(c, 5);
-        d_xval_hex(c, "futexbitset", val3, NULL);
+        d_xval(c, "futexbitset", val3, NULL);
         break;
     case FUTEX_REQUEUE:
         d_argname(c, 2);
@@ -800,6 +855,42 @@ static int dec_futex(struct dcall *c)
         d_hex(c, val3);
         break;
     }
+    return DEC_DONE;
+}
+
+/* A call a signal interrupted, to be restarted: the kernel's ERESTART*. */
+static bool restarting(const struct dcall *c)
+{
+    return d_failed(c) && -d_ret(c) >= 512 && -d_ret(c) <= 516;
+}
+
+/* nanosleep's remaining time is only written when a signal interrupted it */
+static void remaining(struct dcall *c, unsigned rem, bool written)
+{
+    d_argname(c, rem);
+    if (written)
+        d_struct(c, c->ent->args[rem].type, c->args[rem]);
+    else
+        d_ptr(c, c->args[rem]);
+}
+
+static int dec_nanosleep(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_arg(c, 0);
+        return DEC_MORE;
+    }
+    remaining(c, 1, restarting(c));
+    return DEC_DONE;
+}
+
+static int dec_clock_nanosleep(struct dcall *c)
+{
+    if (!d_exiting(c)) {
+        d_args(c, 0, 3);
+        return DEC_MORE;
+    }
+    remaining(c, 3, !c->args[1] && restarting(c));
     return DEC_DONE;
 }
 
@@ -974,13 +1065,14 @@ static int dec_getrandom(struct dcall *c)
 
 /* ---- the registry ---- */
 
-static const struct dspecial registry[] = {
-    /* sorted by name (strcmp); NULL: the generic decoder */
-    { "accept", NULL, RVAL_FD },
-    { "accept4", NULL, RVAL_FD },
+static struct dspecial registry[] = {
+    /* NULL: the generic decoder */
+    { "_llseek", dec_llseek, RVAL_DEC },
     { "alarm", raw_udec, RVAL_DEC },
     { "arch_prctl", dec_arch_prctl, RVAL_DEC },
     { "brk", NULL, RVAL_HEX },
+    { "clock_nanosleep", dec_clock_nanosleep, RVAL_DEC },
+    { "clock_nanosleep_time64", dec_clock_nanosleep, RVAL_DEC },
     { "clone", dec_clone, RVAL_DEC },
     { "clone3", dec_clone3, RVAL_DEC },
     { "creat", NULL, RVAL_FD },
@@ -1012,6 +1104,7 @@ static const struct dspecial registry[] = {
     { "mmap2", dec_mmap2, RVAL_HEX },
     { "mremap", dec_mremap, RVAL_HEX },
     { "munlockall", raw_hex, RVAL_DEC },
+    { "nanosleep", dec_nanosleep, RVAL_DEC },
     { "nice", raw_dec, RVAL_DEC },
     { "open", dec_open, RVAL_FD },
     { "openat", dec_openat, RVAL_FD },
@@ -1028,13 +1121,14 @@ static const struct dspecial registry[] = {
     { "rt_sigreturn", dec_rt_sigreturn, RVAL_DEC },
     { "sched_getaffinity", dec_sched_getaffinity, RVAL_DEC },
     { "sched_yield", raw_hex, RVAL_DEC },
+    { "set_thread_area", dec_set_thread_area, RVAL_DEC },
     { "set_tid_address", raw_hex, RVAL_DEC },
     { "setpgrp", raw_dec, RVAL_DEC },
     { "setsid", raw_hex, RVAL_DEC },
     { "shmat", NULL, RVAL_HEX },
     { "signalfd", NULL, RVAL_FD },
     { "signalfd4", NULL, RVAL_FD },
-    { "socket", NULL, RVAL_FD },
+    { "sigreturn", dec_sigreturn, RVAL_DEC },
     { "statx", dec_statx, RVAL_DEC },
     { "sync", raw_hex, RVAL_DEC },
     { "timerfd_create", NULL, RVAL_FD },
@@ -1044,13 +1138,12 @@ static const struct dspecial registry[] = {
     { "wait4", dec_wait4, RVAL_DEC },
 };
 
-static int compare_name(const void *key, const void *element)
-{
-    return strcmp(key, *(const char *const *)element);
-}
-
 const struct dspecial *dcall_special(const char *name)
 {
-    return bsearch(name, registry, sizeof registry / sizeof registry[0], sizeof registry[0],
-                   compare_name);
+    const struct dspecial *net = dnet_special(name);
+    if (net)
+        return net;
+    static bool sorted;
+    return d_lookup(name, registry, sizeof registry / sizeof registry[0], sizeof registry[0],
+                    &sorted);
 }

@@ -19,7 +19,9 @@ struct dcall {
     uint64_t args[6];               /* its arguments, narrowed to the ABI's width */
     bool exiting;
     bool compat;                    /* a 32-bit ABI: 4-byte longs and pointers */
+    bool sub;                       /* a sub-call of i386's socketcall or ipc */
     struct decode_result *res;      /* at an exit */
+    struct decode_saved *saved;     /* kept from the entry, or NULL */
 };
 
 /* What a decoder returns: whether the call has more to show at its exit. */
@@ -48,6 +50,11 @@ dstruct_fn dstruct_find(const char *type);
  * exit. */
 int dcall_generic(struct dcall *c);
 
+/* The element of table (count elements of size bytes, each starting with
+ * its name, a const char *) named name, or NULL; the table is sorted on
+ * the first lookup. */
+const void *d_lookup(const char *name, void *table, size_t count, size_t size, bool *sorted);
+
 /* ---- values ---- */
 
 static inline bool d_exiting(const struct dcall *c) { return c->exiting; }
@@ -60,6 +67,9 @@ static inline bool d_failed(const struct dcall *c) { return c->ev->is_error; }
 void d_argname(struct dcall *c, unsigned i);
 /* The next value's shown name: a struct field ("st_mode="). */
 void d_field(struct dcall *c, const char *name);
+/* A field's name that strace's text leaves out (its value says it:
+ * inet_pton(AF_INET6, "::1", &sin6_addr)). */
+void d_unshown_field(struct dcall *c, const char *name);
 
 void d_int(struct dcall *c, int64_t v);
 void d_uint(struct dcall *c, uint64_t v);
@@ -67,16 +77,20 @@ void d_hex(struct dcall *c, uint64_t v);        /* 0x1f, 0 */
 void d_ptr(struct dcall *c, uint64_t addr);     /* NULL, 0x... */
 void d_sym(struct dcall *c, const char *text);
 void d_numtext(struct dcall *c, int64_t v, const char *text);
+void d_symtext(struct dcall *c, const char *text, const char *value);
+/* A value to keep from the entry for the exit (false: none was kept). */
+void d_save(struct dcall *c, uint64_t v);
+bool d_saved(const struct dcall *c, uint64_t *v);
 void d_comment(struct dcall *c, const char *text);
 void d_begin(struct dcall *c, bool array);
 void d_end(struct dcall *c, bool more);
 
 /* Flag bits of set (an xlat set name), as strace's printflags. */
 void d_flags(struct dcall *c, const char *set, uint64_t v);
-/* One value of set, or v in decimal (hex when hex) with strace's
- * comment naming the unknown (dflt: "SEEK_???"), as printxval. */
+/* One value of set, or v in hex with strace's comment naming the unknown
+ * (dflt: "SEEK_???"), as printxval; d_xval_dec: in decimal (printxval_d). */
 void d_xval(struct dcall *c, const char *set, uint64_t v, const char *dflt);
-void d_xval_hex(struct dcall *c, const char *set, uint64_t v, const char *dflt);
+void d_xval_dec(struct dcall *c, const char *set, uint64_t v, const char *dflt);
 /* The text of flag bits into buf; returns buf. */
 const char *d_flags_text(const char *set, uint64_t v, char *buf, size_t size);
 
@@ -87,6 +101,8 @@ void d_mode_type(struct dcall *c, uint64_t mode);    /* S_IFREG|0644 */
 void d_signal(struct dcall *c, int64_t sig);         /* SIGINT, or the number */
 /* strace's name of signal sig without "SIG" (IO, RTMIN, RT_1), or NULL. */
 const char *d_signal_abbrev(int sig, char *buf, size_t size);
+/* The text of a sigset of bytes bytes: [INT PIPE], ~[RTMIN RT_1]. */
+void d_sigset_text(const void *set, unsigned bytes, char *out, size_t size);
 /* A sigset of len bytes at addr: [INT PIPE], ~[RTMIN RT_1]. */
 void d_sigset(struct dcall *c, uint64_t addr, uint64_t len);
 

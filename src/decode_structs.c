@@ -415,11 +415,11 @@ const char *d_signal_abbrev(int sig, char *buf, size_t size)
 }
 
 /* strace's sprintsigmask_n: [INT PIPE], ~[RTMIN RT_1] when 2/3 are set. */
-static void sigset_text(const unsigned char *b, unsigned bytes, char *out, size_t size)
+void d_sigset_text(const void *set, unsigned bytes, char *out, size_t size)
 {
     unsigned words = (bytes + 3) / 4, bits = 0;
     uint32_t mask[16] = { 0 };
-    memcpy(mask, b, bytes);
+    memcpy(mask, set, bytes);
     for (unsigned i = 0; i < words; i++)
         bits += (unsigned)__builtin_popcount(mask[i]);
     size_t len = 0;
@@ -458,7 +458,7 @@ void d_sigset(struct dcall *c, uint64_t addr, uint64_t len)
     }
     if (!d_fetch(c, addr, b, (size_t)len))
         return;
-    sigset_text(b, (unsigned)len, text, sizeof text);
+    d_sigset_text(b, (unsigned)len, text, sizeof text);
     d_sym(c, text);
 }
 
@@ -483,7 +483,7 @@ static void kernel_sigaction(struct dcall *c, uint64_t addr)
     else
         d_ptr(c, handler);
     d_field(c, "sa_mask");
-    sigset_text(b + 3 * w, 8, text, sizeof text);
+    d_sigset_text(b + 3 * w, 8, text, sizeof text);
     d_sym(c, text);
     d_field(c, "sa_flags");
     d_flags(c, "sigact_flags", flags);
@@ -547,13 +547,51 @@ static void sched_param(struct dcall *c, uint64_t addr)
     d_end(c, false);
 }
 
+/* i386's struct user_desc (set_thread_area, clone's tls) */
+static void user_desc(struct dcall *c, uint64_t addr)
+{
+    unsigned char b[16];
+    if (!d_fetch(c, addr, b, sizeof b))
+        return;
+    uint32_t bits = (uint32_t)get(b, 12, 4);
+    char text[24];
+    static const struct {
+        const char *name;
+        unsigned shift, width;
+    } fields[] = {
+        { "seg_32bit", 0, 1 }, { "contents", 1, 2 }, { "read_exec_only", 3, 1 },
+        { "limit_in_pages", 4, 1 }, { "seg_not_present", 5, 1 }, { "useable", 6, 1 },
+    };
+    d_begin(c, false);
+    field_int(c, "entry_number", (int32_t)get(b, 0, 4));
+    snprintf(text, sizeof text, "%#08" PRIx64, get(b, 4, 4));
+    d_field(c, "base_addr");
+    d_numtext(c, (int64_t)get(b, 4, 4), text);
+    snprintf(text, sizeof text, "%#08" PRIx64, get(b, 8, 4) & 0xfffff);
+    d_field(c, "limit");
+    d_numtext(c, (int64_t)(get(b, 8, 4) & 0xfffff), text);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        field_uint(c, fields[i].name, (bits >> fields[i].shift) & ((1u << fields[i].width) - 1));
+    d_end(c, false);
+}
+
+/* a 64-bit integer the kernel reads or writes: [10] */
+static void int64_ptr(struct dcall *c, uint64_t addr)
+{
+    unsigned char b[8];
+    if (!d_fetch(c, addr, b, sizeof b))
+        return;
+    d_begin(c, true);
+    d_int(c, get_signed(b, 0, 8));
+    d_end(c, false);
+}
+
 /* ---- the registry ---- */
 
-static const struct {
+static struct {
     const char *type;
     dstruct_fn fn;
 } registry[] = {
-    /* sorted by type (strcmp) */
     { "__kernel_old_timeval", timeval },
     { "__kernel_timespec", kernel_timespec },
     { "compat_rlimit", rlimit_abi },
@@ -563,6 +601,7 @@ static const struct {
     { "compat_sysinfo", sysinfo },
     { "int", int_ptr },
     { "int[2]", fd_pair },
+    { "loff_t", int64_ptr },
     { "new_utsname", new_utsname },
     { "old_timespec32", timespec },
     { "old_timeval32", timeval },
@@ -576,16 +615,13 @@ static const struct {
     { "stat64", stat64_32 },
     { "statx", statx_struct },
     { "sysinfo", sysinfo },
+    { "user_desc", user_desc },
 };
-
-static int compare_type(const void *key, const void *element)
-{
-    return strcmp(key, *(const char *const *)element);
-}
 
 dstruct_fn dstruct_find(const char *type)
 {
-    const void *found = bsearch(type, registry, sizeof registry / sizeof registry[0],
-                                sizeof registry[0], compare_type);
+    static bool sorted;
+    const void *found = d_lookup(type, registry, sizeof registry / sizeof registry[0],
+                                 sizeof registry[0], &sorted);
     return found ? ((const __typeof__(registry[0]) *)found)->fn : NULL;
 }

@@ -121,6 +121,12 @@ static void text_number_as(struct dsink *s, int64_t v, const char *text)
     text_symbol(s, text);
 }
 
+static void text_symbol_as(struct dsink *s, const char *text, const char *value)
+{
+    (void)value;
+    text_symbol(s, text);
+}
+
 static void text_pointer(struct dsink *s, uint64_t addr)
 {
     struct dtext *t = text_of(s);
@@ -174,6 +180,7 @@ static const struct dsink_ops text_ops = {
     .uinteger = text_uinteger,
     .symbol = text_symbol,
     .number_as = text_number_as,
+    .symbol_as = text_symbol_as,
     .pointer = text_pointer,
     .string = text_string,
     .fd = text_fd,

@@ -1,7 +1,11 @@
 #include "lib_syscall.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "decode.h"
 #include "lib_decode.h"
@@ -66,7 +70,8 @@ static int sc_fd_path(lua_State *L)
 }
 
 /* sc:format() at an entry: the arguments strace shows at the entry, as
- * text (keep it for on_return), and the call's name.  sc:format([entry]) at an exit: the call
+ * text (keep it for on_return; a value the exit needs follows a NUL), and
+ * the call's name.  sc:format([entry]) at an exit: the call
  * "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)" and its result
  * "3", completing the entry's text (without one, all is read now). */
 static int sc_format(lua_State *L)
@@ -74,9 +79,15 @@ static int sc_format(lua_State *L)
     const struct syscall_event *ev = check_event(L);
     struct decoding *d = lua_touserdata(L, lua_upvalueindex(2));
     struct dtext *t = &d->text;
+    struct decode_saved saved = { 0 };
     if (!ev->at_exit) {
         dtext_reset(t, "", 0);
-        decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL);
+        decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL, &saved);
+        if (saved.has) { /* after a NUL, which the text never has */
+            char value[24];
+            int n = snprintf(value, sizeof value, "%c%" PRIu64, '\0', saved.value);
+            dtext_append(t, value, (size_t)n);
+        }
         lua_pushlstring(L, t->buf ? t->buf : "", t->len);
         lua_pushstring(L, decode_name(ev));
         return 2;
@@ -85,10 +96,18 @@ static int sc_format(lua_State *L)
     const char *entry = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
     if (!entry && !lua_isnoneornil(L, 2))
         return luaL_typeerror(L, 2, "string (what sc:format returned at the entry)");
+    if (entry) {
+        size_t text = strnlen(entry, len);
+        if (text < len) {
+            saved.has = true;
+            saved.value = strtoull(entry + text + 1, NULL, 10);
+        }
+        len = text;
+    }
     const char *name = decode_name(ev);
     struct decode_result res;
     dtext_reset(t, entry ? entry : "", len);
-    decode_call(&t->sink, ev, &d->opts, entry ? DECODE_EXIT : DECODE_ALL, &res);
+    decode_call(&t->sink, ev, &d->opts, entry ? DECODE_EXIT : DECODE_ALL, &res, &saved);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addstring(&b, name);

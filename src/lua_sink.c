@@ -138,6 +138,12 @@ static void l_number_as(struct dsink *d, int64_t v, const char *text)
     l_integer(d, v);
 }
 
+static void l_symbol_as(struct dsink *d, const char *text, const char *value)
+{
+    (void)text;
+    l_symbol(d, value);
+}
+
 static void l_pointer(struct dsink *d, uint64_t addr)
 {
     char text[24];
@@ -194,6 +200,7 @@ static const struct dsink_ops lua_ops = {
     .uinteger = l_uinteger,
     .symbol = l_symbol,
     .number_as = l_number_as,
+    .symbol_as = l_symbol_as,
     .pointer = l_pointer,
     .string = l_string,
     .fd = l_fd,
@@ -246,6 +253,7 @@ void lsink_decode(lua_State *L, const struct syscall_event *ev, const struct dec
 {
     static const char *const order[] = { "name", "args", "ret", "error", "aux" };
     struct lsink s = { .sink.ops = &lua_ops, .L = L };
+    struct decode_saved saved = { 0 };
     enum decode_phase phase;
     lua_checkstack(L, 2 * LSINK_DEPTH + 8);
     if (entry) {
@@ -258,6 +266,11 @@ void lsink_decode(lua_State *L, const struct syscall_event *ev, const struct dec
             lua_setfield(L, -3, "args");
         }
         if (lua_getmetatable(L, -1)) {
+            if (lua_getfield(L, -1, "__saved") == LUA_TNUMBER) {
+                saved.has = true;
+                saved.value = (uint64_t)lua_tointeger(L, -1);
+            }
+            lua_pop(L, 1);
             lua_getfield(L, -1, "__order");
             lua_remove(L, -2);
             if (!lua_istable(L, -1)) {
@@ -288,12 +301,16 @@ void lsink_decode(lua_State *L, const struct syscall_event *ev, const struct dec
     /* stack: result, args, order */
     s.base = lua_gettop(L) - 1;
     struct decode_result res;
-    decode_call(&s.sink, ev, opts, phase, ev->at_exit ? &res : NULL);
+    decode_call(&s.sink, ev, opts, phase, ev->at_exit ? &res : NULL, &saved);
     while (s.depth > 0) /* a decoder that left a container open */
         l_end(&s.sink, false);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_insert(L, -2);
     lua_setfield(L, -2, "__order");
+    if (saved.has && !ev->at_exit) { /* for the exit, out of JSON's sight */
+        lua_pushinteger(L, (lua_Integer)saved.value);
+        lua_setfield(L, -2, "__saved");
+    }
     lua_setmetatable(L, -2);
     lua_pop(L, 1); /* args */
     if (ev->at_exit)
