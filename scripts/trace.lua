@@ -190,11 +190,17 @@ else
     print(line(tid, sc.time, call, result, T and sc.duration))
   end
 
+  -- A call its thread died in: what the entry showed, and strace's
+  -- "<unfinished ...>" where the exit would have shown more.
   function on_exit(p)
     local u = unfinished[p.tid]
     if u then
       unfinished[p.tid] = nil
-      print(line(p.tid, u[3], u[1] .. "(" .. u[2]:match("^[^\0]*") .. ")", "?"))
+      local text, more = u[2]:match("^([^\0]*)\0?(%+?)")
+      if more == "+" then
+        text = text .. (text == "" and "" or ", ") .. "<unfinished ...>"
+      end
+      print(line(p.tid, u[3], u[1] .. "(" .. text .. ")", "?"))
     end
   end
 end

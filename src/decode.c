@@ -544,7 +544,7 @@ static int run_decoder(struct dcall *c, const struct dspecial *special)
     return special && special->fn ? special->fn(c) : dcall_generic(c);
 }
 
-void decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
+bool decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
                  enum decode_phase phase, struct decode_result *res, struct decode_saved *saved)
 {
     struct dcall c = { .out = out, .opts = opts, .ev = ev, .res = res, .saved = saved };
@@ -561,12 +561,13 @@ void decode_call(struct dsink *out, const struct syscall_event *ev, const struct
     if (phase != DECODE_EXIT) {
         c.exiting = false;
         if (run_decoder(&c, special) == DEC_DONE)
-            return;
+            return false;
     }
     if (phase == DECODE_ENTRY)
-        return;
+        return true;
     c.exiting = true;
     run_decoder(&c, special);
+    return false;
 }
 
 /* ---- the result ---- */

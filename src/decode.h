@@ -60,6 +60,9 @@ struct dsink_ops {
     void (*fd)(struct dsink *, int64_t fd, const char *path, bool deleted);
     /* A remark on the value just emitted: strace's  / * 41 vars * /. */
     void (*comment)(struct dsink *, const char *text);
+    /* The next value is what the kernel changed the last one to:
+     * strace's "[16 => 8]", "{...} => {parent_tid=[42]}". */
+    void (*changed)(struct dsink *);
 };
 
 struct dsink {
@@ -97,8 +100,10 @@ struct decode_result {
 };
 
 /* Decodes part of the call ev into out.  The result is set at an exit.
- * saved: filled at an entry, read at the exit (may be NULL). */
-void decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
+ * saved: filled at an entry, read at the exit (may be NULL).  Returns
+ * whether the exit has more to show (at an entry: the call is not
+ * complete yet). */
+bool decode_call(struct dsink *out, const struct syscall_event *ev, const struct decode_opts *opts,
                  enum decode_phase phase, struct decode_result *res, struct decode_saved *saved);
 
 /* The name strace shows for ev: a sub-call's own name on i386

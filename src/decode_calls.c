@@ -705,11 +705,94 @@ static int dec_clone(struct dcall *c)
     return DEC_DONE;
 }
 
+#ifndef CLONE_INTO_CGROUP /* Linux 5.7; not in every C library's sched.h */
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static void field_addr(struct dcall *c, const char *name, uint64_t v)
+{
+    d_field(c, name);
+    d_ptr(c, v);
+}
+
+/* struct clone_args: what strace shows of it at the entry, and the
+ * parent's copy of the new tid at the exit */
 static int dec_clone3(struct dcall *c)
 {
-    if (d_exiting(c))
+    uint64_t a[11] = { 0 }, addr = c->args[0], size = c->args[1];
+    size_t fetch = size < sizeof a ? (size_t)size : sizeof a;
+    if (!d_exiting(c)) {
+        d_argname(c, 0);
+        if (fetch < 64) { /* up to tls */
+            d_ptr(c, addr);
+        } else if (d_fetch(c, addr, a, fetch)) {
+            uint64_t flags = a[0];
+            char text[512], clone_text[400];
+            d_flags_text("clone_flags", flags, clone_text, sizeof clone_text);
+            snprintf(text, sizeof text, "%s", clone_text);
+            d_begin(c, false);
+            d_field(c, "flags");
+            d_sym(c, text);
+            if (flags & CLONE_PIDFD)
+                field_addr(c, "pidfd", a[1]);
+            if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID))
+                field_addr(c, "child_tid", a[2]);
+            if (flags & CLONE_PARENT_SETTID)
+                field_addr(c, "parent_tid", a[3]);
+            d_field(c, "exit_signal");
+            if (a[4] < INT_MAX)
+                d_signal(c, (int64_t)a[4]);
+            else
+                d_uint(c, a[4]);
+            field_addr(c, "stack", a[5]);
+            d_field(c, "stack_size");
+            d_hex(c, a[6]);
+            if (flags & CLONE_SETTLS) {
+                d_field(c, "tls");
+                if (c->compat)
+                    d_struct(c, "user_desc", a[7]);
+                else
+                    d_ptr(c, a[7]);
+            }
+            if (a[8] || a[9]) {
+                field_addr(c, "set_tid", a[8]);
+                d_field(c, "set_tid_size");
+                d_uint(c, a[9]);
+            }
+            if (fetch > 80 && (a[10] || flags & CLONE_INTO_CGROUP)) {
+                d_field(c, "cgroup");
+                d_uint(c, a[10]);
+            }
+            d_end(c, false);
+            if (flags & (CLONE_PIDFD | CLONE_PARENT_SETTID))
+                return DEC_MORE;
+        }
+        d_arg(c, 1);
         return DEC_DONE;
-    d_args(c, 0, 2);
+    }
+    if (!d_failed(c) && d_read(c, addr, a, fetch) && a[0] & (CLONE_PIDFD | CLONE_PARENT_SETTID)) {
+        int32_t v;
+        c->out->ops->changed(c->out);
+        d_begin(c, false);
+        if (a[0] & CLONE_PIDFD) {
+            d_field(c, "pidfd");
+            if (d_fetch(c, a[1], &v, sizeof v)) {
+                d_begin(c, true);
+                d_fd(c, v);
+                d_end(c, false);
+            }
+        }
+        if (a[0] & CLONE_PARENT_SETTID) {
+            d_field(c, "parent_tid");
+            if (d_fetch(c, a[3], &v, sizeof v)) {
+                d_begin(c, true);
+                d_int(c, v);
+                d_end(c, false);
+            }
+        }
+        d_end(c, false);
+    }
+    d_arg(c, 1);
     return DEC_DONE;
 }
 

@@ -172,6 +172,13 @@ static void text_comment(struct dsink *s, const char *text)
     dtext_append(t, " */", 3);
 }
 
+static void text_changed(struct dsink *s)
+{
+    struct dtext *t = text_of(s);
+    dtext_append(t, " => ", 4);
+    t->named = true;
+}
+
 static const struct dsink_ops text_ops = {
     .name = text_name,
     .begin = text_begin,
@@ -185,6 +192,7 @@ static const struct dsink_ops text_ops = {
     .string = text_string,
     .fd = text_fd,
     .comment = text_comment,
+    .changed = text_changed,
 };
 
 void dtext_init(struct dtext *t)

@@ -70,8 +70,9 @@ static int sc_fd_path(lua_State *L)
 }
 
 /* sc:format() at an entry: the arguments strace shows at the entry, as
- * text (keep it for on_return; a value the exit needs follows a NUL), and
- * the call's name.  sc:format([entry]) at an exit: the call
+ * text (keep it for on_return), and the call's name.  After the text, and
+ * a NUL that the text never has: "+" when the exit has more to show, and
+ * a value the exit needs (recvfrom's *addrlen).  sc:format([entry]) at an exit: the call
  * "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)" and its result
  * "3", completing the entry's text (without one, all is read now). */
 static int sc_format(lua_State *L)
@@ -82,11 +83,13 @@ static int sc_format(lua_State *L)
     struct decode_saved saved = { 0 };
     if (!ev->at_exit) {
         dtext_reset(t, "", 0);
-        decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL, &saved);
-        if (saved.has) { /* after a NUL, which the text never has */
-            char value[24];
-            int n = snprintf(value, sizeof value, "%c%" PRIu64, '\0', saved.value);
-            dtext_append(t, value, (size_t)n);
+        bool more = decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL, &saved);
+        if (more || saved.has) { /* after a NUL, which the text never has */
+            char trailer[32];
+            int n = snprintf(trailer, sizeof trailer, "%c%s", '\0', more ? "+" : "");
+            if (saved.has)
+                n += snprintf(trailer + n, sizeof trailer - (size_t)n, "%" PRIu64, saved.value);
+            dtext_append(t, trailer, (size_t)n);
         }
         lua_pushlstring(L, t->buf ? t->buf : "", t->len);
         lua_pushstring(L, decode_name(ev));
@@ -98,9 +101,12 @@ static int sc_format(lua_State *L)
         return luaL_typeerror(L, 2, "string (what sc:format returned at the entry)");
     if (entry) {
         size_t text = strnlen(entry, len);
-        if (text < len) {
+        const char *trailer = entry + text + 1;
+        if (text < len && *trailer == '+')
+            trailer++;
+        if (text < len && *trailer) {
             saved.has = true;
-            saved.value = strtoull(entry + text + 1, NULL, 10);
+            saved.value = strtoull(trailer, NULL, 10);
         }
         len = text;
     }

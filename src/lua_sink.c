@@ -18,6 +18,8 @@ struct lsink {
     int depth;                          /* containers open inside the arguments */
     int base;                           /* stack index of the arguments table */
     const char *key;                    /* the next value's name, or NULL */
+    const char *last;                   /* the last value's name */
+    char changed[64];                   /* its name + "_after", for the next value */
     const char *key_of[LSINK_DEPTH + 1]; /* the name each open container goes under */
     lua_Integer next[LSINK_DEPTH + 1];  /* arrays: the next index */
     bool array[LSINK_DEPTH + 1];
@@ -53,6 +55,7 @@ static void put(struct lsink *s)
         lua_insert(L, -2);
         lua_rawset(L, table);
     }
+    s->last = s->key;
     s->key = NULL;
 }
 
@@ -192,6 +195,15 @@ static void l_comment(struct dsink *d, const char *text)
     (void)text; /* strace's remarks (counts, dates) are for people */
 }
 
+/* What the kernel changed a value to goes under the value's name and
+ * "_after": { addrlen = 128, addrlen_after = 16 }. */
+static void l_changed(struct dsink *d)
+{
+    struct lsink *s = sink_of(d);
+    snprintf(s->changed, sizeof s->changed, "%s_after", s->last ? s->last : "value");
+    s->key = s->changed;
+}
+
 static const struct dsink_ops lua_ops = {
     .name = l_name,
     .begin = l_begin,
@@ -205,6 +217,7 @@ static const struct dsink_ops lua_ops = {
     .string = l_string,
     .fd = l_fd,
     .comment = l_comment,
+    .changed = l_changed,
 };
 
 void lsink_open(lua_State *L)
