@@ -28,7 +28,8 @@
 --   -a t, tt, ttt  the time of each call: 12:34:56, 12:34:56.123456, or
 --                  seconds since the epoch 1700000000.123456
 --
--- With --json, one object per syscall: pid, time (seconds since the epoch),
+-- With --json, one object per syscall: pid, time (of the entry, in seconds
+-- since the trace started),
 -- name, args (each argument by its kernel name, decoded: structs as
 -- objects, arrays as lists, flags as their text, pointers as "0x..."),
 -- ret, error (the errno's name), aux (strace's text after the result),
@@ -145,9 +146,11 @@ local unfinished = {}
 if out.json then
   local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration" }
 
+  local start = wt.now()
+
   local function emit(tid, entry, duration)
     entry.pid = tid
-    entry.time = (realtime0 + entry.time) / 1e9
+    entry.time = (entry.time - start) / 1e9
     if duration then entry.duration = duration / 1e9 end
     print(out.encode(entry, ORDER))
   end
