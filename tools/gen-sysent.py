@@ -403,13 +403,22 @@ def measured_by_return(args, overridden):
             a.len = 'ret'
 
 
-ARG_KEYS = ('kind', 'type', 'dir', 'dirfd', 'len', 'hi')
+ARG_KEYS = ('kind', 'type', 'dir', 'dirfd', 'len', 'hi', 'name')
+
+
+def rename(args, a, name):
+    """Gives a another name, and the references to it (dirfd, len, hi) too."""
+    for b in args:
+        for key in ('dirfd', 'len', 'hi'):
+            if getattr(b, key) == a.name:
+                setattr(b, key, name)
+    a.name = name
 
 
 def apply_overrides(abi, call, args, ov):
     """Applies the overrides of call; returns the (arg, key) pairs set."""
     by_name = {a.name: a for a in args}
-    done = set()
+    done, renames = set(), []
     for argname, kv in ov.for_call(abi, call).items():
         a = by_name.get(argname)
         if a is None:
@@ -422,10 +431,15 @@ def apply_overrides(abi, call, args, ov):
                 sys.exit('override %s %s: unknown kind %s' % (call, argname, value))
             if key in ('dirfd', 'len', 'hi') and value not in (None, 'ret', *by_name):
                 sys.exit('override %s %s: %s=%s names no argument' % (call, argname, key, value))
-            setattr(a, key, value)
+            if key == 'name':
+                renames.append((a, value))   # last: other lines name it by its old name
+            else:
+                setattr(a, key, value)
             done.add((argname, key))
         if a.kind not in ('buffer', 'struct', 'array'):
             a.dir = a.len = None   # only pointed-to data has them
+    for a, name in renames:
+        rename(args, a, name)
     return done
 
 

@@ -122,7 +122,7 @@ static void test_buffers(void **state)
     expect_signature(x86_64(), "pread64",
                      "pread64(fd:fd, buf:buffer[out,len=ret], count:size, pos:offset)");
     /* i386 splits the offset in two registers, low half first */
-    expect_signature(i386(), "pread64", "pread64(fd:fd, ubuf:buffer[out,len=ret], count:size, "
+    expect_signature(i386(), "pread64", "pread64(fd:fd, buf:buffer[out,len=ret], count:size, "
                                         "poslo:offset[hi=5], poshi:high32)");
     expect_signature(i386(), "_llseek",
                      "_llseek(fd:fd, offset_high:high32, offset_low:offset[hi=2], "
@@ -146,7 +146,7 @@ static void test_memory_and_processes(void **state)
                      "parent_tidptr:struct[int,out], child_tidptr:struct[int,out], tls:ptr)");
     expect_signature(i386(), "clone",
                      "clone(clone_flags:flags[clone_flags], newsp:ptr, "
-                     "parent_tidptr:struct[int,out], tls_val:ptr, child_tidptr:struct[int,out])");
+                     "parent_tidptr:struct[int,out], tls:ptr, child_tidptr:struct[int,out])");
 }
 
 static void test_i386_sockets(void **state)
@@ -481,6 +481,33 @@ static void test_table_is_consistent(void **state)
     assert_true(entries > 1000);
 }
 
+/* Scripts name arguments once for every ABI (sc:arg, wt.trace): where
+ * i386's call takes the same arguments as x86_64's (no split 64-bit value,
+ * no other layout), it names them the same. */
+static void test_argument_names_agree_across_abis(void **state)
+{
+    (void)state;
+    int compared = 0;
+    for (long nr = 0; nr < 1024; nr++) {
+        const struct sysent *native = sysent_lookup(x86_64(), nr);
+        const struct sysent *compat = native ? sysent_by_name(i386(), native->name) : NULL;
+        if (!compat || compat->nargs != native->nargs)
+            continue;
+        int common = 0;
+        for (int i = 0; i < native->nargs; i++)
+            for (int j = 0; j < compat->nargs; j++)
+                common += strcmp(native->args[i].name, compat->args[j].name) == 0;
+        if (common == 0 && native->nargs > 0)
+            continue; /* another layout altogether (i386's old mmap, select) */
+        for (int i = 0; i < native->nargs; i++)
+            if (sysent_arg_index(compat, native->args[i].name) < 0)
+                fail_msg("%s: i386 has no argument named %s", native->name,
+                         native->args[i].name);
+        compared++;
+    }
+    assert_true(compared > 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_x32),
         cmocka_unit_test(test_every_libseccomp_name_has_an_entry),
         cmocka_unit_test(test_table_is_consistent),
+        cmocka_unit_test(test_argument_names_agree_across_abis),
     };
     return cmocka_run_group_tests_name("sysent", tests, NULL, NULL);
 }
