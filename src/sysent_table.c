@@ -8,739 +8,739 @@
 
 const struct sysent sysent_entries[] = {
     { .name = "read", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "write", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 3 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "open", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "open_flags" },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "close", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "stat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 8, .type = "stat", .dir = SYSENT_OUT },
       } },
     { .name = "fstat", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 8, .type = "stat", .dir = SYSENT_OUT },
       } },
     { .name = "lstat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_LSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 8, .type = "stat", .dir = SYSENT_OUT },
       } },
     { .name = "poll", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufds", .kind = SYSENT_ARRAY, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
-          { .name = "nfds", .kind = SYSENT_UINT },
-          { .name = "timeout_msecs", .kind = SYSENT_INT },
+          { .name = "ufds", .kind = SYSENT_ARRAY, .size = 8, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
+          { .name = "nfds", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "timeout_msecs", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "lseek", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_OFFSET },
-          { .name = "whence", .kind = SYSENT_ENUM, .type = "whence" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "whence", .kind = SYSENT_ENUM, .size = 4, .type = "whence" },
       } },
     { .name = "mmap", .nargs = 6, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "prot", .kind = SYSENT_FLAGS, .type = "mmap_prot" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mmap_flags" },
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "off", .kind = SYSENT_OFFSET },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_prot" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "off", .kind = SYSENT_OFFSET, .size = 8 },
       } },
     { .name = "mprotect", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "prot", .kind = SYSENT_FLAGS, .type = "mmap_prot" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_prot" },
       } },
     { .name = "munmap", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "brk", .nargs = 1, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "brk", .kind = SYSENT_PTR },
+          { .name = "brk", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "rt_sigaction", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "act", .kind = SYSENT_STRUCT, .type = "sigaction", .dir = SYSENT_IN },
-          { .name = "oact", .kind = SYSENT_STRUCT, .type = "sigaction", .dir = SYSENT_OUT },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "act", .kind = SYSENT_STRUCT, .size = 8, .type = "sigaction", .dir = SYSENT_IN },
+          { .name = "oact", .kind = SYSENT_STRUCT, .size = 8, .type = "sigaction", .dir = SYSENT_OUT },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "rt_sigprocmask", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "how", .kind = SYSENT_ENUM, .type = "sigprocmask_how" },
-          { .name = "nset", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN },
-          { .name = "oset", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_OUT, .len = 4 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "how", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sigprocmask_how" },
+          { .name = "nset", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN },
+          { .name = "oset", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_OUT, .len = 4 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "rt_sigreturn", .nargs = 0, .classes = SYSENT_CLASS_SIGNAL },
     { .name = "ioctl", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "ioctl_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "ioctl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "pread64", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
-          { .name = "pos", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "pwrite64", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "count", .kind = SYSENT_SIZE },
-          { .name = "pos", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 3 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "readv", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
       } },
     { .name = "writev", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
       } },
     { .name = "access", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "access_mode" },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
       } },
     { .name = "pipe", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fildes", .kind = SYSENT_STRUCT, .type = "int[2]", .dir = SYSENT_OUT },
+          { .name = "fildes", .kind = SYSENT_STRUCT, .size = 8, .type = "int[2]", .dir = SYSENT_OUT },
       } },
     { .name = "select", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "n", .kind = SYSENT_INT },
-          { .name = "inp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "outp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "exp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "tvp", .kind = SYSENT_STRUCT, .type = "__kernel_old_timeval", .dir = SYSENT_INOUT },
+          { .name = "n", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "inp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "outp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "exp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "tvp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_timeval", .dir = SYSENT_INOUT },
       } },
     { .name = "sched_yield", .nargs = 0 },
     { .name = "mremap", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "old_len", .kind = SYSENT_SIZE },
-          { .name = "new_len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mremap_flags" },
-          { .name = "new_addr", .kind = SYSENT_PTR },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "old_len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "new_len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "mremap_flags" },
+          { .name = "new_addr", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "msync", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msync_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msync_flags" },
       } },
     { .name = "mincore", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "vec", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "vec", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT },
       } },
     { .name = "madvise", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len_in", .kind = SYSENT_SIZE },
-          { .name = "behavior", .kind = SYSENT_ENUM, .type = "madvise_advice" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len_in", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "behavior", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "madvise_advice" },
       } },
     { .name = "shmget", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "shmflg", .kind = SYSENT_FLAGS, .type = "shmget_shmflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmget_shmflg" },
       } },
     { .name = "shmat", .nargs = 3, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "shmid", .kind = SYSENT_INT },
-          { .name = "shmaddr", .kind = SYSENT_PTR },
-          { .name = "shmflg", .kind = SYSENT_FLAGS, .type = "shmat_shmflg" },
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmat_shmflg" },
       } },
     { .name = "shmctl", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "shmid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "shmctl_cmd" },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "shmid_ds", .dir = SYSENT_INOUT },
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "shmctl_cmd" },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 8, .type = "shmid_ds", .dir = SYSENT_INOUT },
       } },
     { .name = "dup", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fildes", .kind = SYSENT_FD },
+          { .name = "fildes", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "dup2", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "oldfd", .kind = SYSENT_FD },
-          { .name = "newfd", .kind = SYSENT_FD },
+          { .name = "oldfd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "newfd", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "pause", .nargs = 0, .classes = SYSENT_CLASS_SIGNAL },
     { .name = "nanosleep", .nargs = 2, .args = {
-          { .name = "rqtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "rmtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "rqtp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "rmtp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "getitimer", .nargs = 2, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "itimer_which" },
-          { .name = "value", .kind = SYSENT_STRUCT, .type = "__kernel_old_itimerval", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "itimer_which" },
+          { .name = "value", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_itimerval", .dir = SYSENT_OUT },
       } },
     { .name = "alarm", .nargs = 1, .args = {
-          { .name = "seconds", .kind = SYSENT_UINT },
+          { .name = "seconds", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "setitimer", .nargs = 3, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "itimer_which" },
-          { .name = "value", .kind = SYSENT_STRUCT, .type = "__kernel_old_itimerval", .dir = SYSENT_IN },
-          { .name = "ovalue", .kind = SYSENT_STRUCT, .type = "__kernel_old_itimerval", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "itimer_which" },
+          { .name = "value", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_itimerval", .dir = SYSENT_IN },
+          { .name = "ovalue", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_itimerval", .dir = SYSENT_OUT },
       } },
     { .name = "getpid", .nargs = 0, .classes = SYSENT_CLASS_PURE },
     { .name = "sendfile", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_NETWORK, .args = {
-          { .name = "out_fd", .kind = SYSENT_FD },
-          { .name = "in_fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "out_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "in_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_STRUCT, .size = 8, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "socket", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "family", .kind = SYSENT_ENUM, .type = "address_family" },
-          { .name = "type", .kind = SYSENT_ENUM, .type = "socket_type" },
-          { .name = "protocol", .kind = SYSENT_INT },
+          { .name = "family", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "address_family" },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "socket_type" },
+          { .name = "protocol", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "connect", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "uservaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
-          { .name = "addrlen", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uservaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
+          { .name = "addrlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "accept", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "sendto", .nargs = 6, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buff", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "addr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_IN, .len = 6 },
-          { .name = "addr_len", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "buff", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 3 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "addr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_IN, .len = 6 },
+          { .name = "addr_len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "recvfrom", .nargs = 6, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "ubuf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "addr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 6 },
-          { .name = "addr_len", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "ubuf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "addr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 6 },
+          { .name = "addr_len", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "sendmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "msg", .kind = SYSENT_STRUCT, .type = "user_msghdr", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 8, .type = "user_msghdr", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "recvmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "msg", .kind = SYSENT_STRUCT, .type = "user_msghdr", .dir = SYSENT_INOUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 8, .type = "user_msghdr", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "shutdown", .nargs = 2, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "how", .kind = SYSENT_ENUM, .type = "shutdown_how" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "how", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "shutdown_how" },
       } },
     { .name = "bind", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "umyaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
-          { .name = "addrlen", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "umyaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
+          { .name = "addrlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "listen", .nargs = 2, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "backlog", .kind = SYSENT_INT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "backlog", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "getsockname", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "usockaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "usockaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "getpeername", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "usockaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "usockaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "socketpair", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "family", .kind = SYSENT_ENUM, .type = "address_family" },
-          { .name = "type", .kind = SYSENT_ENUM, .type = "socket_type" },
-          { .name = "protocol", .kind = SYSENT_INT },
-          { .name = "usockvec", .kind = SYSENT_STRUCT, .type = "int[2]", .dir = SYSENT_OUT },
+          { .name = "family", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "address_family" },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "socket_type" },
+          { .name = "protocol", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "usockvec", .kind = SYSENT_STRUCT, .size = 8, .type = "int[2]", .dir = SYSENT_OUT },
       } },
     { .name = "setsockopt", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "level", .kind = SYSENT_ENUM, .type = "sockopt_level" },
-          { .name = "optname", .kind = SYSENT_ENUM, .type = "sockopt_name" },
-          { .name = "optval", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 5 },
-          { .name = "optlen", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "level", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_level" },
+          { .name = "optname", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_name" },
+          { .name = "optval", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 5 },
+          { .name = "optlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "getsockopt", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "level", .kind = SYSENT_ENUM, .type = "sockopt_level" },
-          { .name = "optname", .kind = SYSENT_ENUM, .type = "sockopt_name" },
-          { .name = "optval", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = 5 },
-          { .name = "optlen", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "level", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_level" },
+          { .name = "optname", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_name" },
+          { .name = "optval", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = 5 },
+          { .name = "optlen", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "clone", .nargs = 5, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "clone_flags", .kind = SYSENT_FLAGS, .type = "clone_flags" },
-          { .name = "newsp", .kind = SYSENT_PTR },
-          { .name = "parent_tidptr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "child_tidptr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "tls", .kind = SYSENT_PTR },
+          { .name = "clone_flags", .kind = SYSENT_FLAGS, .size = 8, .type = "clone_flags" },
+          { .name = "newsp", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "parent_tidptr", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_OUT },
+          { .name = "child_tidptr", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_OUT },
+          { .name = "tls", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "fork", .nargs = 0, .classes = SYSENT_CLASS_PROCESS },
     { .name = "vfork", .nargs = 0, .classes = SYSENT_CLASS_PROCESS },
     { .name = "execve", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_PROCESS, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "argv", .kind = SYSENT_ARRAY, .type = "string", .dir = SYSENT_IN },
-          { .name = "envp", .kind = SYSENT_ARRAY, .type = "string", .dir = SYSENT_IN },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "argv", .kind = SYSENT_ARRAY, .size = 8, .type = "string", .dir = SYSENT_IN },
+          { .name = "envp", .kind = SYSENT_ARRAY, .size = 8, .type = "string", .dir = SYSENT_IN },
       } },
     { .name = "exit", .nargs = 1, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "error_code", .kind = SYSENT_INT },
+          { .name = "error_code", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "wait4", .nargs = 4, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "upid", .kind = SYSENT_PID },
-          { .name = "stat_addr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "rusage", .dir = SYSENT_OUT },
+          { .name = "upid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "stat_addr", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 8, .type = "rusage", .dir = SYSENT_OUT },
       } },
     { .name = "kill", .nargs = 2, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
       } },
     { .name = "uname", .nargs = 1, .args = {
-          { .name = "name", .kind = SYSENT_STRUCT, .type = "new_utsname", .dir = SYSENT_OUT },
+          { .name = "name", .kind = SYSENT_STRUCT, .size = 8, .type = "new_utsname", .dir = SYSENT_OUT },
       } },
     { .name = "semget", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "nsems", .kind = SYSENT_INT },
-          { .name = "semflg", .kind = SYSENT_FLAGS, .type = "semget_semflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nsems", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "semflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "semget_semflg" },
       } },
     { .name = "semop", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "tsops", .kind = SYSENT_ARRAY, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
-          { .name = "nsops", .kind = SYSENT_UINT },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "tsops", .kind = SYSENT_ARRAY, .size = 8, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
+          { .name = "nsops", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "semctl", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "semnum", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "semctl_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "semnum", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "semctl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "shmdt", .nargs = 1, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "shmaddr", .kind = SYSENT_PTR },
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "msgget", .nargs = 2, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgget_msgflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgget_msgflg" },
       } },
     { .name = "msgsnd", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgp", .kind = SYSENT_STRUCT, .type = "msgbuf", .dir = SYSENT_IN, .len = 3 },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgsnd_msgflg" },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgp", .kind = SYSENT_STRUCT, .size = 8, .type = "msgbuf", .dir = SYSENT_IN, .len = 3 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgsnd_msgflg" },
       } },
     { .name = "msgrcv", .nargs = 5, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgp", .kind = SYSENT_STRUCT, .type = "msgbuf", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgtyp", .kind = SYSENT_INT },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgrcv_msgflg" },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgp", .kind = SYSENT_STRUCT, .size = 8, .type = "msgbuf", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "msgtyp", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgrcv_msgflg" },
       } },
     { .name = "msgctl", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "msgctl_cmd" },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "msqid_ds", .dir = SYSENT_INOUT },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "msgctl_cmd" },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 8, .type = "msqid_ds", .dir = SYSENT_INOUT },
       } },
     { .name = "fcntl", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "fcntl_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "fcntl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "flock", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "flock_cmd" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "flock_cmd" },
       } },
     { .name = "fsync", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "fdatasync", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "truncate", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "path", .kind = SYSENT_PATH },
-          { .name = "length", .kind = SYSENT_OFFSET },
+          { .name = "path", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "length", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "ftruncate", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "length", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "length", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "getdents", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "dirent", .kind = SYSENT_BUFFER, .type = "linux_dirent", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "dirent", .kind = SYSENT_BUFFER, .size = 8, .type = "linux_dirent", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "getcwd", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "chdir", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "fchdir", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
       } },
     { .name = "rename", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "oldname", .kind = SYSENT_PATH },
-          { .name = "newname", .kind = SYSENT_PATH },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "mkdir", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "rmdir", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "creat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "link", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "oldname", .kind = SYSENT_PATH },
-          { .name = "newname", .kind = SYSENT_PATH },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "unlink", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "symlink", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "oldname", .kind = SYSENT_STRING },
-          { .name = "newname", .kind = SYSENT_PATH },
+          { .name = "oldname", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "readlink", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "path", .kind = SYSENT_PATH },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "bufsiz", .kind = SYSENT_SIZE },
+          { .name = "path", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bufsiz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "chmod", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "fchmod", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "chown", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "fchown", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "lchown", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "umask", .nargs = 1, .args = {
-          { .name = "mask", .kind = SYSENT_MODE, .type = "umask_mask" },
+          { .name = "mask", .kind = SYSENT_MODE, .size = 4, .is_signed = 1, .type = "umask_mask" },
       } },
     { .name = "gettimeofday", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tv", .kind = SYSENT_STRUCT, .type = "__kernel_old_timeval", .dir = SYSENT_OUT },
-          { .name = "tz", .kind = SYSENT_STRUCT, .type = "timezone", .dir = SYSENT_OUT },
+          { .name = "tv", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_timeval", .dir = SYSENT_OUT },
+          { .name = "tz", .kind = SYSENT_STRUCT, .size = 8, .type = "timezone", .dir = SYSENT_OUT },
       } },
     { .name = "getrlimit", .nargs = 2, .args = {
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "rlim", .kind = SYSENT_STRUCT, .type = "rlimit", .dir = SYSENT_OUT },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "rlim", .kind = SYSENT_STRUCT, .size = 8, .type = "rlimit", .dir = SYSENT_OUT },
       } },
     { .name = "getrusage", .nargs = 2, .args = {
-          { .name = "who", .kind = SYSENT_ENUM, .type = "rusage_who" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "rusage", .dir = SYSENT_OUT },
+          { .name = "who", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "rusage_who" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 8, .type = "rusage", .dir = SYSENT_OUT },
       } },
     { .name = "sysinfo", .nargs = 1, .args = {
-          { .name = "info", .kind = SYSENT_STRUCT, .type = "sysinfo", .dir = SYSENT_OUT },
+          { .name = "info", .kind = SYSENT_STRUCT, .size = 8, .type = "sysinfo", .dir = SYSENT_OUT },
       } },
     { .name = "times", .nargs = 1, .args = {
-          { .name = "tbuf", .kind = SYSENT_STRUCT, .type = "tms", .dir = SYSENT_OUT },
+          { .name = "tbuf", .kind = SYSENT_STRUCT, .size = 8, .type = "tms", .dir = SYSENT_OUT },
       } },
     { .name = "ptrace", .nargs = 4, .args = {
-          { .name = "request", .kind = SYSENT_ENUM, .type = "ptrace_request" },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "data", .kind = SYSENT_PTR },
+          { .name = "request", .kind = SYSENT_ENUM, .size = 8, .is_signed = 1, .type = "ptrace_request" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 8, .is_signed = 1 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "data", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "getuid", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "syslog", .nargs = 3, .args = {
-          { .name = "type", .kind = SYSENT_ENUM, .type = "syslog_type" },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "syslog_type" },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "getgid", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "setuid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "uid", .kind = SYSENT_UID },
+          { .name = "uid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setgid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gid", .kind = SYSENT_GID },
+          { .name = "gid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "geteuid", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "getegid", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "setpgid", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "pgid", .kind = SYSENT_PID },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pgid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
       } },
     { .name = "getppid", .nargs = 0, .classes = SYSENT_CLASS_PURE },
     { .name = "getpgrp", .nargs = 0, .classes = SYSENT_CLASS_PURE },
     { .name = "setsid", .nargs = 0 },
     { .name = "setreuid", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruid", .kind = SYSENT_UID },
-          { .name = "euid", .kind = SYSENT_UID },
+          { .name = "ruid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setregid", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgid", .kind = SYSENT_GID },
-          { .name = "egid", .kind = SYSENT_GID },
+          { .name = "rgid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getgroups", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 8, .type = "gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
       } },
     { .name = "setgroups", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "gid_t", .dir = SYSENT_IN, .len = 1 },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 8, .type = "gid_t", .dir = SYSENT_IN, .len = 1 },
       } },
     { .name = "setresuid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruid", .kind = SYSENT_UID },
-          { .name = "euid", .kind = SYSENT_UID },
-          { .name = "suid", .kind = SYSENT_UID },
+          { .name = "ruid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "suid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "getresuid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
-          { .name = "euidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
-          { .name = "suidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "ruidp", .kind = SYSENT_STRUCT, .size = 8, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "euidp", .kind = SYSENT_STRUCT, .size = 8, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "suidp", .kind = SYSENT_STRUCT, .size = 8, .type = "uid_t", .dir = SYSENT_OUT },
       } },
     { .name = "setresgid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgid", .kind = SYSENT_GID },
-          { .name = "egid", .kind = SYSENT_GID },
-          { .name = "sgid", .kind = SYSENT_GID },
+          { .name = "rgid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "sgid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getresgid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
-          { .name = "egidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
-          { .name = "sgidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "rgidp", .kind = SYSENT_STRUCT, .size = 8, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "egidp", .kind = SYSENT_STRUCT, .size = 8, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "sgidp", .kind = SYSENT_STRUCT, .size = 8, .type = "gid_t", .dir = SYSENT_OUT },
       } },
     { .name = "getpgid", .nargs = 1, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
       } },
     { .name = "setfsuid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "uid", .kind = SYSENT_UID },
+          { .name = "uid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setfsgid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gid", .kind = SYSENT_GID },
+          { .name = "gid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getsid", .nargs = 1, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
       } },
     { .name = "capget", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "header", .kind = SYSENT_STRUCT, .type = "__user_cap_header_struct", .dir = SYSENT_INOUT },
-          { .name = "dataptr", .kind = SYSENT_STRUCT, .type = "__user_cap_data_struct", .dir = SYSENT_OUT },
+          { .name = "header", .kind = SYSENT_STRUCT, .size = 8, .type = "__user_cap_header_struct", .dir = SYSENT_INOUT },
+          { .name = "dataptr", .kind = SYSENT_STRUCT, .size = 8, .type = "__user_cap_data_struct", .dir = SYSENT_OUT },
       } },
     { .name = "capset", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "header", .kind = SYSENT_STRUCT, .type = "__user_cap_header_struct", .dir = SYSENT_IN },
-          { .name = "data", .kind = SYSENT_STRUCT, .type = "__user_cap_data_struct", .dir = SYSENT_IN },
+          { .name = "header", .kind = SYSENT_STRUCT, .size = 8, .type = "__user_cap_header_struct", .dir = SYSENT_IN },
+          { .name = "data", .kind = SYSENT_STRUCT, .size = 8, .type = "__user_cap_data_struct", .dir = SYSENT_IN },
       } },
     { .name = "rt_sigpending", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uset", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_OUT, .len = 2 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uset", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "rt_sigtimedwait", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uthese", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "siginfo_t", .dir = SYSENT_OUT },
-          { .name = "uts", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uthese", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "siginfo_t", .dir = SYSENT_OUT },
+          { .name = "uts", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "rt_sigqueueinfo", .nargs = 3, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "siginfo_t", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "siginfo_t", .dir = SYSENT_IN },
       } },
     { .name = "rt_sigsuspend", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "unewset", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN, .len = 2 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "unewset", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN, .len = 2 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "sigaltstack", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uss", .kind = SYSENT_STRUCT, .type = "stack_t", .dir = SYSENT_IN },
-          { .name = "uoss", .kind = SYSENT_STRUCT, .type = "stack_t", .dir = SYSENT_OUT },
+          { .name = "uss", .kind = SYSENT_STRUCT, .size = 8, .type = "stack_t", .dir = SYSENT_IN },
+          { .name = "uoss", .kind = SYSENT_STRUCT, .size = 8, .type = "stack_t", .dir = SYSENT_OUT },
       } },
     { .name = "utime", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "times", .kind = SYSENT_STRUCT, .type = "utimbuf", .dir = SYSENT_IN },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "times", .kind = SYSENT_STRUCT, .size = 8, .type = "utimbuf", .dir = SYSENT_IN },
       } },
     { .name = "mknod", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "mode", .kind = SYSENT_MODE },
-          { .name = "dev", .kind = SYSENT_UINT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "uselib", .nargs = 1, .classes = SYSENT_CLASS_FILE, .flags = SYSENT_F_NOSYS, .args = {
-          { .name = "library", .kind = SYSENT_PATH },
+          { .name = "library", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "personality", .nargs = 1, .args = {
-          { .name = "personality", .kind = SYSENT_FLAGS, .type = "personality" },
+          { .name = "personality", .kind = SYSENT_FLAGS, .size = 4, .type = "personality" },
       } },
     { .name = "ustat", .nargs = 2, .classes = SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "dev", .kind = SYSENT_UINT },
-          { .name = "ubuf", .kind = SYSENT_STRUCT, .type = "ustat", .dir = SYSENT_OUT },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ubuf", .kind = SYSENT_STRUCT, .size = 8, .type = "ustat", .dir = SYSENT_OUT },
       } },
     { .name = "statfs", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "statfs", .dir = SYSENT_OUT },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 8, .type = "statfs", .dir = SYSENT_OUT },
       } },
     { .name = "fstatfs", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "statfs", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 8, .type = "statfs", .dir = SYSENT_OUT },
       } },
     { .name = "sysfs", .nargs = 3, .args = {
-          { .name = "option", .kind = SYSENT_ENUM, .type = "sysfs_option" },
-          { .name = "arg1", .kind = SYSENT_UINT },
-          { .name = "arg2", .kind = SYSENT_PTR },
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sysfs_option" },
+          { .name = "arg1", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "getpriority", .nargs = 2, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "priority_which" },
-          { .name = "who", .kind = SYSENT_INT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "priority_which" },
+          { .name = "who", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "setpriority", .nargs = 3, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "priority_which" },
-          { .name = "who", .kind = SYSENT_INT },
-          { .name = "niceval", .kind = SYSENT_INT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "priority_which" },
+          { .name = "who", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "niceval", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "sched_setparam", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "param", .kind = SYSENT_STRUCT, .type = "sched_param", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 8, .type = "sched_param", .dir = SYSENT_IN },
       } },
     { .name = "sched_getparam", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "param", .kind = SYSENT_STRUCT, .type = "sched_param", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 8, .type = "sched_param", .dir = SYSENT_OUT },
       } },
     { .name = "sched_setscheduler", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "policy", .kind = SYSENT_ENUM, .type = "sched_policy" },
-          { .name = "param", .kind = SYSENT_STRUCT, .type = "sched_param", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "policy", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sched_policy" },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 8, .type = "sched_param", .dir = SYSENT_IN },
       } },
     { .name = "sched_getscheduler", .nargs = 1, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
       } },
     { .name = "sched_get_priority_max", .nargs = 1, .args = {
-          { .name = "policy", .kind = SYSENT_ENUM, .type = "sched_policy" },
+          { .name = "policy", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sched_policy" },
       } },
     { .name = "sched_get_priority_min", .nargs = 1, .args = {
-          { .name = "policy", .kind = SYSENT_ENUM, .type = "sched_policy" },
+          { .name = "policy", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sched_policy" },
       } },
     { .name = "sched_rr_get_interval", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "interval", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "interval", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "mlock", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "munlock", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "mlockall", .nargs = 1, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mlockall_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "mlockall_flags" },
       } },
     { .name = "munlockall", .nargs = 0, .classes = SYSENT_CLASS_MEMORY },
     { .name = "vhangup", .nargs = 0 },
     { .name = "modify_ldt", .nargs = 3, .args = {
-          { .name = "func", .kind = SYSENT_ENUM, .type = "modify_ldt_func" },
-          { .name = "ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "bytecount", .kind = SYSENT_SIZE },
+          { .name = "func", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "modify_ldt_func" },
+          { .name = "ptr", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bytecount", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "pivot_root", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "new_root", .kind = SYSENT_PATH },
-          { .name = "put_old", .kind = SYSENT_PATH },
+          { .name = "new_root", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "put_old", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "_sysctl", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "prctl", .nargs = 5, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "option", .kind = SYSENT_ENUM, .type = "prctl_option" },
-          { .name = "arg2", .kind = SYSENT_PTR },
-          { .name = "arg3", .kind = SYSENT_PTR },
-          { .name = "arg4", .kind = SYSENT_PTR },
-          { .name = "arg5", .kind = SYSENT_PTR },
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "prctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg3", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg4", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg5", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "arch_prctl", .nargs = 2, .args = {
-          { .name = "option", .kind = SYSENT_ENUM, .type = "arch_prctl_option" },
-          { .name = "arg2", .kind = SYSENT_PTR },
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "arch_prctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "adjtimex", .nargs = 1, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "txc_p", .kind = SYSENT_STRUCT, .type = "__kernel_timex", .dir = SYSENT_INOUT },
+          { .name = "txc_p", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timex", .dir = SYSENT_INOUT },
       } },
     { .name = "setrlimit", .nargs = 2, .args = {
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "rlim", .kind = SYSENT_STRUCT, .type = "rlimit", .dir = SYSENT_IN },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "rlim", .kind = SYSENT_STRUCT, .size = 8, .type = "rlimit", .dir = SYSENT_IN },
       } },
     { .name = "chroot", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "sync", .nargs = 0 },
     { .name = "acct", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "name", .kind = SYSENT_PATH },
+          { .name = "name", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "settimeofday", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tv", .kind = SYSENT_STRUCT, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
-          { .name = "tz", .kind = SYSENT_STRUCT, .type = "timezone", .dir = SYSENT_IN },
+          { .name = "tv", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
+          { .name = "tz", .kind = SYSENT_STRUCT, .size = 8, .type = "timezone", .dir = SYSENT_IN },
       } },
     { .name = "mount", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "dev_name", .kind = SYSENT_STRING },
-          { .name = "dir_name", .kind = SYSENT_PATH },
-          { .name = "type", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mount_flags" },
-          { .name = "data", .kind = SYSENT_PTR },
+          { .name = "dev_name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "dir_name", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "type", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "mount_flags" },
+          { .name = "data", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "umount2", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "name", .kind = SYSENT_PATH },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "umount2_flags" },
+          { .name = "name", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "umount2_flags" },
       } },
     { .name = "swapon", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "specialfile", .kind = SYSENT_PATH },
-          { .name = "swap_flags", .kind = SYSENT_FLAGS, .type = "swapon_swap_flags" },
+          { .name = "specialfile", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "swap_flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "swapon_swap_flags" },
       } },
     { .name = "swapoff", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "specialfile", .kind = SYSENT_PATH },
+          { .name = "specialfile", .kind = SYSENT_PATH, .size = 8 },
       } },
     { .name = "reboot", .nargs = 4, .args = {
-          { .name = "magic1", .kind = SYSENT_INT },
-          { .name = "magic2", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "reboot_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "magic1", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "magic2", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "reboot_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "sethostname", .nargs = 2, .args = {
-          { .name = "name", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 2 },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "name", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "setdomainname", .nargs = 2, .args = {
-          { .name = "name", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 2 },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "name", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "iopl", .nargs = 1, .args = {
-          { .name = "level", .kind = SYSENT_ENUM, .type = "iopl_level" },
+          { .name = "level", .kind = SYSENT_ENUM, .size = 4, .type = "iopl_level" },
       } },
     { .name = "ioperm", .nargs = 3, .args = {
-          { .name = "from", .kind = SYSENT_UINT },
-          { .name = "num", .kind = SYSENT_UINT },
-          { .name = "turn_on", .kind = SYSENT_INT },
+          { .name = "from", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "num", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "turn_on", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "create_module", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "init_module", .nargs = 3, .args = {
-          { .name = "umod", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 2 },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "uargs", .kind = SYSENT_STRING },
+          { .name = "umod", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "uargs", .kind = SYSENT_STRING, .size = 8 },
       } },
     { .name = "delete_module", .nargs = 2, .args = {
-          { .name = "name_user", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "delete_module_flags" },
+          { .name = "name_user", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "delete_module_flags" },
       } },
     { .name = "get_kernel_syms", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "query_module", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "quotactl", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "quotactl_cmd" },
-          { .name = "special", .kind = SYSENT_PATH },
-          { .name = "id", .kind = SYSENT_UINT },
-          { .name = "addr", .kind = SYSENT_PTR },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "quotactl_cmd" },
+          { .name = "special", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "id", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "nfsservctl", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "getpmsg", .nargs = 0, .classes = SYSENT_CLASS_NETWORK, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
@@ -750,1993 +750,3049 @@ const struct sysent sysent_entries[] = {
     { .name = "security", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "gettid", .nargs = 0, .classes = SYSENT_CLASS_PURE },
     { .name = "readahead", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_OFFSET },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "setxattr", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 4 },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "xattr_flags" },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
       } },
     { .name = "lsetxattr", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 4 },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "xattr_flags" },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
       } },
     { .name = "fsetxattr", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 4 },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "xattr_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
       } },
     { .name = "getxattr", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "lgetxattr", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "fgetxattr", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "name", .kind = SYSENT_STRING },
-          { .name = "value", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "listxattr", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "list", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "llistxattr", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "list", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "flistxattr", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "list", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "removexattr", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
       } },
     { .name = "lremovexattr", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "name", .kind = SYSENT_STRING },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
       } },
     { .name = "fremovexattr", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "name", .kind = SYSENT_STRING },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 8 },
       } },
     { .name = "tkill", .nargs = 2, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
       } },
     { .name = "time", .nargs = 1, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tloc", .kind = SYSENT_STRUCT, .type = "__kernel_old_time_t", .dir = SYSENT_OUT },
+          { .name = "tloc", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_time_t", .dir = SYSENT_OUT },
       } },
     { .name = "futex", .nargs = 6, .args = {
-          { .name = "uaddr", .kind = SYSENT_PTR },
-          { .name = "op", .kind = SYSENT_ENUM, .type = "futex_op" },
-          { .name = "val", .kind = SYSENT_UINT },
-          { .name = "utime", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "uaddr2", .kind = SYSENT_PTR },
-          { .name = "val3", .kind = SYSENT_UINT },
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "futex_op" },
+          { .name = "val", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "utime", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "uaddr2", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "val3", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "sched_setaffinity", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .type = "cpumask", .dir = SYSENT_IN, .len = 2 },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .size = 8, .type = "cpumask", .dir = SYSENT_IN, .len = 2 },
       } },
     { .name = "sched_getaffinity", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .type = "cpumask", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .size = 8, .type = "cpumask", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
       } },
     { .name = "set_thread_area", .nargs = 1, .flags = SYSENT_F_NOSYS, .args = {
-          { .name = "u_info", .kind = SYSENT_STRUCT, .type = "user_desc", .dir = SYSENT_OUT },
+          { .name = "u_info", .kind = SYSENT_STRUCT, .size = 8, .type = "user_desc", .dir = SYSENT_OUT },
       } },
     { .name = "io_setup", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "nr_events", .kind = SYSENT_UINT },
-          { .name = "ctxp", .kind = SYSENT_STRUCT, .type = "aio_context_t", .dir = SYSENT_INOUT },
+          { .name = "nr_events", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctxp", .kind = SYSENT_STRUCT, .size = 8, .type = "aio_context_t", .dir = SYSENT_INOUT },
       } },
     { .name = "io_destroy", .nargs = 1, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "ctx", .kind = SYSENT_PTR },
+          { .name = "ctx", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "io_getevents", .nargs = 5, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "min_nr", .kind = SYSENT_INT },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "min_nr", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 8, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "io_submit", .nargs = 3, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "iocbpp", .kind = SYSENT_ARRAY, .type = "iocb *", .dir = SYSENT_IN, .len = 2 },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "iocbpp", .kind = SYSENT_ARRAY, .size = 8, .type = "iocb *", .dir = SYSENT_IN, .len = 2 },
       } },
     { .name = "io_cancel", .nargs = 3, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "iocb", .kind = SYSENT_STRUCT, .type = "iocb", .dir = SYSENT_IN },
-          { .name = "result", .kind = SYSENT_STRUCT, .type = "io_event", .dir = SYSENT_OUT },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "iocb", .kind = SYSENT_STRUCT, .size = 8, .type = "iocb", .dir = SYSENT_IN },
+          { .name = "result", .kind = SYSENT_STRUCT, .size = 8, .type = "io_event", .dir = SYSENT_OUT },
       } },
     { .name = "get_thread_area", .nargs = 1, .flags = SYSENT_F_NOSYS, .args = {
-          { .name = "u_info", .kind = SYSENT_STRUCT, .type = "user_desc", .dir = SYSENT_OUT },
+          { .name = "u_info", .kind = SYSENT_STRUCT, .size = 8, .type = "user_desc", .dir = SYSENT_OUT },
       } },
     { .name = "lookup_dcookie", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "epoll_create", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "epoll_ctl_old", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "epoll_wait_old", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "remap_file_pages", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "prot", .kind = SYSENT_FLAGS, .type = "mmap_prot" },
-          { .name = "pgoff", .kind = SYSENT_OFFSET },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mmap_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_prot" },
+          { .name = "pgoff", .kind = SYSENT_OFFSET, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_flags" },
       } },
     { .name = "getdents64", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "dirent", .kind = SYSENT_BUFFER, .type = "linux_dirent64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "dirent", .kind = SYSENT_BUFFER, .size = 8, .type = "linux_dirent64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "set_tid_address", .nargs = 1, .args = {
-          { .name = "tidptr", .kind = SYSENT_PTR },
+          { .name = "tidptr", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "restart_syscall", .nargs = 0 },
     { .name = "semtimedop", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "tsops", .kind = SYSENT_ARRAY, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
-          { .name = "nsops", .kind = SYSENT_UINT },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "tsops", .kind = SYSENT_ARRAY, .size = 8, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
+          { .name = "nsops", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "fadvise64", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_OFFSET },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "advice", .kind = SYSENT_ENUM, .type = "fadvise_advice" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "advice", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "fadvise_advice" },
       } },
     { .name = "timer_create", .nargs = 3, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "timer_event_spec", .kind = SYSENT_STRUCT, .type = "sigevent", .dir = SYSENT_IN },
-          { .name = "created_timer_id", .kind = SYSENT_STRUCT, .type = "timer_t", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "timer_event_spec", .kind = SYSENT_STRUCT, .size = 8, .type = "sigevent", .dir = SYSENT_IN },
+          { .name = "created_timer_id", .kind = SYSENT_STRUCT, .size = 8, .type = "timer_t", .dir = SYSENT_OUT },
       } },
     { .name = "timer_settime", .nargs = 4, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "new_setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
-          { .name = "old_setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "new_setting", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
+          { .name = "old_setting", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timer_gettime", .nargs = 2, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "setting", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timer_getoverrun", .nargs = 1, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "timer_delete", .nargs = 1, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "clock_settime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "clock_gettime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "clock_getres", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "clock_nanosleep", .nargs = 4, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "rqtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "rmtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "rqtp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "rmtp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "exit_group", .nargs = 1, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "error_code", .kind = SYSENT_INT },
+          { .name = "error_code", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "epoll_wait", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "epfd", .kind = SYSENT_FD },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "maxevents", .kind = SYSENT_INT },
-          { .name = "timeout", .kind = SYSENT_INT },
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 8, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "epoll_ctl", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "epfd", .kind = SYSENT_FD },
-          { .name = "op", .kind = SYSENT_ENUM, .type = "epoll_ctl_op" },
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "event", .kind = SYSENT_STRUCT, .type = "epoll_event", .dir = SYSENT_IN },
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "epoll_ctl_op" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "event", .kind = SYSENT_STRUCT, .size = 8, .type = "epoll_event", .dir = SYSENT_IN },
       } },
     { .name = "tgkill", .nargs = 3, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "tgid", .kind = SYSENT_PID },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
+          { .name = "tgid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
       } },
     { .name = "utimes", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
       } },
     { .name = "vserver", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "mbind", .nargs = 6, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "mempolicy_mode" },
-          { .name = "nmask", .kind = SYSENT_STRUCT, .type = "unsigned long", .dir = SYSENT_IN },
-          { .name = "maxnode", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mbind_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 8, .type = "mempolicy_mode" },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mbind_flags" },
       } },
     { .name = "set_mempolicy", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "mempolicy_mode" },
-          { .name = "nmask", .kind = SYSENT_STRUCT, .type = "unsigned long", .dir = SYSENT_IN },
-          { .name = "maxnode", .kind = SYSENT_UINT },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "mempolicy_mode" },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 8 },
       } },
     { .name = "get_mempolicy", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "policy", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "nmask", .kind = SYSENT_STRUCT, .type = "unsigned long", .dir = SYSENT_OUT },
-          { .name = "maxnode", .kind = SYSENT_UINT },
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "get_mempolicy_flags" },
+          { .name = "policy", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_OUT },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned long", .dir = SYSENT_OUT },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "get_mempolicy_flags" },
       } },
     { .name = "mq_open", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "u_name", .kind = SYSENT_STRING },
-          { .name = "oflag", .kind = SYSENT_FLAGS, .type = "open_flags" },
-          { .name = "mode", .kind = SYSENT_MODE },
-          { .name = "u_attr", .kind = SYSENT_STRUCT, .type = "mq_attr", .dir = SYSENT_IN },
+          { .name = "u_name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "oflag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "u_attr", .kind = SYSENT_STRUCT, .size = 8, .type = "mq_attr", .dir = SYSENT_IN },
       } },
     { .name = "mq_unlink", .nargs = 1, .args = {
-          { .name = "u_name", .kind = SYSENT_STRING },
+          { .name = "u_name", .kind = SYSENT_STRING, .size = 8 },
       } },
     { .name = "mq_timedsend", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "msg_prio", .kind = SYSENT_UINT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 3 },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "msg_prio", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "mq_timedreceive", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .type = "unsigned int", .dir = SYSENT_OUT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned int", .dir = SYSENT_OUT },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "mq_notify", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_notification", .kind = SYSENT_STRUCT, .type = "sigevent", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_notification", .kind = SYSENT_STRUCT, .size = 8, .type = "sigevent", .dir = SYSENT_IN },
       } },
     { .name = "mq_getsetattr", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_mqstat", .kind = SYSENT_STRUCT, .type = "mq_attr", .dir = SYSENT_IN },
-          { .name = "u_omqstat", .kind = SYSENT_STRUCT, .type = "mq_attr", .dir = SYSENT_OUT },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_mqstat", .kind = SYSENT_STRUCT, .size = 8, .type = "mq_attr", .dir = SYSENT_IN },
+          { .name = "u_omqstat", .kind = SYSENT_STRUCT, .size = 8, .type = "mq_attr", .dir = SYSENT_OUT },
       } },
     { .name = "kexec_load", .nargs = 4, .args = {
-          { .name = "entry", .kind = SYSENT_PTR },
-          { .name = "nr_segments", .kind = SYSENT_UINT },
-          { .name = "segments", .kind = SYSENT_ARRAY, .type = "kexec_segment", .dir = SYSENT_IN, .len = 2 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "kexec_load_flags" },
+          { .name = "entry", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "nr_segments", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "segments", .kind = SYSENT_ARRAY, .size = 8, .type = "kexec_segment", .dir = SYSENT_IN, .len = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "kexec_load_flags" },
       } },
     { .name = "waitid", .nargs = 5, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "waitid_which" },
-          { .name = "upid", .kind = SYSENT_PID },
-          { .name = "infop", .kind = SYSENT_STRUCT, .type = "siginfo", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "rusage", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "waitid_which" },
+          { .name = "upid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "infop", .kind = SYSENT_STRUCT, .size = 8, .type = "siginfo", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 8, .type = "rusage", .dir = SYSENT_OUT },
       } },
     { .name = "add_key", .nargs = 5, .args = {
-          { .name = "_type", .kind = SYSENT_STRING },
-          { .name = "_description", .kind = SYSENT_STRING },
-          { .name = "_payload", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 4 },
-          { .name = "plen", .kind = SYSENT_SIZE },
-          { .name = "ringid", .kind = SYSENT_INT },
+          { .name = "_type", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "_description", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "_payload", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 4 },
+          { .name = "plen", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "ringid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "request_key", .nargs = 4, .args = {
-          { .name = "_type", .kind = SYSENT_STRING },
-          { .name = "_description", .kind = SYSENT_STRING },
-          { .name = "_callout_info", .kind = SYSENT_STRING },
-          { .name = "destringid", .kind = SYSENT_INT },
+          { .name = "_type", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "_description", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "_callout_info", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "destringid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "keyctl", .nargs = 5, .args = {
-          { .name = "option", .kind = SYSENT_ENUM, .type = "keyctl_option" },
-          { .name = "arg2", .kind = SYSENT_PTR },
-          { .name = "arg3", .kind = SYSENT_PTR },
-          { .name = "arg4", .kind = SYSENT_PTR },
-          { .name = "arg5", .kind = SYSENT_PTR },
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "keyctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg3", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg4", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "arg5", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "ioprio_set", .nargs = 3, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "ioprio_which" },
-          { .name = "who", .kind = SYSENT_INT },
-          { .name = "ioprio", .kind = SYSENT_INT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "ioprio_which" },
+          { .name = "who", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "ioprio", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "ioprio_get", .nargs = 2, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "ioprio_which" },
-          { .name = "who", .kind = SYSENT_INT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "ioprio_which" },
+          { .name = "who", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "inotify_init", .nargs = 0, .classes = SYSENT_CLASS_DESC },
     { .name = "inotify_add_watch", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "inotify_add_watch_mask" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "inotify_add_watch_mask" },
       } },
     { .name = "inotify_rm_watch", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "wd", .kind = SYSENT_INT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "wd", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "migrate_pages", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "maxnode", .kind = SYSENT_UINT },
-          { .name = "old_nodes", .kind = SYSENT_STRUCT, .type = "unsigned long", .dir = SYSENT_IN },
-          { .name = "new_nodes", .kind = SYSENT_STRUCT, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "old_nodes", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "new_nodes", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned long", .dir = SYSENT_IN },
       } },
     { .name = "openat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "open_flags" },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "mkdirat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "pathname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "mknodat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_MODE },
-          { .name = "dev", .kind = SYSENT_UINT },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "fchownat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
-          { .name = "flag", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "futimesat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_old_timeval", .dir = SYSENT_IN },
       } },
     { .name = "newfstatat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat", .dir = SYSENT_OUT },
-          { .name = "flag", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 8, .type = "stat", .dir = SYSENT_OUT },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "unlinkat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "pathname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flag", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "renameat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "olddfd", .kind = SYSENT_DIRFD },
-          { .name = "oldname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "newdfd", .kind = SYSENT_DIRFD },
-          { .name = "newname", .kind = SYSENT_PATH, .dirfd = 3 },
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8, .dirfd = 3 },
       } },
     { .name = "linkat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "olddfd", .kind = SYSENT_DIRFD },
-          { .name = "oldname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "newdfd", .kind = SYSENT_DIRFD },
-          { .name = "newname", .kind = SYSENT_PATH, .dirfd = 3 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "symlinkat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "oldname", .kind = SYSENT_STRING },
-          { .name = "newdfd", .kind = SYSENT_DIRFD },
-          { .name = "newname", .kind = SYSENT_PATH, .dirfd = 2 },
+          { .name = "oldname", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8, .dirfd = 2 },
       } },
     { .name = "readlinkat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "pathname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "bufsiz", .kind = SYSENT_SIZE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bufsiz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "fchmodat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_MODE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "faccessat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "access_mode" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
       } },
     { .name = "pselect6", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "n", .kind = SYSENT_INT },
-          { .name = "inp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "outp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "exp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
-          { .name = "sig", .kind = SYSENT_PTR },
+          { .name = "n", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "inp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "outp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "exp", .kind = SYSENT_STRUCT, .size = 8, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
+          { .name = "sig", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "ppoll", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufds", .kind = SYSENT_ARRAY, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
-          { .name = "nfds", .kind = SYSENT_UINT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN, .len = 5 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "ufds", .kind = SYSENT_ARRAY, .size = 8, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
+          { .name = "nfds", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN, .len = 5 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "unshare", .nargs = 1, .args = {
-          { .name = "unshare_flags", .kind = SYSENT_FLAGS, .type = "clone_flags" },
+          { .name = "unshare_flags", .kind = SYSENT_FLAGS, .size = 8, .type = "clone_flags" },
       } },
     { .name = "set_robust_list", .nargs = 2, .args = {
-          { .name = "head", .kind = SYSENT_STRUCT, .type = "robust_list_head", .dir = SYSENT_IN, .len = 2 },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "head", .kind = SYSENT_STRUCT, .size = 8, .type = "robust_list_head", .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "get_robust_list", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "head_ptr", .kind = SYSENT_STRUCT, .type = "robust_list_head *", .dir = SYSENT_OUT },
-          { .name = "len_ptr", .kind = SYSENT_STRUCT, .type = "size_t", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "head_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "robust_list_head *", .dir = SYSENT_OUT },
+          { .name = "len_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "size_t", .dir = SYSENT_OUT },
       } },
     { .name = "splice", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd_in", .kind = SYSENT_FD },
-          { .name = "off_in", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "fd_out", .kind = SYSENT_FD },
-          { .name = "off_out", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "splice_flags" },
+          { .name = "fd_in", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_in", .kind = SYSENT_STRUCT, .size = 8, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "fd_out", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_out", .kind = SYSENT_STRUCT, .size = 8, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
       } },
     { .name = "tee", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fdin", .kind = SYSENT_FD },
-          { .name = "fdout", .kind = SYSENT_FD },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "splice_flags" },
+          { .name = "fdin", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "fdout", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
       } },
     { .name = "sync_file_range", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_OFFSET },
-          { .name = "nbytes", .kind = SYSENT_OFFSET },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "sync_file_range_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "nbytes", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "sync_file_range_flags" },
       } },
     { .name = "vmsplice", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "uiov", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "nr_segs", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "splice_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uiov", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "nr_segs", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
       } },
     { .name = "move_pages", .nargs = 6, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "nr_pages", .kind = SYSENT_UINT },
-          { .name = "pages", .kind = SYSENT_ARRAY, .type = "void *", .dir = SYSENT_IN, .len = 2 },
-          { .name = "nodes", .kind = SYSENT_ARRAY, .type = "int", .dir = SYSENT_IN, .len = 2 },
-          { .name = "status", .kind = SYSENT_ARRAY, .type = "int", .dir = SYSENT_OUT, .len = 2 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "move_pages_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "nr_pages", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pages", .kind = SYSENT_ARRAY, .size = 8, .type = "void *", .dir = SYSENT_IN, .len = 2 },
+          { .name = "nodes", .kind = SYSENT_ARRAY, .size = 8, .type = "int", .dir = SYSENT_IN, .len = 2 },
+          { .name = "status", .kind = SYSENT_ARRAY, .size = 8, .type = "int", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "move_pages_flags" },
       } },
     { .name = "utimensat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "epoll_pwait", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "epfd", .kind = SYSENT_FD },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "maxevents", .kind = SYSENT_INT },
-          { .name = "timeout", .kind = SYSENT_INT },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN, .len = 6 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 8, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN, .len = 6 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "signalfd", .nargs = 3, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "user_mask", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN },
-          { .name = "sizemask", .kind = SYSENT_SIZE },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "user_mask", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN },
+          { .name = "sizemask", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "timerfd_create", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "clockid", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timerfd_create_flags" },
+          { .name = "clockid", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timerfd_create_flags" },
       } },
     { .name = "eventfd", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "fallocate", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "fallocate_mode" },
-          { .name = "offset", .kind = SYSENT_OFFSET },
-          { .name = "len", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "fallocate_mode" },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "timerfd_settime", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timerfd_settime_flags" },
-          { .name = "utmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timerfd_settime_flags" },
+          { .name = "utmr", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timerfd_gettime", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "accept4", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "accept4_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "accept4_flags" },
       } },
     { .name = "signalfd4", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "user_mask", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN },
-          { .name = "sizemask", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "signalfd4_flags" },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "user_mask", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN },
+          { .name = "sizemask", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "signalfd4_flags" },
       } },
     { .name = "eventfd2", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "count", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "eventfd2_flags" },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "eventfd2_flags" },
       } },
     { .name = "epoll_create1", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "epoll_create1_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "epoll_create1_flags" },
       } },
     { .name = "dup3", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "oldfd", .kind = SYSENT_FD },
-          { .name = "newfd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "dup3_flags" },
+          { .name = "oldfd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "newfd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "dup3_flags" },
       } },
     { .name = "pipe2", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fildes", .kind = SYSENT_STRUCT, .type = "int[2]", .dir = SYSENT_OUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "pipe2_flags" },
+          { .name = "fildes", .kind = SYSENT_STRUCT, .size = 8, .type = "int[2]", .dir = SYSENT_OUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "pipe2_flags" },
       } },
     { .name = "inotify_init1", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "inotify_init1_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "inotify_init1_flags" },
       } },
     { .name = "preadv", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 8 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 8 },
       } },
     { .name = "pwritev", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 8 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 8 },
       } },
     { .name = "rt_tgsigqueueinfo", .nargs = 4, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "tgid", .kind = SYSENT_PID },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "siginfo_t", .dir = SYSENT_IN },
+          { .name = "tgid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "siginfo_t", .dir = SYSENT_IN },
       } },
     { .name = "perf_event_open", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "attr_uptr", .kind = SYSENT_STRUCT, .type = "perf_event_attr", .dir = SYSENT_IN },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "cpu", .kind = SYSENT_INT },
-          { .name = "group_fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "perf_event_open_flags" },
+          { .name = "attr_uptr", .kind = SYSENT_STRUCT, .size = 8, .type = "perf_event_attr", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "cpu", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "group_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "perf_event_open_flags" },
       } },
     { .name = "recvmmsg", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 8, .type = "mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "fanotify_init", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fanotify_init_flags" },
-          { .name = "event_f_flags", .kind = SYSENT_FLAGS, .type = "open_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fanotify_init_flags" },
+          { .name = "event_f_flags", .kind = SYSENT_FLAGS, .size = 4, .type = "open_flags" },
       } },
     { .name = "fanotify_mark", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "fanotify_fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fanotify_mark_flags" },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "fanotify_mark_mask" },
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "pathname", .kind = SYSENT_PATH, .dirfd = 4 },
+          { .name = "fanotify_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fanotify_mark_flags" },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 8, .type = "fanotify_mark_mask" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 4 },
       } },
     { .name = "prlimit64", .nargs = 4, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "new_rlim", .kind = SYSENT_STRUCT, .type = "rlimit64", .dir = SYSENT_IN },
-          { .name = "old_rlim", .kind = SYSENT_STRUCT, .type = "rlimit64", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "new_rlim", .kind = SYSENT_STRUCT, .size = 8, .type = "rlimit64", .dir = SYSENT_IN },
+          { .name = "old_rlim", .kind = SYSENT_STRUCT, .size = 8, .type = "rlimit64", .dir = SYSENT_OUT },
       } },
     { .name = "name_to_handle_at", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "name", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "handle", .kind = SYSENT_STRUCT, .type = "file_handle", .dir = SYSENT_INOUT },
-          { .name = "mnt_id", .kind = SYSENT_PTR },
-          { .name = "flag", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "handle", .kind = SYSENT_STRUCT, .size = 8, .type = "file_handle", .dir = SYSENT_INOUT },
+          { .name = "mnt_id", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "open_by_handle_at", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mountdirfd", .kind = SYSENT_FD },
-          { .name = "handle", .kind = SYSENT_STRUCT, .type = "file_handle", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "open_flags" },
+          { .name = "mountdirfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "handle", .kind = SYSENT_STRUCT, .size = 8, .type = "file_handle", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
       } },
     { .name = "clock_adjtime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "utx", .kind = SYSENT_STRUCT, .type = "__kernel_timex", .dir = SYSENT_INOUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "utx", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timex", .dir = SYSENT_INOUT },
       } },
     { .name = "syncfs", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
       } },
     { .name = "sendmmsg", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 8, .type = "mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "setns", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "setns_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "setns_flags" },
       } },
     { .name = "getcpu", .nargs = 3, .args = {
-          { .name = "cpup", .kind = SYSENT_STRUCT, .type = "unsigned", .dir = SYSENT_OUT },
-          { .name = "nodep", .kind = SYSENT_STRUCT, .type = "unsigned", .dir = SYSENT_OUT },
-          { .name = "unused", .kind = SYSENT_STRUCT, .type = "getcpu_cache", .dir = SYSENT_OUT },
+          { .name = "cpup", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned", .dir = SYSENT_OUT },
+          { .name = "nodep", .kind = SYSENT_STRUCT, .size = 8, .type = "unsigned", .dir = SYSENT_OUT },
+          { .name = "unused", .kind = SYSENT_STRUCT, .size = 8, .type = "getcpu_cache", .dir = SYSENT_OUT },
       } },
     { .name = "process_vm_readv", .nargs = 6, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "lvec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "liovcnt", .kind = SYSENT_UINT },
-          { .name = "rvec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
-          { .name = "riovcnt", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "process_vm_readv_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "lvec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "liovcnt", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "rvec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
+          { .name = "riovcnt", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "process_vm_readv_flags" },
       } },
     { .name = "process_vm_writev", .nargs = 6, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "lvec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "liovcnt", .kind = SYSENT_UINT },
-          { .name = "rvec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
-          { .name = "riovcnt", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "process_vm_writev_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "lvec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "liovcnt", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "rvec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
+          { .name = "riovcnt", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "process_vm_writev_flags" },
       } },
     { .name = "kcmp", .nargs = 5, .args = {
-          { .name = "pid1", .kind = SYSENT_PID },
-          { .name = "pid2", .kind = SYSENT_PID },
-          { .name = "type", .kind = SYSENT_ENUM, .type = "kcmp_type" },
-          { .name = "idx1", .kind = SYSENT_UINT },
-          { .name = "idx2", .kind = SYSENT_UINT },
+          { .name = "pid1", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid2", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "kcmp_type" },
+          { .name = "idx1", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "idx2", .kind = SYSENT_UINT, .size = 8 },
       } },
     { .name = "finit_module", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "uargs", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "finit_module_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uargs", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "finit_module_flags" },
       } },
     { .name = "sched_setattr", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "uattr", .kind = SYSENT_STRUCT, .type = "sched_attr", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "sched_setattr_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 8, .type = "sched_attr", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "sched_setattr_flags" },
       } },
     { .name = "sched_getattr", .nargs = 4, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "uattr", .kind = SYSENT_STRUCT, .type = "sched_attr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "usize", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "sched_getattr_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 8, .type = "sched_attr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "sched_getattr_flags" },
       } },
     { .name = "renameat2", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "olddfd", .kind = SYSENT_DIRFD },
-          { .name = "oldname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "newdfd", .kind = SYSENT_DIRFD },
-          { .name = "newname", .kind = SYSENT_PATH, .dirfd = 3 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "renameat2_flags" },
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 8, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "renameat2_flags" },
       } },
     { .name = "seccomp", .nargs = 3, .args = {
-          { .name = "op", .kind = SYSENT_ENUM, .type = "seccomp_op" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "seccomp_flags" },
-          { .name = "uargs", .kind = SYSENT_PTR },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .type = "seccomp_op" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "seccomp_flags" },
+          { .name = "uargs", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "getrandom", .nargs = 3, .args = {
-          { .name = "ubuf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "getrandom_flags" },
+          { .name = "ubuf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "getrandom_flags" },
       } },
     { .name = "memfd_create", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "uname", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "memfd_create_flags" },
+          { .name = "uname", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "memfd_create_flags" },
       } },
     { .name = "kexec_file_load", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "kernel_fd", .kind = SYSENT_FD },
-          { .name = "initrd_fd", .kind = SYSENT_FD },
-          { .name = "cmdline_len", .kind = SYSENT_SIZE },
-          { .name = "cmdline_ptr", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "kexec_file_load_flags" },
+          { .name = "kernel_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "initrd_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "cmdline_len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "cmdline_ptr", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "kexec_file_load_flags" },
       } },
     { .name = "bpf", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "bpf_cmd" },
-          { .name = "uattr", .kind = SYSENT_STRUCT, .type = "bpf_attr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "bpf_cmd" },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 8, .type = "bpf_attr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "execveat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_PROCESS, .args = {
-          { .name = "fd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "argv", .kind = SYSENT_ARRAY, .type = "string", .dir = SYSENT_IN },
-          { .name = "envp", .kind = SYSENT_ARRAY, .type = "string", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "fd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "argv", .kind = SYSENT_ARRAY, .size = 8, .type = "string", .dir = SYSENT_IN },
+          { .name = "envp", .kind = SYSENT_ARRAY, .size = 8, .type = "string", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "userfaultfd", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "userfaultfd_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "userfaultfd_flags" },
       } },
     { .name = "membarrier", .nargs = 3, .args = {
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "membarrier_cmd" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "membarrier_flags" },
-          { .name = "cpu_id", .kind = SYSENT_INT },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "membarrier_cmd" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "membarrier_flags" },
+          { .name = "cpu_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "mlock2", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mlock2_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "mlock2_flags" },
       } },
     { .name = "copy_file_range", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd_in", .kind = SYSENT_FD },
-          { .name = "off_in", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "fd_out", .kind = SYSENT_FD },
-          { .name = "off_out", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "copy_file_range_flags" },
+          { .name = "fd_in", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_in", .kind = SYSENT_STRUCT, .size = 8, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "fd_out", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_out", .kind = SYSENT_STRUCT, .size = 8, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "copy_file_range_flags" },
       } },
     { .name = "preadv2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 8 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
       } },
     { .name = "pwritev2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 8 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
       } },
     { .name = "pkey_mprotect", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "prot", .kind = SYSENT_FLAGS, .type = "mmap_prot" },
-          { .name = "pkey", .kind = SYSENT_INT },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 8, .type = "mmap_prot" },
+          { .name = "pkey", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "pkey_alloc", .nargs = 2, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "pkey_alloc_flags" },
-          { .name = "init_val", .kind = SYSENT_UINT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "pkey_alloc_flags" },
+          { .name = "init_val", .kind = SYSENT_UINT, .size = 8 },
       } },
     { .name = "pkey_free", .nargs = 1, .args = {
-          { .name = "pkey", .kind = SYSENT_INT },
+          { .name = "pkey", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "statx", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "statx_mask" },
-          { .name = "buffer", .kind = SYSENT_STRUCT, .type = "statx", .dir = SYSENT_OUT },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "at_flags" },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "statx_mask" },
+          { .name = "buffer", .kind = SYSENT_STRUCT, .size = 8, .type = "statx", .dir = SYSENT_OUT },
       } },
     { .name = "io_pgetevents", .nargs = 6, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "min_nr", .kind = SYSENT_INT },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
-          { .name = "usig", .kind = SYSENT_STRUCT, .type = "__aio_sigset", .dir = SYSENT_IN },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "min_nr", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 8, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 8, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "usig", .kind = SYSENT_STRUCT, .size = 8, .type = "__aio_sigset", .dir = SYSENT_IN },
       } },
     { .name = "rseq", .nargs = 4, .args = {
-          { .name = "rseq", .kind = SYSENT_STRUCT, .type = "rseq", .dir = SYSENT_OUT, .len = 2 },
-          { .name = "rseq_len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rseq_flags" },
-          { .name = "sig", .kind = SYSENT_UINT },
+          { .name = "rseq", .kind = SYSENT_STRUCT, .size = 8, .type = "rseq", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "rseq_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rseq_flags" },
+          { .name = "sig", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "uretprobe", .nargs = 0 },
     { .name = "pidfd_send_signal", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "pidfd", .kind = SYSENT_FD },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "info", .kind = SYSENT_STRUCT, .type = "siginfo_t", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "pidfd_send_signal_flags" },
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "info", .kind = SYSENT_STRUCT, .size = 8, .type = "siginfo_t", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "pidfd_send_signal_flags" },
       } },
     { .name = "io_uring_setup", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "entries", .kind = SYSENT_UINT },
-          { .name = "params", .kind = SYSENT_STRUCT, .type = "io_uring_params", .dir = SYSENT_INOUT },
+          { .name = "entries", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "params", .kind = SYSENT_STRUCT, .size = 8, .type = "io_uring_params", .dir = SYSENT_INOUT },
       } },
     { .name = "io_uring_enter", .nargs = 6, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "to_submit", .kind = SYSENT_UINT },
-          { .name = "min_complete", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "io_uring_enter_flags" },
-          { .name = "argp", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 6 },
-          { .name = "argsz", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "to_submit", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "min_complete", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "io_uring_enter_flags" },
+          { .name = "argp", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_IN, .len = 6 },
+          { .name = "argsz", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "io_uring_register", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "opcode", .kind = SYSENT_ENUM, .type = "io_uring_register_opcode" },
-          { .name = "arg", .kind = SYSENT_PTR },
-          { .name = "nr_args", .kind = SYSENT_UINT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "opcode", .kind = SYSENT_ENUM, .size = 4, .type = "io_uring_register_opcode" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "nr_args", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "open_tree", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "open_tree_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "open_tree_flags" },
       } },
     { .name = "move_mount", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "from_dfd", .kind = SYSENT_DIRFD },
-          { .name = "from_pathname", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "to_dfd", .kind = SYSENT_DIRFD },
-          { .name = "to_pathname", .kind = SYSENT_PATH, .dirfd = 3 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "move_mount_flags" },
+          { .name = "from_dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "from_pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "to_dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "to_pathname", .kind = SYSENT_PATH, .size = 8, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "move_mount_flags" },
       } },
     { .name = "fsopen", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "_fs_name", .kind = SYSENT_STRING },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fsopen_flags" },
+          { .name = "_fs_name", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fsopen_flags" },
       } },
     { .name = "fsconfig", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "fsconfig_cmd" },
-          { .name = "_key", .kind = SYSENT_STRING },
-          { .name = "_value", .kind = SYSENT_PTR },
-          { .name = "aux", .kind = SYSENT_INT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "fsconfig_cmd" },
+          { .name = "_key", .kind = SYSENT_STRING, .size = 8 },
+          { .name = "_value", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "aux", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "fsmount", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fs_fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fsmount_flags" },
-          { .name = "attr_flags", .kind = SYSENT_FLAGS, .type = "fsmount_attr_flags" },
+          { .name = "fs_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fsmount_flags" },
+          { .name = "attr_flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fsmount_attr_flags" },
       } },
     { .name = "fspick", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "path", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fspick_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "path", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fspick_flags" },
       } },
     { .name = "pidfd_open", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "pidfd_open_flags" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "pidfd_open_flags" },
       } },
     { .name = "clone3", .nargs = 2, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "uargs", .kind = SYSENT_STRUCT, .type = "clone_args", .dir = SYSENT_IN, .len = 2 },
-          { .name = "size", .kind = SYSENT_SIZE },
+          { .name = "uargs", .kind = SYSENT_STRUCT, .size = 8, .type = "clone_args", .dir = SYSENT_IN, .len = 2 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "close_range", .nargs = 3, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "max_fd", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "close_range_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "max_fd", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "close_range_flags" },
       } },
     { .name = "openat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "how", .kind = SYSENT_STRUCT, .type = "open_how", .dir = SYSENT_IN, .len = 4 },
-          { .name = "usize", .kind = SYSENT_SIZE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "how", .kind = SYSENT_STRUCT, .size = 8, .type = "open_how", .dir = SYSENT_IN, .len = 4 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "pidfd_getfd", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "pidfd", .kind = SYSENT_FD },
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "pidfd_getfd_flags" },
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "pidfd_getfd_flags" },
       } },
     { .name = "faccessat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "access_mode" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "process_madvise", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "pidfd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_SIZE },
-          { .name = "behavior", .kind = SYSENT_ENUM, .type = "madvise_advice" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "process_madvise_flags" },
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "behavior", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "madvise_advice" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "process_madvise_flags" },
       } },
     { .name = "epoll_pwait2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "epfd", .kind = SYSENT_FD },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "maxevents", .kind = SYSENT_INT },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "sigset_t", .dir = SYSENT_IN, .len = 6 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 8, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 8, .type = "sigset_t", .dir = SYSENT_IN, .len = 6 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "mount_setattr", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "path", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mount_setattr_flags" },
-          { .name = "uattr", .kind = SYSENT_STRUCT, .type = "mount_attr", .dir = SYSENT_IN, .len = 5 },
-          { .name = "usize", .kind = SYSENT_SIZE },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "path", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mount_setattr_flags" },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 8, .type = "mount_attr", .dir = SYSENT_IN, .len = 5 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 8 },
       } },
     { .name = "quotactl_fd", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "quotactl_cmd" },
-          { .name = "id", .kind = SYSENT_UINT },
-          { .name = "addr", .kind = SYSENT_PTR },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "quotactl_cmd" },
+          { .name = "id", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
       } },
     { .name = "landlock_create_ruleset", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "attr", .kind = SYSENT_STRUCT, .type = "landlock_ruleset_attr", .dir = SYSENT_IN, .len = 2 },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "landlock_create_ruleset_flags" },
+          { .name = "attr", .kind = SYSENT_STRUCT, .size = 8, .type = "landlock_ruleset_attr", .dir = SYSENT_IN, .len = 2 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "landlock_create_ruleset_flags" },
       } },
     { .name = "landlock_add_rule", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ruleset_fd", .kind = SYSENT_FD },
-          { .name = "rule_type", .kind = SYSENT_ENUM, .type = "landlock_add_rule_rule_type" },
-          { .name = "rule_attr", .kind = SYSENT_PTR },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "landlock_add_rule_flags" },
+          { .name = "ruleset_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "rule_type", .kind = SYSENT_ENUM, .size = 4, .type = "landlock_add_rule_rule_type" },
+          { .name = "rule_attr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "landlock_add_rule_flags" },
       } },
     { .name = "landlock_restrict_self", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ruleset_fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "landlock_restrict_self_flags" },
+          { .name = "ruleset_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "landlock_restrict_self_flags" },
       } },
     { .name = "memfd_secret", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "memfd_secret_flags" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "memfd_secret_flags" },
       } },
     { .name = "process_mrelease", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "pidfd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "process_mrelease_flags" },
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "process_mrelease_flags" },
       } },
     { .name = "futex_waitv", .nargs = 5, .args = {
-          { .name = "waiters", .kind = SYSENT_ARRAY, .type = "futex_waitv", .dir = SYSENT_IN, .len = 2 },
-          { .name = "nr_futexes", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "futex_waitv_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
-          { .name = "clockid", .kind = SYSENT_ENUM, .type = "clockid" },
+          { .name = "waiters", .kind = SYSENT_ARRAY, .size = 8, .type = "futex_waitv", .dir = SYSENT_IN, .len = 2 },
+          { .name = "nr_futexes", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_waitv_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "clockid", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
       } },
     { .name = "set_mempolicy_home_node", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "home_node", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "set_mempolicy_home_node_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "home_node", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "set_mempolicy_home_node_flags" },
       } },
     { .name = "cachestat", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cstat_range", .kind = SYSENT_STRUCT, .type = "cachestat_range", .dir = SYSENT_IN },
-          { .name = "cstat", .kind = SYSENT_STRUCT, .type = "cachestat", .dir = SYSENT_OUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "cachestat_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cstat_range", .kind = SYSENT_STRUCT, .size = 8, .type = "cachestat_range", .dir = SYSENT_IN },
+          { .name = "cstat", .kind = SYSENT_STRUCT, .size = 8, .type = "cachestat", .dir = SYSENT_OUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "cachestat_flags" },
       } },
     { .name = "fchmodat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "mode", .kind = SYSENT_MODE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 8, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "at_flags" },
       } },
     { .name = "map_shadow_stack", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "map_shadow_stack_flags" },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "map_shadow_stack_flags" },
       } },
     { .name = "futex_wake", .nargs = 4, .args = {
-          { .name = "uaddr", .kind = SYSENT_PTR },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "futex_wake_mask" },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "futex_wake_flags" },
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 8, .type = "futex_wake_mask" },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wake_flags" },
       } },
     { .name = "futex_wait", .nargs = 6, .args = {
-          { .name = "uaddr", .kind = SYSENT_PTR },
-          { .name = "val", .kind = SYSENT_UINT },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "futex_wait_mask" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "futex_wait_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
-          { .name = "clockid", .kind = SYSENT_ENUM, .type = "clockid" },
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "val", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 8, .type = "futex_wait_mask" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wait_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "clockid", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
       } },
     { .name = "futex_requeue", .nargs = 4, .args = {
-          { .name = "waiters", .kind = SYSENT_STRUCT, .type = "futex_waitv[2]", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "futex_requeue_flags" },
-          { .name = "nr_wake", .kind = SYSENT_INT },
-          { .name = "nr_requeue", .kind = SYSENT_INT },
+          { .name = "waiters", .kind = SYSENT_STRUCT, .size = 8, .type = "futex_waitv[2]", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_requeue_flags" },
+          { .name = "nr_wake", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nr_requeue", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "statmount", .nargs = 4, .args = {
-          { .name = "req", .kind = SYSENT_STRUCT, .type = "mnt_id_req", .dir = SYSENT_IN },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "statmount", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "bufsize", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "statmount_flags" },
+          { .name = "req", .kind = SYSENT_STRUCT, .size = 8, .type = "mnt_id_req", .dir = SYSENT_IN },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 8, .type = "statmount", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "bufsize", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "statmount_flags" },
       } },
     { .name = "listmount", .nargs = 4, .args = {
-          { .name = "req", .kind = SYSENT_STRUCT, .type = "mnt_id_req", .dir = SYSENT_IN },
-          { .name = "mnt_ids", .kind = SYSENT_ARRAY, .type = "u64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "nr_mnt_ids", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "listmount_flags" },
+          { .name = "req", .kind = SYSENT_STRUCT, .size = 8, .type = "mnt_id_req", .dir = SYSENT_IN },
+          { .name = "mnt_ids", .kind = SYSENT_ARRAY, .size = 8, .type = "u64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "nr_mnt_ids", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "listmount_flags" },
       } },
     { .name = "lsm_get_self_attr", .nargs = 4, .args = {
-          { .name = "attr", .kind = SYSENT_UINT },
-          { .name = "ctx", .kind = SYSENT_STRUCT, .type = "lsm_ctx", .dir = SYSENT_OUT },
-          { .name = "size", .kind = SYSENT_STRUCT, .type = "u32", .dir = SYSENT_INOUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "lsm_get_self_attr_flags" },
+          { .name = "attr", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctx", .kind = SYSENT_STRUCT, .size = 8, .type = "lsm_ctx", .dir = SYSENT_OUT },
+          { .name = "size", .kind = SYSENT_STRUCT, .size = 8, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_get_self_attr_flags" },
       } },
     { .name = "lsm_set_self_attr", .nargs = 4, .args = {
-          { .name = "attr", .kind = SYSENT_UINT },
-          { .name = "ctx", .kind = SYSENT_STRUCT, .type = "lsm_ctx", .dir = SYSENT_IN, .len = 3 },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "lsm_set_self_attr_flags" },
+          { .name = "attr", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctx", .kind = SYSENT_STRUCT, .size = 8, .type = "lsm_ctx", .dir = SYSENT_IN, .len = 3 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_set_self_attr_flags" },
       } },
     { .name = "lsm_list_modules", .nargs = 3, .args = {
-          { .name = "ids", .kind = SYSENT_STRUCT, .type = "u64", .dir = SYSENT_OUT },
-          { .name = "size", .kind = SYSENT_STRUCT, .type = "u32", .dir = SYSENT_INOUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "lsm_list_modules_flags" },
+          { .name = "ids", .kind = SYSENT_STRUCT, .size = 8, .type = "u64", .dir = SYSENT_OUT },
+          { .name = "size", .kind = SYSENT_STRUCT, .size = 8, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_list_modules_flags" },
       } },
     { .name = "mseal", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "start", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mseal_flags" },
+          { .name = "start", .kind = SYSENT_PTR, .size = 8 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 8 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 8, .type = "mseal_flags" },
       } },
     { .name = "rt_sigaction", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "act", .kind = SYSENT_STRUCT, .type = "compat_sigaction", .dir = SYSENT_IN },
-          { .name = "oact", .kind = SYSENT_STRUCT, .type = "compat_sigaction", .dir = SYSENT_OUT },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "act", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigaction", .dir = SYSENT_IN },
+          { .name = "oact", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigaction", .dir = SYSENT_OUT },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "ioctl", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "ioctl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "recvfrom", .nargs = 6, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "addr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 6 },
-          { .name = "addrlen", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 8, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "addr", .kind = SYSENT_STRUCT, .size = 8, .type = "sockaddr", .dir = SYSENT_OUT, .len = 6 },
+          { .name = "addrlen", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "sendmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "msg", .kind = SYSENT_STRUCT, .type = "compat_msghdr", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_msghdr", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "recvmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "msg", .kind = SYSENT_STRUCT, .type = "compat_msghdr", .dir = SYSENT_INOUT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_msghdr", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+      } },
+    { .name = "ptrace", .nargs = 4, .args = {
+          { .name = "request", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "ptrace_request" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4, .is_signed = 1 },
+          { .name = "data", .kind = SYSENT_PTR, .size = 4, .is_signed = 1 },
       } },
     { .name = "rt_sigpending", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uset", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_OUT, .len = 2 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uset", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigset_t", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "rt_sigtimedwait", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uthese", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_OUT },
-          { .name = "uts", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uthese", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigset_t", .dir = SYSENT_IN },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_siginfo", .dir = SYSENT_OUT },
+          { .name = "uts", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "rt_sigqueueinfo", .nargs = 3, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_siginfo", .dir = SYSENT_IN },
       } },
     { .name = "sigaltstack", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uss_ptr", .kind = SYSENT_STRUCT, .type = "compat_stack_t", .dir = SYSENT_IN },
-          { .name = "uoss_ptr", .kind = SYSENT_STRUCT, .type = "compat_stack_t", .dir = SYSENT_OUT },
+          { .name = "uss_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_stack_t", .dir = SYSENT_IN },
+          { .name = "uoss_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_stack_t", .dir = SYSENT_OUT },
       } },
     { .name = "timer_create", .nargs = 3, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "timer_event_spec", .kind = SYSENT_STRUCT, .type = "compat_sigevent", .dir = SYSENT_IN },
-          { .name = "created_timer_id", .kind = SYSENT_STRUCT, .type = "timer_t", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "timer_event_spec", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigevent", .dir = SYSENT_IN },
+          { .name = "created_timer_id", .kind = SYSENT_STRUCT, .size = 8, .type = "timer_t", .dir = SYSENT_OUT },
       } },
     { .name = "mq_notify", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_notification", .kind = SYSENT_STRUCT, .type = "compat_sigevent", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_notification", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_sigevent", .dir = SYSENT_IN },
       } },
     { .name = "kexec_load", .nargs = 4, .args = {
-          { .name = "entry", .kind = SYSENT_PTR },
-          { .name = "nr_segments", .kind = SYSENT_UINT },
-          { .name = "segments", .kind = SYSENT_ARRAY, .type = "compat_kexec_segment", .dir = SYSENT_IN, .len = 2 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "kexec_load_flags" },
+          { .name = "entry", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "nr_segments", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "segments", .kind = SYSENT_ARRAY, .size = 8, .type = "compat_kexec_segment", .dir = SYSENT_IN, .len = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "kexec_load_flags" },
       } },
     { .name = "waitid", .nargs = 5, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "waitid_which" },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "infop", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
-          { .name = "uru", .kind = SYSENT_STRUCT, .type = "compat_rusage", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "waitid_which" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "infop", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_siginfo", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+          { .name = "uru", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_rusage", .dir = SYSENT_OUT },
       } },
     { .name = "set_robust_list", .nargs = 2, .args = {
-          { .name = "head", .kind = SYSENT_STRUCT, .type = "compat_robust_list_head", .dir = SYSENT_IN, .len = 2 },
-          { .name = "len", .kind = SYSENT_SIZE },
+          { .name = "head", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_robust_list_head", .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "get_robust_list", .nargs = 3, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "head_ptr", .kind = SYSENT_STRUCT, .type = "compat_uptr_t", .dir = SYSENT_OUT },
-          { .name = "len_ptr", .kind = SYSENT_STRUCT, .type = "compat_size_t", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "head_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_uptr_t", .dir = SYSENT_OUT },
+          { .name = "len_ptr", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_size_t", .dir = SYSENT_OUT },
       } },
     { .name = "preadv", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "pwritev", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos", .kind = SYSENT_OFFSET },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
       } },
     { .name = "rt_tgsigqueueinfo", .nargs = 4, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "tgid", .kind = SYSENT_PID },
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_IN },
+          { .name = "tgid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 8, .type = "compat_siginfo", .dir = SYSENT_IN },
       } },
     { .name = "recvmmsg", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 8, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 8, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "sendmmsg", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 8, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "io_setup", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "nr_events", .kind = SYSENT_UINT },
-          { .name = "ctx32p", .kind = SYSENT_STRUCT, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "nr_events", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctx32p", .kind = SYSENT_STRUCT, .size = 8, .type = "u32", .dir = SYSENT_INOUT },
       } },
     { .name = "io_submit", .nargs = 3, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "iocbpp", .kind = SYSENT_ARRAY, .type = "compat_uptr_t", .dir = SYSENT_IN, .len = 2 },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "iocbpp", .kind = SYSENT_ARRAY, .size = 8, .type = "compat_uptr_t", .dir = SYSENT_IN, .len = 2 },
       } },
     { .name = "preadv2", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos", .kind = SYSENT_OFFSET },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
       } },
     { .name = "pwritev2", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos", .kind = SYSENT_OFFSET },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 8 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 8, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "pos", .kind = SYSENT_OFFSET, .size = 8, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
+      } },
+    { .name = "read", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "write", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "open", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
       } },
     { .name = "waitpid", .nargs = 3, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "stat_addr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "stat_addr", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+      } },
+    { .name = "creat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "link", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "unlink", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "execve", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_PROCESS, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "argv", .kind = SYSENT_ARRAY, .size = 4, .type = "string", .dir = SYSENT_IN },
+          { .name = "envp", .kind = SYSENT_ARRAY, .size = 4, .type = "string", .dir = SYSENT_IN },
+      } },
+    { .name = "chdir", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
       } },
     { .name = "time", .nargs = 1, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tloc", .kind = SYSENT_STRUCT, .type = "old_time32_t", .dir = SYSENT_OUT },
+          { .name = "tloc", .kind = SYSENT_STRUCT, .size = 4, .type = "old_time32_t", .dir = SYSENT_OUT },
+      } },
+    { .name = "mknod", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "chmod", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "lchown", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 2 },
+          { .name = "group", .kind = SYSENT_GID, .size = 2 },
       } },
     { .name = "break", .nargs = 0, .classes = SYSENT_CLASS_MEMORY, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "oldstat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
+      } },
+    { .name = "lseek", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "offset", .kind = SYSENT_OFFSET, .size = 4, .is_signed = 1 },
+          { .name = "whence", .kind = SYSENT_ENUM, .size = 4, .type = "whence" },
+      } },
+    { .name = "mount", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "dev_name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "dir_name", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "type", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mount_flags" },
+          { .name = "data", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "umount", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "name", .kind = SYSENT_PATH },
+          { .name = "name", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "setuid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "uid", .kind = SYSENT_UID, .size = 2 },
       } },
     { .name = "stime", .nargs = 1, .args = {
-          { .name = "tptr", .kind = SYSENT_STRUCT, .type = "old_time32_t", .dir = SYSENT_IN },
+          { .name = "tptr", .kind = SYSENT_STRUCT, .size = 4, .type = "old_time32_t", .dir = SYSENT_IN },
       } },
     { .name = "oldfstat", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
       } },
     { .name = "utime", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "times", .kind = SYSENT_STRUCT, .type = "old_utimbuf32", .dir = SYSENT_IN },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "times", .kind = SYSENT_STRUCT, .size = 4, .type = "old_utimbuf32", .dir = SYSENT_IN },
       } },
     { .name = "stty", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "gtty", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
+    { .name = "access", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
+      } },
     { .name = "nice", .nargs = 1, .args = {
-          { .name = "increment", .kind = SYSENT_INT },
+          { .name = "increment", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "ftime", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
+    { .name = "rename", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "mkdir", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "rmdir", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "pipe", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fildes", .kind = SYSENT_STRUCT, .size = 4, .type = "int[2]", .dir = SYSENT_OUT },
+      } },
     { .name = "times", .nargs = 1, .args = {
-          { .name = "tbuf", .kind = SYSENT_STRUCT, .type = "compat_tms", .dir = SYSENT_OUT },
+          { .name = "tbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_tms", .dir = SYSENT_OUT },
       } },
     { .name = "prof", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
+    { .name = "brk", .nargs = 1, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "brk", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "setgid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "gid", .kind = SYSENT_GID, .size = 2 },
+      } },
     { .name = "signal", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "handler", .kind = SYSENT_PTR },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "handler", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "acct", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "name", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "umount2", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "name", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "umount2_flags" },
       } },
     { .name = "lock", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
+    { .name = "fcntl", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "fcntl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
+      } },
     { .name = "mpx", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "ulimit", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "oldolduname", .nargs = 1, .args = {
-          { .name = "name", .kind = SYSENT_STRUCT, .type = "oldold_utsname", .dir = SYSENT_OUT },
+          { .name = "name", .kind = SYSENT_STRUCT, .size = 4, .type = "oldold_utsname", .dir = SYSENT_OUT },
+      } },
+    { .name = "chroot", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
       } },
     { .name = "ustat", .nargs = 2, .classes = SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "dev", .kind = SYSENT_UINT },
-          { .name = "ubuf", .kind = SYSENT_STRUCT, .type = "compat_ustat", .dir = SYSENT_OUT },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ubuf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_ustat", .dir = SYSENT_OUT },
       } },
     { .name = "sigaction", .nargs = 3, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "sig", .kind = SYSENT_SIGNAL },
-          { .name = "act", .kind = SYSENT_STRUCT, .type = "compat_old_sigaction", .dir = SYSENT_IN },
-          { .name = "oact", .kind = SYSENT_STRUCT, .type = "compat_old_sigaction", .dir = SYSENT_OUT },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "act", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_sigaction", .dir = SYSENT_IN },
+          { .name = "oact", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_sigaction", .dir = SYSENT_OUT },
       } },
     { .name = "sgetmask", .nargs = 0, .classes = SYSENT_CLASS_SIGNAL },
     { .name = "ssetmask", .nargs = 1, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "newmask", .kind = SYSENT_INT },
+          { .name = "newmask", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "setreuid", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "ruid", .kind = SYSENT_UID, .size = 2 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 2 },
+      } },
+    { .name = "setregid", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "rgid", .kind = SYSENT_GID, .size = 2 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 2 },
       } },
     { .name = "sigsuspend", .nargs = 3, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "unused1", .kind = SYSENT_INT },
-          { .name = "unused2", .kind = SYSENT_INT },
-          { .name = "mask", .kind = SYSENT_FLAGS, .type = "sigsuspend_mask" },
+          { .name = "unused1", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "unused2", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "sigsuspend_mask" },
       } },
     { .name = "sigpending", .nargs = 1, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "set32", .kind = SYSENT_STRUCT, .type = "compat_old_sigset_t", .dir = SYSENT_OUT },
+          { .name = "set32", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_sigset_t", .dir = SYSENT_OUT },
+      } },
+    { .name = "sethostname", .nargs = 2, .args = {
+          { .name = "name", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "setrlimit", .nargs = 2, .args = {
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "rlim", .kind = SYSENT_STRUCT, .type = "compat_rlimit", .dir = SYSENT_IN },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "rlim", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rlimit", .dir = SYSENT_IN },
       } },
     { .name = "getrlimit", .nargs = 2, .args = {
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "rlim", .kind = SYSENT_STRUCT, .type = "compat_rlimit", .dir = SYSENT_OUT },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "rlim", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rlimit", .dir = SYSENT_OUT },
       } },
     { .name = "getrusage", .nargs = 2, .args = {
-          { .name = "who", .kind = SYSENT_ENUM, .type = "rusage_who" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "compat_rusage", .dir = SYSENT_OUT },
+          { .name = "who", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "rusage_who" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rusage", .dir = SYSENT_OUT },
       } },
     { .name = "gettimeofday", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tv", .kind = SYSENT_STRUCT, .type = "old_timeval32", .dir = SYSENT_OUT },
-          { .name = "tz", .kind = SYSENT_STRUCT, .type = "timezone", .dir = SYSENT_OUT },
+          { .name = "tv", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timeval32", .dir = SYSENT_OUT },
+          { .name = "tz", .kind = SYSENT_STRUCT, .size = 4, .type = "timezone", .dir = SYSENT_OUT },
       } },
     { .name = "settimeofday", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "tv", .kind = SYSENT_STRUCT, .type = "old_timeval32", .dir = SYSENT_IN },
-          { .name = "tz", .kind = SYSENT_STRUCT, .type = "timezone", .dir = SYSENT_IN },
+          { .name = "tv", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timeval32", .dir = SYSENT_IN },
+          { .name = "tz", .kind = SYSENT_STRUCT, .size = 4, .type = "timezone", .dir = SYSENT_IN },
       } },
     { .name = "getgroups", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "old_gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 4, .type = "old_gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
       } },
     { .name = "setgroups", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "old_gid_t", .dir = SYSENT_IN, .len = 1 },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 4, .type = "old_gid_t", .dir = SYSENT_IN, .len = 1 },
       } },
     { .name = "select", .nargs = 1, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "arg", .kind = SYSENT_STRUCT, .type = "compat_sel_arg_struct", .dir = SYSENT_IN },
+          { .name = "arg", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sel_arg_struct", .dir = SYSENT_IN },
+      } },
+    { .name = "symlink", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "oldname", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4 },
       } },
     { .name = "oldlstat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_LSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "__old_kernel_stat", .dir = SYSENT_OUT },
+      } },
+    { .name = "readlink", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "path", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bufsiz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "uselib", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "library", .kind = SYSENT_PATH },
+          { .name = "library", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "swapon", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "specialfile", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "swap_flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "swapon_swap_flags" },
+      } },
+    { .name = "reboot", .nargs = 4, .args = {
+          { .name = "magic1", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "magic2", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "reboot_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "readdir", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "dirent", .kind = SYSENT_STRUCT, .type = "compat_old_linux_dirent", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "dirent", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_linux_dirent", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "mmap", .nargs = 1, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "arg", .kind = SYSENT_STRUCT, .type = "mmap_arg_struct32", .dir = SYSENT_IN },
+          { .name = "arg", .kind = SYSENT_STRUCT, .size = 4, .type = "mmap_arg_struct32", .dir = SYSENT_IN },
+      } },
+    { .name = "munmap", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "truncate", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "path", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "length", .kind = SYSENT_OFFSET, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "ftruncate", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "length", .kind = SYSENT_OFFSET, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "fchown", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 2 },
+          { .name = "group", .kind = SYSENT_GID, .size = 2 },
       } },
     { .name = "profil", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "statfs", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "compat_statfs", .dir = SYSENT_OUT },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_statfs", .dir = SYSENT_OUT },
       } },
     { .name = "fstatfs", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "compat_statfs", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_statfs", .dir = SYSENT_OUT },
+      } },
+    { .name = "ioperm", .nargs = 3, .args = {
+          { .name = "from", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "num", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "turn_on", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "socketcall", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "call", .kind = SYSENT_ENUM, .type = "socketcall_call" },
-          { .name = "args", .kind = SYSENT_ARRAY, .type = "u32", .dir = SYSENT_IN },
+          { .name = "call", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "socketcall_call" },
+          { .name = "args", .kind = SYSENT_ARRAY, .size = 4, .type = "u32", .dir = SYSENT_IN },
+      } },
+    { .name = "syslog", .nargs = 3, .args = {
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "syslog_type" },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
       } },
     { .name = "setitimer", .nargs = 3, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "itimer_which" },
-          { .name = "value", .kind = SYSENT_STRUCT, .type = "old_itimerval32", .dir = SYSENT_IN },
-          { .name = "ovalue", .kind = SYSENT_STRUCT, .type = "old_itimerval32", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "itimer_which" },
+          { .name = "value", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerval32", .dir = SYSENT_IN },
+          { .name = "ovalue", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerval32", .dir = SYSENT_OUT },
       } },
     { .name = "getitimer", .nargs = 2, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "itimer_which" },
-          { .name = "value", .kind = SYSENT_STRUCT, .type = "old_itimerval32", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "itimer_which" },
+          { .name = "value", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerval32", .dir = SYSENT_OUT },
       } },
     { .name = "stat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "compat_stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_stat", .dir = SYSENT_OUT },
       } },
     { .name = "lstat", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_LSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "compat_stat", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_stat", .dir = SYSENT_OUT },
       } },
     { .name = "fstat", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "compat_stat", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_stat", .dir = SYSENT_OUT },
       } },
     { .name = "olduname", .nargs = 1, .args = {
-          { .name = "name", .kind = SYSENT_STRUCT, .type = "old_utsname", .dir = SYSENT_OUT },
+          { .name = "name", .kind = SYSENT_STRUCT, .size = 4, .type = "old_utsname", .dir = SYSENT_OUT },
       } },
     { .name = "idle", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
     { .name = "vm86old", .nargs = 1, .flags = SYSENT_F_NOSYS, .args = {
-          { .name = "user_vm86", .kind = SYSENT_STRUCT, .type = "vm86_struct", .dir = SYSENT_OUT },
+          { .name = "user_vm86", .kind = SYSENT_STRUCT, .size = 4, .type = "vm86_struct", .dir = SYSENT_OUT },
       } },
     { .name = "wait4", .nargs = 4, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "upid", .kind = SYSENT_PID },
-          { .name = "stat_addr", .kind = SYSENT_STRUCT, .type = "compat_uint_t", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "compat_rusage", .dir = SYSENT_OUT },
+          { .name = "upid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "stat_addr", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_uint_t", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rusage", .dir = SYSENT_OUT },
+      } },
+    { .name = "swapoff", .nargs = 1, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "specialfile", .kind = SYSENT_PATH, .size = 4 },
       } },
     { .name = "sysinfo", .nargs = 1, .args = {
-          { .name = "info", .kind = SYSENT_STRUCT, .type = "compat_sysinfo", .dir = SYSENT_OUT },
+          { .name = "info", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sysinfo", .dir = SYSENT_OUT },
       } },
     { .name = "ipc", .nargs = 6, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "call", .kind = SYSENT_ENUM, .type = "ipc_call" },
-          { .name = "first", .kind = SYSENT_INT },
-          { .name = "second", .kind = SYSENT_INT },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "ptr", .kind = SYSENT_PTR },
-          { .name = "fifth", .kind = SYSENT_UINT },
+          { .name = "call", .kind = SYSENT_ENUM, .size = 4, .type = "ipc_call" },
+          { .name = "first", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "second", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "third", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ptr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "fifth", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "sigreturn", .nargs = 0, .classes = SYSENT_CLASS_SIGNAL },
     { .name = "clone", .nargs = 5, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "clone_flags", .kind = SYSENT_FLAGS, .type = "clone_flags" },
-          { .name = "newsp", .kind = SYSENT_PTR },
-          { .name = "parent_tidptr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
-          { .name = "tls", .kind = SYSENT_PTR },
-          { .name = "child_tidptr", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_OUT },
+          { .name = "clone_flags", .kind = SYSENT_FLAGS, .size = 4, .type = "clone_flags" },
+          { .name = "newsp", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "parent_tidptr", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_OUT },
+          { .name = "tls", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "child_tidptr", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_OUT },
+      } },
+    { .name = "setdomainname", .nargs = 2, .args = {
+          { .name = "name", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "uname", .nargs = 1, .args = {
+          { .name = "name", .kind = SYSENT_STRUCT, .size = 4, .type = "new_utsname", .dir = SYSENT_OUT },
+      } },
+    { .name = "modify_ldt", .nargs = 3, .args = {
+          { .name = "func", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "modify_ldt_func" },
+          { .name = "ptr", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bytecount", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "adjtimex", .nargs = 1, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "txc_p", .kind = SYSENT_STRUCT, .type = "old_timex32", .dir = SYSENT_INOUT },
+          { .name = "txc_p", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timex32", .dir = SYSENT_INOUT },
+      } },
+    { .name = "mprotect", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_prot" },
       } },
     { .name = "sigprocmask", .nargs = 3, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "how", .kind = SYSENT_ENUM, .type = "sigprocmask_how" },
-          { .name = "nset", .kind = SYSENT_STRUCT, .type = "compat_old_sigset_t", .dir = SYSENT_IN },
-          { .name = "oset", .kind = SYSENT_STRUCT, .type = "compat_old_sigset_t", .dir = SYSENT_OUT },
+          { .name = "how", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sigprocmask_how" },
+          { .name = "nset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_sigset_t", .dir = SYSENT_IN },
+          { .name = "oset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_old_sigset_t", .dir = SYSENT_OUT },
+      } },
+    { .name = "init_module", .nargs = 3, .args = {
+          { .name = "umod", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "uargs", .kind = SYSENT_STRING, .size = 4 },
+      } },
+    { .name = "delete_module", .nargs = 2, .args = {
+          { .name = "name_user", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "delete_module_flags" },
+      } },
+    { .name = "quotactl", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "quotactl_cmd" },
+          { .name = "special", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "id", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "bdflush", .nargs = 0, .flags = SYSENT_F_NOSYS | SYSENT_F_NOSIG },
+    { .name = "sysfs", .nargs = 3, .args = {
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sysfs_option" },
+          { .name = "arg1", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "setfsuid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "uid", .kind = SYSENT_UID, .size = 2 },
+      } },
+    { .name = "setfsgid", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "gid", .kind = SYSENT_GID, .size = 2 },
+      } },
     { .name = "_llseek", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset_high", .kind = SYSENT_HIGH32 },
-          { .name = "offset_low", .kind = SYSENT_OFFSET, .hi = 2 },
-          { .name = "result", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_OUT },
-          { .name = "whence", .kind = SYSENT_ENUM, .type = "whence" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "offset_high", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "offset_low", .kind = SYSENT_OFFSET, .size = 4, .hi = 2 },
+          { .name = "result", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_OUT },
+          { .name = "whence", .kind = SYSENT_ENUM, .size = 4, .type = "whence" },
       } },
     { .name = "getdents", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "dirent", .kind = SYSENT_BUFFER, .type = "compat_linux_dirent", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "dirent", .kind = SYSENT_BUFFER, .size = 4, .type = "compat_linux_dirent", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "_newselect", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "n", .kind = SYSENT_INT },
-          { .name = "inp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "outp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "exp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "tvp", .kind = SYSENT_STRUCT, .type = "old_timeval32", .dir = SYSENT_INOUT },
+          { .name = "n", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "inp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "outp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "exp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "tvp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timeval32", .dir = SYSENT_INOUT },
+      } },
+    { .name = "msync", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msync_flags" },
+      } },
+    { .name = "readv", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "writev", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "mlock", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "munlock", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "sched_setparam", .nargs = 2, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 4, .type = "sched_param", .dir = SYSENT_IN },
+      } },
+    { .name = "sched_getparam", .nargs = 2, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 4, .type = "sched_param", .dir = SYSENT_OUT },
+      } },
+    { .name = "sched_setscheduler", .nargs = 3, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "policy", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sched_policy" },
+          { .name = "param", .kind = SYSENT_STRUCT, .size = 4, .type = "sched_param", .dir = SYSENT_IN },
       } },
     { .name = "sched_rr_get_interval", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "interval", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "interval", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
       } },
     { .name = "nanosleep", .nargs = 2, .args = {
-          { .name = "rqtp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
-          { .name = "rmtp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "rqtp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "rmtp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
+      } },
+    { .name = "mremap", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "old_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "new_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mremap_flags" },
+          { .name = "new_addr", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "setresuid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "ruid", .kind = SYSENT_UID, .size = 2 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 2 },
+          { .name = "suid", .kind = SYSENT_UID, .size = 2 },
       } },
     { .name = "getresuid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruidp", .kind = SYSENT_STRUCT, .type = "old_uid_t", .dir = SYSENT_OUT },
-          { .name = "euidp", .kind = SYSENT_STRUCT, .type = "old_uid_t", .dir = SYSENT_OUT },
-          { .name = "suidp", .kind = SYSENT_STRUCT, .type = "old_uid_t", .dir = SYSENT_OUT },
+          { .name = "ruidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_uid_t", .dir = SYSENT_OUT },
+          { .name = "euidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_uid_t", .dir = SYSENT_OUT },
+          { .name = "suidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_uid_t", .dir = SYSENT_OUT },
       } },
     { .name = "vm86", .nargs = 2, .flags = SYSENT_F_NOSYS, .args = {
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "vm86_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "vm86_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "poll", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "ufds", .kind = SYSENT_ARRAY, .size = 4, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
+          { .name = "nfds", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "timeout_msecs", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "setresgid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "rgid", .kind = SYSENT_GID, .size = 2 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 2 },
+          { .name = "sgid", .kind = SYSENT_GID, .size = 2 },
       } },
     { .name = "getresgid", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgidp", .kind = SYSENT_STRUCT, .type = "old_gid_t", .dir = SYSENT_OUT },
-          { .name = "egidp", .kind = SYSENT_STRUCT, .type = "old_gid_t", .dir = SYSENT_OUT },
-          { .name = "sgidp", .kind = SYSENT_STRUCT, .type = "old_gid_t", .dir = SYSENT_OUT },
+          { .name = "rgidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_gid_t", .dir = SYSENT_OUT },
+          { .name = "egidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_gid_t", .dir = SYSENT_OUT },
+          { .name = "sgidp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_gid_t", .dir = SYSENT_OUT },
+      } },
+    { .name = "prctl", .nargs = 5, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "prctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg3", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg4", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg5", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "rt_sigaction", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "act", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigaction", .dir = SYSENT_IN },
+          { .name = "oact", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigaction", .dir = SYSENT_OUT },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "rt_sigprocmask", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "how", .kind = SYSENT_ENUM, .type = "sigprocmask_how" },
-          { .name = "nset", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN },
-          { .name = "oset", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_OUT, .len = 4 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "how", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sigprocmask_how" },
+          { .name = "nset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN },
+          { .name = "oset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_OUT, .len = 4 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "rt_sigpending", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "uset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "rt_sigtimedwait", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uthese", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_OUT },
-          { .name = "uts", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uthese", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_siginfo", .dir = SYSENT_OUT },
+          { .name = "uts", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "rt_sigqueueinfo", .nargs = 3, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_siginfo", .dir = SYSENT_IN },
       } },
     { .name = "rt_sigsuspend", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "unewset", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 2 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "unewset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 2 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "pread64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "count", .kind = SYSENT_SIZE },
-          { .name = "poslo", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "poshi", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "poslo", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "poshi", .kind = SYSENT_HIGH32, .size = 4 },
       } },
     { .name = "pwrite64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "count", .kind = SYSENT_SIZE },
-          { .name = "poslo", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "poshi", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "poslo", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "poshi", .kind = SYSENT_HIGH32, .size = 4 },
+      } },
+    { .name = "chown", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 2 },
+          { .name = "group", .kind = SYSENT_GID, .size = 2 },
+      } },
+    { .name = "getcwd", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "capget", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "header", .kind = SYSENT_STRUCT, .size = 4, .type = "__user_cap_header_struct", .dir = SYSENT_INOUT },
+          { .name = "dataptr", .kind = SYSENT_STRUCT, .size = 4, .type = "__user_cap_data_struct", .dir = SYSENT_OUT },
+      } },
+    { .name = "capset", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
+          { .name = "header", .kind = SYSENT_STRUCT, .size = 4, .type = "__user_cap_header_struct", .dir = SYSENT_IN },
+          { .name = "data", .kind = SYSENT_STRUCT, .size = 4, .type = "__user_cap_data_struct", .dir = SYSENT_IN },
       } },
     { .name = "sigaltstack", .nargs = 2, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uss", .kind = SYSENT_STRUCT, .type = "compat_stack_t", .dir = SYSENT_IN },
-          { .name = "uoss", .kind = SYSENT_STRUCT, .type = "compat_stack_t", .dir = SYSENT_OUT },
+          { .name = "uss", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_stack_t", .dir = SYSENT_IN },
+          { .name = "uoss", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_stack_t", .dir = SYSENT_OUT },
       } },
     { .name = "sendfile", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_NETWORK, .args = {
-          { .name = "out_fd", .kind = SYSENT_FD },
-          { .name = "in_fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_STRUCT, .type = "compat_off_t", .dir = SYSENT_INOUT },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "out_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "in_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_off_t", .dir = SYSENT_INOUT },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "ugetrlimit", .nargs = 2, .args = {
-          { .name = "resource", .kind = SYSENT_ENUM, .type = "rlimit_resource" },
-          { .name = "rlim", .kind = SYSENT_STRUCT, .type = "compat_rlimit", .dir = SYSENT_OUT },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "rlim", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rlimit", .dir = SYSENT_OUT },
       } },
     { .name = "mmap2", .nargs = 6, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_MEMORY, .args = {
-          { .name = "addr", .kind = SYSENT_PTR },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "prot", .kind = SYSENT_FLAGS, .type = "mmap_prot" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "mmap_flags" },
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "pgoff", .kind = SYSENT_OFFSET, .type = "pages" },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_prot" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "pgoff", .kind = SYSENT_OFFSET, .size = 4, .type = "pages" },
       } },
     { .name = "truncate64", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "offset_low", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "offset_high", .kind = SYSENT_HIGH32 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "offset_low", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "offset_high", .kind = SYSENT_HIGH32, .size = 4 },
       } },
     { .name = "ftruncate64", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset_low", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "offset_high", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "offset_low", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "offset_high", .kind = SYSENT_HIGH32, .size = 4 },
       } },
     { .name = "stat64", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat64", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "stat64", .dir = SYSENT_OUT },
       } },
     { .name = "lstat64", .nargs = 2, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_LSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat64", .dir = SYSENT_OUT },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "stat64", .dir = SYSENT_OUT },
       } },
     { .name = "fstat64", .nargs = 2, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat64", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "stat64", .dir = SYSENT_OUT },
       } },
     { .name = "lchown32", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getuid32", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "getgid32", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "geteuid32", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "getegid32", .nargs = 0, .classes = SYSENT_CLASS_CREDS | SYSENT_CLASS_PURE },
     { .name = "setreuid32", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruid", .kind = SYSENT_UID },
-          { .name = "euid", .kind = SYSENT_UID },
+          { .name = "ruid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setregid32", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgid", .kind = SYSENT_GID },
-          { .name = "egid", .kind = SYSENT_GID },
+          { .name = "rgid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getgroups32", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 4, .type = "gid_t", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
       } },
     { .name = "setgroups32", .nargs = 2, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gidsetsize", .kind = SYSENT_INT },
-          { .name = "grouplist", .kind = SYSENT_ARRAY, .type = "gid_t", .dir = SYSENT_IN, .len = 1 },
+          { .name = "gidsetsize", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "grouplist", .kind = SYSENT_ARRAY, .size = 4, .type = "gid_t", .dir = SYSENT_IN, .len = 1 },
       } },
     { .name = "fchown32", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "setresuid32", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruid", .kind = SYSENT_UID },
-          { .name = "euid", .kind = SYSENT_UID },
-          { .name = "suid", .kind = SYSENT_UID },
+          { .name = "ruid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "euid", .kind = SYSENT_UID, .size = 4 },
+          { .name = "suid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "getresuid32", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "ruidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
-          { .name = "euidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
-          { .name = "suidp", .kind = SYSENT_STRUCT, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "ruidp", .kind = SYSENT_STRUCT, .size = 4, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "euidp", .kind = SYSENT_STRUCT, .size = 4, .type = "uid_t", .dir = SYSENT_OUT },
+          { .name = "suidp", .kind = SYSENT_STRUCT, .size = 4, .type = "uid_t", .dir = SYSENT_OUT },
       } },
     { .name = "setresgid32", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgid", .kind = SYSENT_GID },
-          { .name = "egid", .kind = SYSENT_GID },
-          { .name = "sgid", .kind = SYSENT_GID },
+          { .name = "rgid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "egid", .kind = SYSENT_GID, .size = 4 },
+          { .name = "sgid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "getresgid32", .nargs = 3, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "rgidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
-          { .name = "egidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
-          { .name = "sgidp", .kind = SYSENT_STRUCT, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "rgidp", .kind = SYSENT_STRUCT, .size = 4, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "egidp", .kind = SYSENT_STRUCT, .size = 4, .type = "gid_t", .dir = SYSENT_OUT },
+          { .name = "sgidp", .kind = SYSENT_STRUCT, .size = 4, .type = "gid_t", .dir = SYSENT_OUT },
       } },
     { .name = "chown32", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "user", .kind = SYSENT_UID },
-          { .name = "group", .kind = SYSENT_GID },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "setuid32", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "uid", .kind = SYSENT_UID },
+          { .name = "uid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setgid32", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gid", .kind = SYSENT_GID },
+          { .name = "gid", .kind = SYSENT_GID, .size = 4 },
       } },
     { .name = "setfsuid32", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "uid", .kind = SYSENT_UID },
+          { .name = "uid", .kind = SYSENT_UID, .size = 4 },
       } },
     { .name = "setfsgid32", .nargs = 1, .classes = SYSENT_CLASS_CREDS, .args = {
-          { .name = "gid", .kind = SYSENT_GID },
+          { .name = "gid", .kind = SYSENT_GID, .size = 4 },
+      } },
+    { .name = "pivot_root", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "new_root", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "put_old", .kind = SYSENT_PATH, .size = 4 },
+      } },
+    { .name = "mincore", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "vec", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT },
+      } },
+    { .name = "madvise", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len_in", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "behavior", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "madvise_advice" },
+      } },
+    { .name = "getdents64", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "dirent", .kind = SYSENT_BUFFER, .size = 4, .type = "linux_dirent64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "fcntl64", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "fcntl_cmd" },
-          { .name = "arg", .kind = SYSENT_PTR },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "fcntl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "readahead", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "off_lo", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "off_hi", .kind = SYSENT_HIGH32 },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_lo", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "off_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "setxattr", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
+      } },
+    { .name = "lsetxattr", .nargs = 5, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
+      } },
+    { .name = "fsetxattr", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "xattr_flags" },
+      } },
+    { .name = "getxattr", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "lgetxattr", .nargs = 4, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "fgetxattr", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "value", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "listxattr", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "llistxattr", .nargs = 3, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "flistxattr", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "list", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "removexattr", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+      } },
+    { .name = "lremovexattr", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
+      } },
+    { .name = "fremovexattr", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_STRING, .size = 4 },
       } },
     { .name = "sendfile64", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_NETWORK, .args = {
-          { .name = "out_fd", .kind = SYSENT_FD },
-          { .name = "in_fd", .kind = SYSENT_FD },
-          { .name = "offset", .kind = SYSENT_STRUCT, .type = "loff_t", .dir = SYSENT_INOUT },
-          { .name = "count", .kind = SYSENT_SIZE },
+          { .name = "out_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "in_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "count", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "futex", .nargs = 6, .args = {
-          { .name = "uaddr", .kind = SYSENT_PTR },
-          { .name = "op", .kind = SYSENT_ENUM, .type = "futex_op" },
-          { .name = "val", .kind = SYSENT_UINT },
-          { .name = "utime", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
-          { .name = "uaddr2", .kind = SYSENT_PTR },
-          { .name = "val3", .kind = SYSENT_UINT },
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "futex_op" },
+          { .name = "val", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "utime", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "uaddr2", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "val3", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "sched_setaffinity", .nargs = 3, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .size = 4, .type = "cpumask", .dir = SYSENT_IN, .len = 2 },
+      } },
+    { .name = "sched_getaffinity", .nargs = 3, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "user_mask_ptr", .kind = SYSENT_BUFFER, .size = 4, .type = "cpumask", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
       } },
     { .name = "set_thread_area", .nargs = 1, .args = {
-          { .name = "u_info", .kind = SYSENT_STRUCT, .type = "user_desc", .dir = SYSENT_OUT },
+          { .name = "u_info", .kind = SYSENT_STRUCT, .size = 4, .type = "user_desc", .dir = SYSENT_OUT },
       } },
     { .name = "get_thread_area", .nargs = 1, .args = {
-          { .name = "u_info", .kind = SYSENT_STRUCT, .type = "user_desc", .dir = SYSENT_OUT },
+          { .name = "u_info", .kind = SYSENT_STRUCT, .size = 4, .type = "user_desc", .dir = SYSENT_OUT },
       } },
     { .name = "io_setup", .nargs = 2, .classes = SYSENT_CLASS_MEMORY, .args = {
-          { .name = "nr_events", .kind = SYSENT_UINT },
-          { .name = "ctxp", .kind = SYSENT_STRUCT, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "nr_events", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctxp", .kind = SYSENT_STRUCT, .size = 4, .type = "u32", .dir = SYSENT_INOUT },
+      } },
+    { .name = "io_destroy", .nargs = 1, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "ctx", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "io_getevents", .nargs = 5, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "min_nr", .kind = SYSENT_INT },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "min_nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
+      } },
+    { .name = "io_submit", .nargs = 3, .args = {
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "iocbpp", .kind = SYSENT_ARRAY, .size = 4, .type = "compat_uptr_t", .dir = SYSENT_IN, .len = 2 },
+      } },
+    { .name = "io_cancel", .nargs = 3, .args = {
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "iocb", .kind = SYSENT_STRUCT, .size = 4, .type = "iocb", .dir = SYSENT_IN },
+          { .name = "result", .kind = SYSENT_STRUCT, .size = 4, .type = "io_event", .dir = SYSENT_OUT },
       } },
     { .name = "fadvise64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset_lo", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "offset_hi", .kind = SYSENT_HIGH32 },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "advice", .kind = SYSENT_ENUM, .type = "fadvise_advice" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset_lo", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "offset_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "advice", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "fadvise_advice" },
+      } },
+    { .name = "epoll_ctl", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "epoll_ctl_op" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "event", .kind = SYSENT_STRUCT, .size = 4, .type = "epoll_event", .dir = SYSENT_IN },
+      } },
+    { .name = "epoll_wait", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "remap_file_pages", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_prot" },
+          { .name = "pgoff", .kind = SYSENT_OFFSET, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_flags" },
+      } },
+    { .name = "set_tid_address", .nargs = 1, .args = {
+          { .name = "tidptr", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "timer_create", .nargs = 3, .args = {
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "timer_event_spec", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigevent", .dir = SYSENT_IN },
+          { .name = "created_timer_id", .kind = SYSENT_STRUCT, .size = 4, .type = "timer_t", .dir = SYSENT_OUT },
       } },
     { .name = "timer_settime", .nargs = 4, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "new_setting", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_IN },
-          { .name = "old_setting", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "new_setting", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_IN },
+          { .name = "old_setting", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_OUT },
       } },
     { .name = "timer_gettime", .nargs = 2, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "setting", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "setting", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_OUT },
       } },
     { .name = "clock_settime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
       } },
     { .name = "clock_gettime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
       } },
     { .name = "clock_getres", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
       } },
     { .name = "clock_nanosleep", .nargs = 4, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "rqtp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
-          { .name = "rmtp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "rqtp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "rmtp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
       } },
     { .name = "statfs64", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_STATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "pathname", .kind = SYSENT_PATH },
-          { .name = "sz", .kind = SYSENT_SIZE },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "compat_statfs64", .dir = SYSENT_OUT },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "sz", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_statfs64", .dir = SYSENT_OUT },
       } },
     { .name = "fstatfs64", .nargs = 3, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_FSTATFS | SYSENT_CLASS_STATFS_LIKE, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "sz", .kind = SYSENT_SIZE },
-          { .name = "buf", .kind = SYSENT_STRUCT, .type = "compat_statfs64", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "sz", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_statfs64", .dir = SYSENT_OUT },
       } },
     { .name = "utimes", .nargs = 2, .classes = SYSENT_CLASS_FILE, .args = {
-          { .name = "filename", .kind = SYSENT_PATH },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "old_timeval32", .dir = SYSENT_IN },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timeval32", .dir = SYSENT_IN },
       } },
     { .name = "fadvise64_64", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "offset_low", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "offset_high", .kind = SYSENT_HIGH32 },
-          { .name = "len_low", .kind = SYSENT_SIZE, .hi = 5 },
-          { .name = "len_high", .kind = SYSENT_HIGH32 },
-          { .name = "advice", .kind = SYSENT_ENUM, .type = "fadvise_advice" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "offset_low", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "offset_high", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "len_low", .kind = SYSENT_SIZE, .size = 4, .hi = 5 },
+          { .name = "len_high", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "advice", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "fadvise_advice" },
+      } },
+    { .name = "mbind", .nargs = 6, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .type = "mempolicy_mode" },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mbind_flags" },
+      } },
+    { .name = "get_mempolicy", .nargs = 5, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "policy", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_OUT },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned long", .dir = SYSENT_OUT },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "get_mempolicy_flags" },
+      } },
+    { .name = "set_mempolicy", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "mempolicy_mode" },
+          { .name = "nmask", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "mq_open", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "u_name", .kind = SYSENT_STRING },
-          { .name = "oflag", .kind = SYSENT_FLAGS, .type = "open_flags" },
-          { .name = "mode", .kind = SYSENT_MODE },
-          { .name = "u_attr", .kind = SYSENT_STRUCT, .type = "compat_mq_attr", .dir = SYSENT_IN },
+          { .name = "u_name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "oflag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "u_attr", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_mq_attr", .dir = SYSENT_IN },
+      } },
+    { .name = "mq_unlink", .nargs = 1, .args = {
+          { .name = "u_name", .kind = SYSENT_STRING, .size = 4 },
       } },
     { .name = "mq_timedsend", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "msg_prio", .kind = SYSENT_UINT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "msg_prio", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
       } },
     { .name = "mq_timedreceive", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .type = "unsigned int", .dir = SYSENT_OUT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned int", .dir = SYSENT_OUT },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+      } },
+    { .name = "mq_notify", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_notification", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigevent", .dir = SYSENT_IN },
       } },
     { .name = "mq_getsetattr", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_mqstat", .kind = SYSENT_STRUCT, .type = "compat_mq_attr", .dir = SYSENT_IN },
-          { .name = "u_omqstat", .kind = SYSENT_STRUCT, .type = "compat_mq_attr", .dir = SYSENT_OUT },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_mqstat", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_mq_attr", .dir = SYSENT_IN },
+          { .name = "u_omqstat", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_mq_attr", .dir = SYSENT_OUT },
+      } },
+    { .name = "kexec_load", .nargs = 4, .args = {
+          { .name = "entry", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "nr_segments", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "segments", .kind = SYSENT_ARRAY, .size = 4, .type = "compat_kexec_segment", .dir = SYSENT_IN, .len = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "kexec_load_flags" },
       } },
     { .name = "waitid", .nargs = 5, .classes = SYSENT_CLASS_PROCESS, .args = {
-          { .name = "which", .kind = SYSENT_ENUM, .type = "waitid_which" },
-          { .name = "upid", .kind = SYSENT_PID },
-          { .name = "infop", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_OUT },
-          { .name = "options", .kind = SYSENT_FLAGS, .type = "wait_options" },
-          { .name = "ru", .kind = SYSENT_STRUCT, .type = "compat_rusage", .dir = SYSENT_OUT },
+          { .name = "which", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "waitid_which" },
+          { .name = "upid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "infop", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_siginfo", .dir = SYSENT_OUT },
+          { .name = "options", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "wait_options" },
+          { .name = "ru", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_rusage", .dir = SYSENT_OUT },
+      } },
+    { .name = "add_key", .nargs = 5, .args = {
+          { .name = "_type", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "_description", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "_payload", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 4 },
+          { .name = "plen", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "ringid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "request_key", .nargs = 4, .args = {
+          { .name = "_type", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "_description", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "_callout_info", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "destringid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "keyctl", .nargs = 5, .args = {
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .type = "keyctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg3", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg4", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "arg5", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "inotify_add_watch", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "inotify_add_watch_mask" },
+      } },
+    { .name = "migrate_pages", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "maxnode", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "old_nodes", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned long", .dir = SYSENT_IN },
+          { .name = "new_nodes", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned long", .dir = SYSENT_IN },
+      } },
+    { .name = "openat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "mkdirat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "mknodat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "dev", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "fchownat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "user", .kind = SYSENT_UID, .size = 4 },
+          { .name = "group", .kind = SYSENT_GID, .size = 4 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "futimesat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "old_timeval32", .dir = SYSENT_IN },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timeval32", .dir = SYSENT_IN },
       } },
     { .name = "fstatat64", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "statbuf", .kind = SYSENT_STRUCT, .type = "stat64", .dir = SYSENT_OUT },
-          { .name = "flag", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "statbuf", .kind = SYSENT_STRUCT, .size = 4, .type = "stat64", .dir = SYSENT_OUT },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "unlinkat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "renameat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4, .dirfd = 3 },
+      } },
+    { .name = "linkat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "symlinkat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "oldname", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4, .dirfd = 2 },
+      } },
+    { .name = "readlinkat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "bufsiz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "fchmodat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+      } },
+    { .name = "faccessat", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
       } },
     { .name = "pselect6", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "n", .kind = SYSENT_INT },
-          { .name = "inp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "outp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "exp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_INOUT },
-          { .name = "sig", .kind = SYSENT_PTR },
+          { .name = "n", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "inp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "outp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "exp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_INOUT },
+          { .name = "sig", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "ppoll", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufds", .kind = SYSENT_ARRAY, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
-          { .name = "nfds", .kind = SYSENT_UINT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_INOUT },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 5 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "ufds", .kind = SYSENT_ARRAY, .size = 4, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
+          { .name = "nfds", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_INOUT },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 5 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "unshare", .nargs = 1, .args = {
+          { .name = "unshare_flags", .kind = SYSENT_FLAGS, .size = 4, .type = "clone_flags" },
+      } },
+    { .name = "set_robust_list", .nargs = 2, .args = {
+          { .name = "head", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_robust_list_head", .dir = SYSENT_IN, .len = 2 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "get_robust_list", .nargs = 3, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "head_ptr", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_uptr_t", .dir = SYSENT_OUT },
+          { .name = "len_ptr", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_size_t", .dir = SYSENT_OUT },
+      } },
+    { .name = "splice", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd_in", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_in", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "fd_out", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_out", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
       } },
     { .name = "sync_file_range", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "off_low", .kind = SYSENT_OFFSET, .hi = 3 },
-          { .name = "off_hi", .kind = SYSENT_HIGH32 },
-          { .name = "n_low", .kind = SYSENT_SIZE, .hi = 5 },
-          { .name = "n_hi", .kind = SYSENT_HIGH32 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "sync_file_range_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_low", .kind = SYSENT_OFFSET, .size = 4, .hi = 3 },
+          { .name = "off_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "n_low", .kind = SYSENT_SIZE, .size = 4, .hi = 5 },
+          { .name = "n_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "sync_file_range_flags" },
+      } },
+    { .name = "tee", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fdin", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "fdout", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
+      } },
+    { .name = "vmsplice", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uiov", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "nr_segs", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "splice_flags" },
+      } },
+    { .name = "move_pages", .nargs = 6, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "nr_pages", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "pages", .kind = SYSENT_ARRAY, .size = 4, .type = "void *", .dir = SYSENT_IN, .len = 2 },
+          { .name = "nodes", .kind = SYSENT_ARRAY, .size = 4, .type = "int", .dir = SYSENT_IN, .len = 2 },
+          { .name = "status", .kind = SYSENT_ARRAY, .size = 4, .type = "int", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "move_pages_flags" },
+      } },
+    { .name = "getcpu", .nargs = 3, .args = {
+          { .name = "cpup", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned", .dir = SYSENT_OUT },
+          { .name = "nodep", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned", .dir = SYSENT_OUT },
+          { .name = "unused", .kind = SYSENT_STRUCT, .size = 4, .type = "getcpu_cache", .dir = SYSENT_OUT },
+      } },
+    { .name = "epoll_pwait", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 4, .type = "sigset_t", .dir = SYSENT_IN, .len = 6 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "utimensat", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "signalfd", .nargs = 3, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "user_mask", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 3 },
-          { .name = "sizemask", .kind = SYSENT_SIZE },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "user_mask", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 3 },
+          { .name = "sizemask", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "fallocate", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mode", .kind = SYSENT_FLAGS, .type = "fallocate_mode" },
-          { .name = "offset_lo", .kind = SYSENT_OFFSET, .hi = 4 },
-          { .name = "offset_hi", .kind = SYSENT_HIGH32 },
-          { .name = "len_lo", .kind = SYSENT_SIZE, .hi = 6 },
-          { .name = "len_hi", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "fallocate_mode" },
+          { .name = "offset_lo", .kind = SYSENT_OFFSET, .size = 4, .hi = 4 },
+          { .name = "offset_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "len_lo", .kind = SYSENT_SIZE, .size = 4, .hi = 6 },
+          { .name = "len_hi", .kind = SYSENT_HIGH32, .size = 4 },
       } },
     { .name = "timerfd_settime", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timerfd_settime_flags" },
-          { .name = "utmr", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_IN },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timerfd_settime_flags" },
+          { .name = "utmr", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_IN },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_OUT },
       } },
     { .name = "timerfd_gettime", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "old_itimerspec32", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 4, .type = "old_itimerspec32", .dir = SYSENT_OUT },
       } },
     { .name = "signalfd4", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "user_mask", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 3 },
-          { .name = "sizemask", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "signalfd4_flags" },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "user_mask", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 3 },
+          { .name = "sizemask", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "signalfd4_flags" },
+      } },
+    { .name = "pipe2", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fildes", .kind = SYSENT_STRUCT, .size = 4, .type = "int[2]", .dir = SYSENT_OUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "pipe2_flags" },
       } },
     { .name = "preadv", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 4 },
       } },
     { .name = "pwritev", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 4 },
+      } },
+    { .name = "rt_tgsigqueueinfo", .nargs = 4, .classes = SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "tgid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_siginfo", .dir = SYSENT_IN },
+      } },
+    { .name = "perf_event_open", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "attr_uptr", .kind = SYSENT_STRUCT, .size = 4, .type = "perf_event_attr", .dir = SYSENT_IN },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "cpu", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "group_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "perf_event_open_flags" },
       } },
     { .name = "recvmmsg", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 4, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
       } },
     { .name = "fanotify_mark", .nargs = 6, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "fanotify_fd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "fanotify_mark_flags" },
-          { .name = "mask_lo", .kind = SYSENT_FLAGS, .type = "fanotify_mark_mask", .hi = 4 },
-          { .name = "mask_hi", .kind = SYSENT_HIGH32 },
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "pathname", .kind = SYSENT_PATH, .dirfd = 5 },
+          { .name = "fanotify_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fanotify_mark_flags" },
+          { .name = "mask_lo", .kind = SYSENT_FLAGS, .size = 4, .type = "fanotify_mark_mask", .hi = 4 },
+          { .name = "mask_hi", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 5 },
+      } },
+    { .name = "prlimit64", .nargs = 4, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "resource", .kind = SYSENT_ENUM, .size = 4, .type = "rlimit_resource" },
+          { .name = "new_rlim", .kind = SYSENT_STRUCT, .size = 4, .type = "rlimit64", .dir = SYSENT_IN },
+          { .name = "old_rlim", .kind = SYSENT_STRUCT, .size = 4, .type = "rlimit64", .dir = SYSENT_OUT },
+      } },
+    { .name = "name_to_handle_at", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "name", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "handle", .kind = SYSENT_STRUCT, .size = 4, .type = "file_handle", .dir = SYSENT_INOUT },
+          { .name = "mnt_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "flag", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "open_by_handle_at", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "mountdirfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "handle", .kind = SYSENT_STRUCT, .size = 4, .type = "file_handle", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "open_flags" },
       } },
     { .name = "clock_adjtime", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "utx", .kind = SYSENT_STRUCT, .type = "old_timex32", .dir = SYSENT_INOUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "utx", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timex32", .dir = SYSENT_INOUT },
+      } },
+    { .name = "sendmmsg", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 4, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+      } },
+    { .name = "process_vm_readv", .nargs = 6, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "lvec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "liovcnt", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "rvec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
+          { .name = "riovcnt", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "process_vm_readv_flags" },
+      } },
+    { .name = "process_vm_writev", .nargs = 6, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "lvec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "liovcnt", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "rvec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 5 },
+          { .name = "riovcnt", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "process_vm_writev_flags" },
+      } },
+    { .name = "kcmp", .nargs = 5, .args = {
+          { .name = "pid1", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "pid2", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "kcmp_type" },
+          { .name = "idx1", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "idx2", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "finit_module", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uargs", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "finit_module_flags" },
+      } },
+    { .name = "sched_setattr", .nargs = 3, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 4, .type = "sched_attr", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "sched_setattr_flags" },
+      } },
+    { .name = "sched_getattr", .nargs = 4, .args = {
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 4, .type = "sched_attr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "sched_getattr_flags" },
+      } },
+    { .name = "renameat2", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "olddfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "oldname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "newdfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "newname", .kind = SYSENT_PATH, .size = 4, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "renameat2_flags" },
+      } },
+    { .name = "seccomp", .nargs = 3, .args = {
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .type = "seccomp_op" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "seccomp_flags" },
+          { .name = "uargs", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "getrandom", .nargs = 3, .args = {
+          { .name = "ubuf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "getrandom_flags" },
+      } },
+    { .name = "memfd_create", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "uname", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "memfd_create_flags" },
+      } },
+    { .name = "bpf", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "bpf_cmd" },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 4, .type = "bpf_attr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "execveat", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_PROCESS, .args = {
+          { .name = "fd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "argv", .kind = SYSENT_ARRAY, .size = 4, .type = "string", .dir = SYSENT_IN },
+          { .name = "envp", .kind = SYSENT_ARRAY, .size = 4, .type = "string", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "socketpair", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "family", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "address_family" },
+          { .name = "type", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "socket_type" },
+          { .name = "protocol", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "usockvec", .kind = SYSENT_STRUCT, .size = 4, .type = "int[2]", .dir = SYSENT_OUT },
+      } },
+    { .name = "bind", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "umyaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
+          { .name = "addrlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "connect", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "uservaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_IN, .len = 3 },
+          { .name = "addrlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "accept4", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "accept4_flags" },
+      } },
+    { .name = "getsockopt", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "level", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_level" },
+          { .name = "optname", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_name" },
+          { .name = "optval", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = 5 },
+          { .name = "optlen", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
+      } },
+    { .name = "setsockopt", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "level", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_level" },
+          { .name = "optname", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "sockopt_name" },
+          { .name = "optval", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 5 },
+          { .name = "optlen", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "getsockname", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "usockaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
+      } },
+    { .name = "getpeername", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "usockaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "usockaddr_len", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
+      } },
+    { .name = "sendto", .nargs = 6, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "buff", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "addr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_IN, .len = 6 },
+          { .name = "addr_len", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "sendmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_msghdr", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+      } },
+    { .name = "recvfrom", .nargs = 6, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "ubuf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "addr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_OUT, .len = 6 },
+          { .name = "addr_len", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
+      } },
+    { .name = "recvmsg", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "msg", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_msghdr", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+      } },
+    { .name = "mlock2", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "mlock2_flags" },
+      } },
+    { .name = "copy_file_range", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd_in", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_in", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "fd_out", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "off_out", .kind = SYSENT_STRUCT, .size = 4, .type = "loff_t", .dir = SYSENT_INOUT },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "copy_file_range_flags" },
       } },
     { .name = "preadv2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
       } },
     { .name = "pwritev2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "vec", .kind = SYSENT_ARRAY, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "pos_l", .kind = SYSENT_OFFSET, .hi = 5 },
-          { .name = "pos_h", .kind = SYSENT_HIGH32 },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "rwf" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "pos_l", .kind = SYSENT_OFFSET, .size = 4, .hi = 5 },
+          { .name = "pos_h", .kind = SYSENT_HIGH32, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rwf" },
+      } },
+    { .name = "pkey_mprotect", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "prot", .kind = SYSENT_FLAGS, .size = 4, .type = "mmap_prot" },
+          { .name = "pkey", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "pkey_alloc", .nargs = 2, .args = {
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "pkey_alloc_flags" },
+          { .name = "init_val", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "statx", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC | SYSENT_CLASS_FSTAT | SYSENT_CLASS_STAT_LIKE, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "at_flags" },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "statx_mask" },
+          { .name = "buffer", .kind = SYSENT_STRUCT, .size = 4, .type = "statx", .dir = SYSENT_OUT },
+      } },
+    { .name = "arch_prctl", .nargs = 2, .args = {
+          { .name = "option", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "arch_prctl_option" },
+          { .name = "arg2", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "io_pgetevents", .nargs = 6, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "min_nr", .kind = SYSENT_INT },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_OUT },
-          { .name = "usig", .kind = SYSENT_STRUCT, .type = "__compat_aio_sigset", .dir = SYSENT_IN },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "min_nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_OUT },
+          { .name = "usig", .kind = SYSENT_STRUCT, .size = 4, .type = "__compat_aio_sigset", .dir = SYSENT_IN },
+      } },
+    { .name = "rseq", .nargs = 4, .args = {
+          { .name = "rseq", .kind = SYSENT_STRUCT, .size = 4, .type = "rseq", .dir = SYSENT_OUT, .len = 2 },
+          { .name = "rseq_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "rseq_flags" },
+          { .name = "sig", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "semctl", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "semnum", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "semctl_cmd" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "shmget", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmget_shmflg" },
       } },
     { .name = "shmctl", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "shmid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "shmctl_cmd" },
-          { .name = "buf", .kind = SYSENT_PTR },
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "shmctl_cmd" },
+          { .name = "buf", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "shmat", .nargs = 3, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .args = {
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmat_shmflg" },
+      } },
+    { .name = "shmdt", .nargs = 1, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .args = {
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "msgsnd", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgp", .kind = SYSENT_PTR },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgsnd_msgflg" },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgp", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgsnd_msgflg" },
       } },
     { .name = "msgrcv", .nargs = 5, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgp", .kind = SYSENT_PTR },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgtyp", .kind = SYSENT_INT },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgrcv_msgflg" },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgp", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+          { .name = "msgtyp", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgrcv_msgflg" },
       } },
     { .name = "msgctl", .nargs = 3, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "msgctl_cmd" },
-          { .name = "buf", .kind = SYSENT_PTR },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "msgctl_cmd" },
+          { .name = "buf", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "clock_gettime64", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "clock_settime64", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "clock_adjtime64", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "utx", .kind = SYSENT_STRUCT, .type = "__kernel_timex", .dir = SYSENT_INOUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "utx", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timex", .dir = SYSENT_INOUT },
       } },
     { .name = "clock_getres_time64", .nargs = 2, .classes = SYSENT_CLASS_CLOCK, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "tp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "tp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "clock_nanosleep_time64", .nargs = 4, .args = {
-          { .name = "which_clock", .kind = SYSENT_ENUM, .type = "clockid" },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "rqtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "rmtp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "which_clock", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "rqtp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "rmtp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "timer_gettime64", .nargs = 2, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "setting", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timer_settime64", .nargs = 4, .args = {
-          { .name = "timer_id", .kind = SYSENT_INT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timer_flags" },
-          { .name = "new_setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
-          { .name = "old_setting", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "timer_id", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timer_flags" },
+          { .name = "new_setting", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
+          { .name = "old_setting", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timerfd_gettime64", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "timerfd_settime64", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufd", .kind = SYSENT_FD },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "timerfd_settime_flags" },
-          { .name = "utmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
-          { .name = "otmr", .kind = SYSENT_STRUCT, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
+          { .name = "ufd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "timerfd_settime_flags" },
+          { .name = "utmr", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_IN },
+          { .name = "otmr", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_itimerspec", .dir = SYSENT_OUT },
       } },
     { .name = "utimensat_time64", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
-          { .name = "dfd", .kind = SYSENT_DIRFD },
-          { .name = "filename", .kind = SYSENT_PATH, .dirfd = 1 },
-          { .name = "utimes", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "at_flags" },
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "utimes", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
       } },
     { .name = "pselect6_time64", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "n", .kind = SYSENT_INT },
-          { .name = "inp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "outp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "exp", .kind = SYSENT_STRUCT, .type = "fd_set", .dir = SYSENT_INOUT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
-          { .name = "sig", .kind = SYSENT_PTR },
+          { .name = "n", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "inp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "outp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "exp", .kind = SYSENT_STRUCT, .size = 4, .type = "fd_set", .dir = SYSENT_INOUT },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
+          { .name = "sig", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "ppoll_time64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "ufds", .kind = SYSENT_ARRAY, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
-          { .name = "nfds", .kind = SYSENT_UINT },
-          { .name = "tsp", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 5 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "ufds", .kind = SYSENT_ARRAY, .size = 4, .type = "pollfd", .dir = SYSENT_INOUT, .len = 2 },
+          { .name = "nfds", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "tsp", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_INOUT },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 5 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "io_pgetevents_time64", .nargs = 6, .args = {
-          { .name = "ctx_id", .kind = SYSENT_PTR },
-          { .name = "min_nr", .kind = SYSENT_INT },
-          { .name = "nr", .kind = SYSENT_INT },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
-          { .name = "usig", .kind = SYSENT_STRUCT, .type = "__compat_aio_sigset", .dir = SYSENT_IN },
+          { .name = "ctx_id", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "min_nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "io_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "usig", .kind = SYSENT_STRUCT, .size = 4, .type = "__compat_aio_sigset", .dir = SYSENT_IN },
       } },
     { .name = "recvmmsg_time64", .nargs = 5, .classes = SYSENT_CLASS_NETWORK, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "mmsg", .kind = SYSENT_ARRAY, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
-          { .name = "vlen", .kind = SYSENT_UINT },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "mmsg", .kind = SYSENT_ARRAY, .size = 4, .type = "compat_mmsghdr", .dir = SYSENT_INOUT, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
       } },
     { .name = "mq_timedsend_time64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "msg_prio", .kind = SYSENT_UINT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "msg_prio", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "mq_timedreceive_time64", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "mqdes", .kind = SYSENT_FD },
-          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "msg_len", .kind = SYSENT_SIZE },
-          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .type = "unsigned int", .dir = SYSENT_OUT },
-          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "mqdes", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "u_msg_ptr", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "msg_len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "u_msg_prio", .kind = SYSENT_STRUCT, .size = 4, .type = "unsigned int", .dir = SYSENT_OUT },
+          { .name = "u_abs_timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "semtimedop_time64", .nargs = 4, .classes = SYSENT_CLASS_IPC, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "tsops", .kind = SYSENT_ARRAY, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
-          { .name = "nsops", .kind = SYSENT_UINT },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "tsops", .kind = SYSENT_ARRAY, .size = 4, .type = "sembuf", .dir = SYSENT_IN, .len = 3 },
+          { .name = "nsops", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
       } },
     { .name = "rt_sigtimedwait_time64", .nargs = 4, .classes = SYSENT_CLASS_SIGNAL, .args = {
-          { .name = "uthese", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN },
-          { .name = "uinfo", .kind = SYSENT_STRUCT, .type = "compat_siginfo", .dir = SYSENT_OUT },
-          { .name = "uts", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "uthese", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN },
+          { .name = "uinfo", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_siginfo", .dir = SYSENT_OUT },
+          { .name = "uts", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
       } },
     { .name = "futex_time64", .nargs = 6, .args = {
-          { .name = "uaddr", .kind = SYSENT_PTR },
-          { .name = "op", .kind = SYSENT_ENUM, .type = "futex_op" },
-          { .name = "val", .kind = SYSENT_UINT },
-          { .name = "utime", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "uaddr2", .kind = SYSENT_PTR },
-          { .name = "val3", .kind = SYSENT_UINT },
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "op", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "futex_op" },
+          { .name = "val", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "utime", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "uaddr2", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "val3", .kind = SYSENT_UINT, .size = 4 },
       } },
     { .name = "sched_rr_get_interval_time64", .nargs = 2, .args = {
-          { .name = "pid", .kind = SYSENT_PID },
-          { .name = "interval", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "pid", .kind = SYSENT_PID, .size = 4, .is_signed = 1 },
+          { .name = "interval", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+      } },
+    { .name = "pidfd_send_signal", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_PROCESS | SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "sig", .kind = SYSENT_SIGNAL, .size = 4, .is_signed = 1 },
+          { .name = "info", .kind = SYSENT_STRUCT, .size = 4, .type = "siginfo_t", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "pidfd_send_signal_flags" },
+      } },
+    { .name = "io_uring_setup", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "entries", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "params", .kind = SYSENT_STRUCT, .size = 4, .type = "io_uring_params", .dir = SYSENT_INOUT },
+      } },
+    { .name = "io_uring_enter", .nargs = 6, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_SIGNAL, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "to_submit", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "min_complete", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "io_uring_enter_flags" },
+          { .name = "argp", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 6 },
+          { .name = "argsz", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "io_uring_register", .nargs = 4, .classes = SYSENT_CLASS_DESC | SYSENT_CLASS_MEMORY, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "opcode", .kind = SYSENT_ENUM, .size = 4, .type = "io_uring_register_opcode" },
+          { .name = "arg", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "nr_args", .kind = SYSENT_UINT, .size = 4 },
+      } },
+    { .name = "open_tree", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "open_tree_flags" },
+      } },
+    { .name = "move_mount", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "from_dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "from_pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "to_dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "to_pathname", .kind = SYSENT_PATH, .size = 4, .dirfd = 3 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "move_mount_flags" },
+      } },
+    { .name = "fsopen", .nargs = 2, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "_fs_name", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fsopen_flags" },
+      } },
+    { .name = "fsconfig", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "fsconfig_cmd" },
+          { .name = "_key", .kind = SYSENT_STRING, .size = 4 },
+          { .name = "_value", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "aux", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "fspick", .nargs = 3, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "path", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "fspick_flags" },
+      } },
+    { .name = "clone3", .nargs = 2, .classes = SYSENT_CLASS_PROCESS, .args = {
+          { .name = "uargs", .kind = SYSENT_STRUCT, .size = 4, .type = "clone_args", .dir = SYSENT_IN, .len = 2 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "openat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "how", .kind = SYSENT_STRUCT, .size = 4, .type = "open_how", .dir = SYSENT_IN, .len = 4 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "faccessat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "access_mode" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "at_flags" },
+      } },
+    { .name = "process_madvise", .nargs = 5, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "pidfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "vec", .kind = SYSENT_ARRAY, .size = 4, .type = "iovec", .dir = SYSENT_IN, .len = 3 },
+          { .name = "vlen", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "behavior", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "madvise_advice" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "process_madvise_flags" },
       } },
     { .name = "epoll_pwait2", .nargs = 6, .classes = SYSENT_CLASS_DESC, .args = {
-          { .name = "epfd", .kind = SYSENT_FD },
-          { .name = "events", .kind = SYSENT_ARRAY, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "maxevents", .kind = SYSENT_INT },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "__kernel_timespec", .dir = SYSENT_IN },
-          { .name = "sigmask", .kind = SYSENT_STRUCT, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 6 },
-          { .name = "sigsetsize", .kind = SYSENT_SIZE },
+          { .name = "epfd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "events", .kind = SYSENT_ARRAY, .size = 4, .type = "epoll_event", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "maxevents", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_IN },
+          { .name = "sigmask", .kind = SYSENT_STRUCT, .size = 4, .type = "compat_sigset_t", .dir = SYSENT_IN, .len = 6 },
+          { .name = "sigsetsize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "mount_setattr", .nargs = 5, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "path", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mount_setattr_flags" },
+          { .name = "uattr", .kind = SYSENT_STRUCT, .size = 4, .type = "mount_attr", .dir = SYSENT_IN, .len = 5 },
+          { .name = "usize", .kind = SYSENT_SIZE, .size = 4 },
+      } },
+    { .name = "quotactl_fd", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .type = "quotactl_cmd" },
+          { .name = "id", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+      } },
+    { .name = "landlock_create_ruleset", .nargs = 3, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "attr", .kind = SYSENT_STRUCT, .size = 4, .type = "landlock_ruleset_attr", .dir = SYSENT_IN, .len = 2 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "landlock_create_ruleset_flags" },
+      } },
+    { .name = "landlock_add_rule", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "ruleset_fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "rule_type", .kind = SYSENT_ENUM, .size = 4, .type = "landlock_add_rule_rule_type" },
+          { .name = "rule_attr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "landlock_add_rule_flags" },
+      } },
+    { .name = "futex_waitv", .nargs = 5, .args = {
+          { .name = "waiters", .kind = SYSENT_ARRAY, .size = 4, .type = "futex_waitv", .dir = SYSENT_IN, .len = 2 },
+          { .name = "nr_futexes", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_waitv_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "clockid", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+      } },
+    { .name = "set_mempolicy_home_node", .nargs = 4, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "home_node", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "set_mempolicy_home_node_flags" },
+      } },
+    { .name = "cachestat", .nargs = 4, .classes = SYSENT_CLASS_DESC, .args = {
+          { .name = "fd", .kind = SYSENT_FD, .size = 4 },
+          { .name = "cstat_range", .kind = SYSENT_STRUCT, .size = 4, .type = "cachestat_range", .dir = SYSENT_IN },
+          { .name = "cstat", .kind = SYSENT_STRUCT, .size = 4, .type = "cachestat", .dir = SYSENT_OUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "cachestat_flags" },
+      } },
+    { .name = "fchmodat2", .nargs = 4, .classes = SYSENT_CLASS_FILE | SYSENT_CLASS_DESC, .args = {
+          { .name = "dfd", .kind = SYSENT_DIRFD, .size = 4, .is_signed = 1 },
+          { .name = "filename", .kind = SYSENT_PATH, .size = 4, .dirfd = 1 },
+          { .name = "mode", .kind = SYSENT_MODE, .size = 2 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "at_flags" },
+      } },
+    { .name = "map_shadow_stack", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "addr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "map_shadow_stack_flags" },
+      } },
+    { .name = "futex_wake", .nargs = 4, .args = {
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wake_mask" },
+          { .name = "nr", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wake_flags" },
+      } },
+    { .name = "futex_wait", .nargs = 6, .args = {
+          { .name = "uaddr", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "val", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "mask", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wait_mask" },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_wait_flags" },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "__kernel_timespec", .dir = SYSENT_OUT },
+          { .name = "clockid", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "clockid" },
+      } },
+    { .name = "futex_requeue", .nargs = 4, .args = {
+          { .name = "waiters", .kind = SYSENT_STRUCT, .size = 4, .type = "futex_waitv[2]", .dir = SYSENT_IN },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "futex_requeue_flags" },
+          { .name = "nr_wake", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nr_requeue", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+      } },
+    { .name = "statmount", .nargs = 4, .args = {
+          { .name = "req", .kind = SYSENT_STRUCT, .size = 4, .type = "mnt_id_req", .dir = SYSENT_IN },
+          { .name = "buf", .kind = SYSENT_STRUCT, .size = 4, .type = "statmount", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "bufsize", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "statmount_flags" },
+      } },
+    { .name = "listmount", .nargs = 4, .args = {
+          { .name = "req", .kind = SYSENT_STRUCT, .size = 4, .type = "mnt_id_req", .dir = SYSENT_IN },
+          { .name = "mnt_ids", .kind = SYSENT_ARRAY, .size = 4, .type = "u64", .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "nr_mnt_ids", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "listmount_flags" },
+      } },
+    { .name = "lsm_get_self_attr", .nargs = 4, .args = {
+          { .name = "attr", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctx", .kind = SYSENT_STRUCT, .size = 4, .type = "lsm_ctx", .dir = SYSENT_OUT },
+          { .name = "size", .kind = SYSENT_STRUCT, .size = 4, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_get_self_attr_flags" },
+      } },
+    { .name = "lsm_set_self_attr", .nargs = 4, .args = {
+          { .name = "attr", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "ctx", .kind = SYSENT_STRUCT, .size = 4, .type = "lsm_ctx", .dir = SYSENT_IN, .len = 3 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_set_self_attr_flags" },
+      } },
+    { .name = "lsm_list_modules", .nargs = 3, .args = {
+          { .name = "ids", .kind = SYSENT_STRUCT, .size = 4, .type = "u64", .dir = SYSENT_OUT },
+          { .name = "size", .kind = SYSENT_STRUCT, .size = 4, .type = "u32", .dir = SYSENT_INOUT },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "lsm_list_modules_flags" },
+      } },
+    { .name = "mseal", .nargs = 3, .classes = SYSENT_CLASS_MEMORY, .args = {
+          { .name = "start", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "mseal_flags" },
       } },
     { .name = "accept", .nargs = 3, .classes = SYSENT_CLASS_NETWORK, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
-          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_INOUT },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "upeer_sockaddr", .kind = SYSENT_STRUCT, .size = 4, .type = "sockaddr", .dir = SYSENT_OUT, .len = 3 },
+          { .name = "upeer_addrlen", .kind = SYSENT_STRUCT, .size = 4, .type = "int", .dir = SYSENT_INOUT },
       } },
     { .name = "send", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buff", .kind = SYSENT_BUFFER, .dir = SYSENT_IN, .len = 3 },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "buff", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_IN, .len = 3 },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "recv", .nargs = 4, .classes = SYSENT_CLASS_NETWORK, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "fd", .kind = SYSENT_FD },
-          { .name = "buf", .kind = SYSENT_BUFFER, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
-          { .name = "len", .kind = SYSENT_SIZE },
-          { .name = "flags", .kind = SYSENT_FLAGS, .type = "msg_flags" },
+          { .name = "fd", .kind = SYSENT_FD, .size = 4, .is_signed = 1 },
+          { .name = "buf", .kind = SYSENT_BUFFER, .size = 4, .dir = SYSENT_OUT, .len = SYSENT_LEN_RET },
+          { .name = "len", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "flags", .kind = SYSENT_FLAGS, .size = 4, .type = "msg_flags" },
       } },
     { .name = "semop", .nargs = 4, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "nsops", .kind = SYSENT_UINT },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "tsops", .kind = SYSENT_ARRAY, .type = "sembuf", .dir = SYSENT_IN, .len = 2 },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nsops", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "tsops", .kind = SYSENT_ARRAY, .size = 4, .type = "sembuf", .dir = SYSENT_IN, .len = 2 },
       } },
     { .name = "semget", .nargs = 3, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "nsems", .kind = SYSENT_INT },
-          { .name = "semflg", .kind = SYSENT_FLAGS, .type = "semget_semflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nsems", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "semflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "semget_semflg" },
       } },
     { .name = "semctl", .nargs = 4, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "semnum", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "semctl_cmd" },
-          { .name = "arg", .kind = SYSENT_STRUCT, .type = "int", .dir = SYSENT_IN },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "semnum", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "semctl_cmd" },
+          { .name = "arg", .kind = SYSENT_STRUCT, .size = 8, .type = "int", .dir = SYSENT_IN },
       } },
     { .name = "semtimedop", .nargs = 5, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "semid", .kind = SYSENT_INT },
-          { .name = "nsops", .kind = SYSENT_UINT },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "tsops", .kind = SYSENT_ARRAY, .type = "sembuf", .dir = SYSENT_IN, .len = 2 },
-          { .name = "timeout", .kind = SYSENT_STRUCT, .type = "old_timespec32", .dir = SYSENT_IN },
+          { .name = "semid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "nsops", .kind = SYSENT_UINT, .size = 4 },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "tsops", .kind = SYSENT_ARRAY, .size = 4, .type = "sembuf", .dir = SYSENT_IN, .len = 2 },
+          { .name = "timeout", .kind = SYSENT_STRUCT, .size = 4, .type = "old_timespec32", .dir = SYSENT_IN },
       } },
     { .name = "msgsnd", .nargs = 4, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgsnd_msgflg" },
-          { .name = "msgp", .kind = SYSENT_PTR },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgsnd_msgflg" },
+          { .name = "msgp", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "msgrcv", .nargs = 5, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "msgsz", .kind = SYSENT_SIZE },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgrcv_msgflg" },
-          { .name = "msgp", .kind = SYSENT_PTR },
-          { .name = "msgtyp", .kind = SYSENT_INT },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgsz", .kind = SYSENT_SIZE, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgrcv_msgflg" },
+          { .name = "msgp", .kind = SYSENT_PTR, .size = 4 },
+          { .name = "msgtyp", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
       } },
     { .name = "msgget", .nargs = 2, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "msgflg", .kind = SYSENT_FLAGS, .type = "msgget_msgflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "msgflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "msgget_msgflg" },
       } },
     { .name = "msgctl", .nargs = 4, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "msqid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "msgctl_cmd" },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "buf", .kind = SYSENT_PTR },
+          { .name = "msqid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "msgctl_cmd" },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "buf", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "shmat", .nargs = 4, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "shmid", .kind = SYSENT_INT },
-          { .name = "shmflg", .kind = SYSENT_FLAGS, .type = "shmat_shmflg" },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "shmaddr", .kind = SYSENT_PTR },
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmat_shmflg" },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "shmdt", .nargs = 4, .classes = SYSENT_CLASS_IPC | SYSENT_CLASS_MEMORY, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "first", .kind = SYSENT_INT },
-          { .name = "second", .kind = SYSENT_INT },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "shmaddr", .kind = SYSENT_PTR },
+          { .name = "first", .kind = SYSENT_INT, .size = 8 },
+          { .name = "second", .kind = SYSENT_INT, .size = 8 },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "shmaddr", .kind = SYSENT_PTR, .size = 4 },
       } },
     { .name = "shmget", .nargs = 3, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "key", .kind = SYSENT_INT },
-          { .name = "size", .kind = SYSENT_SIZE },
-          { .name = "shmflg", .kind = SYSENT_FLAGS, .type = "shmget_shmflg" },
+          { .name = "key", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "size", .kind = SYSENT_SIZE, .size = 4 },
+          { .name = "shmflg", .kind = SYSENT_FLAGS, .size = 4, .is_signed = 1, .type = "shmget_shmflg" },
       } },
     { .name = "shmctl", .nargs = 4, .classes = SYSENT_CLASS_IPC, .flags = SYSENT_F_SUBCALL, .args = {
-          { .name = "shmid", .kind = SYSENT_INT },
-          { .name = "cmd", .kind = SYSENT_ENUM, .type = "shmctl_cmd" },
-          { .name = "third", .kind = SYSENT_UINT },
-          { .name = "buf", .kind = SYSENT_PTR },
+          { .name = "shmid", .kind = SYSENT_INT, .size = 4, .is_signed = 1 },
+          { .name = "cmd", .kind = SYSENT_ENUM, .size = 4, .is_signed = 1, .type = "shmctl_cmd" },
+          { .name = "third", .kind = SYSENT_UINT, .size = 8 },
+          { .name = "buf", .kind = SYSENT_PTR, .size = 4 },
       } },
 };
 
@@ -3826,40 +4882,40 @@ static const uint16_t x32_by_nr[548] = {
     [462] = 375,
     [512] = 376,
     [513] = 16,
-    [514] = 17,
+    [514] = 377,
     [515] = 20,
     [516] = 21,
-    [517] = 377,
-    [518] = 378,
-    [519] = 379,
+    [517] = 378,
+    [518] = 379,
+    [519] = 380,
     [520] = 60,
-    [521] = 102,
-    [522] = 380,
-    [523] = 381,
-    [524] = 382,
-    [525] = 383,
-    [526] = 384,
-    [527] = 385,
-    [528] = 386,
-    [529] = 387,
-    [530] = 388,
-    [531] = 389,
+    [521] = 381,
+    [522] = 382,
+    [523] = 383,
+    [524] = 384,
+    [525] = 385,
+    [526] = 386,
+    [527] = 387,
+    [528] = 388,
+    [529] = 389,
+    [530] = 390,
+    [531] = 391,
     [532] = 279,
     [533] = 280,
-    [534] = 390,
-    [535] = 391,
-    [536] = 392,
-    [537] = 393,
-    [538] = 394,
+    [534] = 392,
+    [535] = 393,
+    [536] = 394,
+    [537] = 395,
+    [538] = 396,
     [539] = 311,
     [540] = 312,
     [541] = 55,
     [542] = 56,
-    [543] = 395,
-    [544] = 396,
+    [543] = 397,
+    [544] = 398,
     [545] = 323,
-    [546] = 397,
-    [547] = 398,
+    [546] = 399,
+    [547] = 400,
 };
 static const uint16_t x32_by_name[364] = {
     43, /* accept */
@@ -3945,7 +5001,7 @@ static const uint16_t x32_by_name[364] = {
     366, /* futex_wake */
     261, /* futimesat */
     239, /* get_mempolicy */
-    388, /* get_robust_list */
+    390, /* get_robust_list */
     309, /* getcpu */
     79, /* getcwd */
     78, /* getdents */
@@ -3983,19 +5039,19 @@ static const uint16_t x32_by_name[364] = {
     207, /* io_destroy */
     208, /* io_getevents */
     333, /* io_pgetevents */
-    394, /* io_setup */
-    395, /* io_submit */
+    396, /* io_setup */
+    397, /* io_submit */
     338, /* io_uring_enter */
     339, /* io_uring_register */
     337, /* io_uring_setup */
-    16, /* ioctl */
+    376, /* ioctl */
     173, /* ioperm */
     172, /* iopl */
     252, /* ioprio_get */
     251, /* ioprio_set */
     312, /* kcmp */
     320, /* kexec_file_load */
-    385, /* kexec_load */
+    387, /* kexec_load */
     250, /* keyctl */
     62, /* kill */
     357, /* landlock_add_rule */
@@ -4040,7 +5096,7 @@ static const uint16_t x32_by_name[364] = {
     279, /* move_pages */
     10, /* mprotect */
     245, /* mq_getsetattr */
-    384, /* mq_notify */
+    386, /* mq_notify */
     240, /* mq_open */
     243, /* mq_timedreceive */
     242, /* mq_timedsend */
@@ -4079,19 +5135,19 @@ static const uint16_t x32_by_name[364] = {
     271, /* ppoll */
     157, /* prctl */
     17, /* pread64 */
-    389, /* preadv */
-    396, /* preadv2 */
+    391, /* preadv */
+    398, /* preadv2 */
     302, /* prlimit64 */
     352, /* process_madvise */
     360, /* process_mrelease */
     310, /* process_vm_readv */
     311, /* process_vm_writev */
     270, /* pselect6 */
-    101, /* ptrace */
+    380, /* ptrace */
     182, /* putpmsg */
     18, /* pwrite64 */
-    390, /* pwritev */
-    397, /* pwritev2 */
+    392, /* pwritev */
+    399, /* pwritev2 */
     179, /* quotactl */
     355, /* quotactl_fd */
     0, /* read */
@@ -4100,9 +5156,9 @@ static const uint16_t x32_by_name[364] = {
     267, /* readlinkat */
     19, /* readv */
     169, /* reboot */
-    376, /* recvfrom */
-    392, /* recvmmsg */
-    378, /* recvmsg */
+    377, /* recvfrom */
+    394, /* recvmmsg */
+    379, /* recvmsg */
     216, /* remap_file_pages */
     197, /* removexattr */
     82, /* rename */
@@ -4113,13 +5169,13 @@ static const uint16_t x32_by_name[364] = {
     84, /* rmdir */
     334, /* rseq */
     375, /* rt_sigaction */
-    379, /* rt_sigpending */
+    381, /* rt_sigpending */
     14, /* rt_sigprocmask */
-    381, /* rt_sigqueueinfo */
+    383, /* rt_sigqueueinfo */
     15, /* rt_sigreturn */
     130, /* rt_sigsuspend */
-    380, /* rt_sigtimedwait */
-    391, /* rt_tgsigqueueinfo */
+    382, /* rt_sigtimedwait */
+    393, /* rt_tgsigqueueinfo */
     146, /* sched_get_priority_max */
     147, /* sched_get_priority_min */
     204, /* sched_getaffinity */
@@ -4140,12 +5196,12 @@ static const uint16_t x32_by_name[364] = {
     65, /* semop */
     220, /* semtimedop */
     40, /* sendfile */
-    393, /* sendmmsg */
-    377, /* sendmsg */
+    395, /* sendmmsg */
+    378, /* sendmsg */
     44, /* sendto */
     238, /* set_mempolicy */
     362, /* set_mempolicy_home_node */
-    387, /* set_robust_list */
+    389, /* set_robust_list */
     218, /* set_tid_address */
     171, /* setdomainname */
     123, /* setfsgid */
@@ -4172,7 +5228,7 @@ static const uint16_t x32_by_name[364] = {
     67, /* shmdt */
     29, /* shmget */
     48, /* shutdown */
-    382, /* sigaltstack */
+    384, /* sigaltstack */
     282, /* signalfd */
     289, /* signalfd4 */
     41, /* socket */
@@ -4195,7 +5251,7 @@ static const uint16_t x32_by_name[364] = {
     276, /* tee */
     234, /* tgkill */
     201, /* time */
-    383, /* timer_create */
+    385, /* timer_create */
     226, /* timer_delete */
     225, /* timer_getoverrun */
     224, /* timer_gettime */
@@ -4223,7 +5279,7 @@ static const uint16_t x32_by_name[364] = {
     153, /* vhangup */
     278, /* vmsplice */
     61, /* wait4 */
-    386, /* waitid */
+    388, /* waitid */
     1, /* write */
     20, /* writev */
 };
@@ -4232,914 +5288,914 @@ static const uint16_t i386_by_nr[463] = {
     [0] = 220,
     [1] = 61,
     [2] = 58,
-    [3] = 1,
-    [4] = 2,
-    [5] = 3,
+    [3] = 401,
+    [4] = 402,
+    [5] = 403,
     [6] = 4,
-    [7] = 399,
-    [8] = 86,
-    [9] = 87,
-    [10] = 88,
-    [11] = 60,
-    [12] = 81,
-    [13] = 400,
-    [14] = 134,
-    [15] = 91,
-    [16] = 95,
-    [17] = 401,
-    [18] = 402,
-    [19] = 9,
+    [7] = 404,
+    [8] = 405,
+    [9] = 406,
+    [10] = 407,
+    [11] = 408,
+    [12] = 409,
+    [13] = 410,
+    [14] = 411,
+    [15] = 412,
+    [16] = 413,
+    [17] = 414,
+    [18] = 415,
+    [19] = 416,
     [20] = 40,
-    [21] = 166,
-    [22] = 403,
-    [23] = 106,
+    [21] = 417,
+    [22] = 418,
+    [23] = 419,
     [24] = 103,
-    [25] = 404,
-    [26] = 102,
+    [25] = 420,
+    [26] = 381,
     [27] = 38,
-    [28] = 405,
+    [28] = 421,
     [29] = 35,
-    [30] = 406,
-    [31] = 407,
-    [32] = 408,
-    [33] = 22,
-    [34] = 409,
-    [35] = 410,
+    [30] = 422,
+    [31] = 423,
+    [32] = 424,
+    [33] = 425,
+    [34] = 426,
+    [35] = 427,
     [36] = 163,
     [37] = 63,
-    [38] = 83,
-    [39] = 84,
-    [40] = 85,
+    [38] = 428,
+    [39] = 429,
+    [40] = 430,
     [41] = 33,
-    [42] = 23,
-    [43] = 411,
-    [44] = 412,
-    [45] = 13,
-    [46] = 107,
+    [42] = 431,
+    [43] = 432,
+    [44] = 433,
+    [45] = 434,
+    [46] = 435,
     [47] = 105,
-    [48] = 413,
+    [48] = 436,
     [49] = 108,
     [50] = 109,
-    [51] = 164,
-    [52] = 167,
-    [53] = 414,
-    [54] = 17,
-    [55] = 73,
-    [56] = 415,
+    [51] = 437,
+    [52] = 438,
+    [53] = 439,
+    [54] = 377,
+    [55] = 440,
+    [56] = 441,
     [57] = 110,
-    [58] = 416,
-    [59] = 417,
+    [58] = 442,
+    [59] = 443,
     [60] = 96,
-    [61] = 162,
-    [62] = 418,
+    [61] = 444,
+    [62] = 445,
     [63] = 34,
     [64] = 111,
     [65] = 112,
     [66] = 113,
-    [67] = 419,
-    [68] = 420,
-    [69] = 421,
-    [70] = 114,
-    [71] = 115,
-    [72] = 422,
-    [73] = 423,
-    [74] = 171,
-    [75] = 424,
-    [76] = 425,
-    [77] = 426,
-    [78] = 427,
-    [79] = 428,
-    [80] = 429,
-    [81] = 430,
-    [82] = 431,
-    [83] = 89,
-    [84] = 432,
-    [85] = 90,
-    [86] = 433,
-    [87] = 168,
-    [88] = 170,
-    [89] = 434,
-    [90] = 435,
-    [91] = 12,
-    [92] = 77,
-    [93] = 78,
+    [67] = 446,
+    [68] = 447,
+    [69] = 448,
+    [70] = 449,
+    [71] = 450,
+    [72] = 451,
+    [73] = 452,
+    [74] = 453,
+    [75] = 454,
+    [76] = 455,
+    [77] = 456,
+    [78] = 457,
+    [79] = 458,
+    [80] = 459,
+    [81] = 460,
+    [82] = 461,
+    [83] = 462,
+    [84] = 463,
+    [85] = 464,
+    [86] = 465,
+    [87] = 466,
+    [88] = 467,
+    [89] = 468,
+    [90] = 469,
+    [91] = 470,
+    [92] = 471,
+    [93] = 472,
     [94] = 92,
-    [95] = 94,
+    [95] = 473,
     [96] = 141,
     [97] = 142,
-    [98] = 436,
-    [99] = 437,
-    [100] = 438,
-    [101] = 174,
-    [102] = 439,
-    [103] = 104,
-    [104] = 440,
-    [105] = 441,
-    [106] = 442,
-    [107] = 443,
-    [108] = 444,
-    [109] = 445,
+    [98] = 474,
+    [99] = 475,
+    [100] = 476,
+    [101] = 477,
+    [102] = 478,
+    [103] = 479,
+    [104] = 480,
+    [105] = 481,
+    [106] = 482,
+    [107] = 483,
+    [108] = 484,
+    [109] = 485,
     [110] = 173,
     [111] = 154,
-    [112] = 446,
-    [113] = 447,
-    [114] = 448,
-    [115] = 169,
-    [116] = 449,
-    [117] = 450,
+    [112] = 486,
+    [113] = 487,
+    [114] = 488,
+    [115] = 489,
+    [116] = 490,
+    [117] = 491,
     [118] = 75,
-    [119] = 451,
-    [120] = 452,
-    [121] = 172,
-    [122] = 64,
-    [123] = 155,
-    [124] = 453,
-    [125] = 11,
-    [126] = 454,
+    [119] = 492,
+    [120] = 493,
+    [121] = 494,
+    [122] = 495,
+    [123] = 496,
+    [124] = 497,
+    [125] = 498,
+    [126] = 499,
     [127] = 175,
-    [128] = 176,
-    [129] = 177,
+    [128] = 500,
+    [129] = 501,
     [130] = 178,
-    [131] = 180,
+    [131] = 502,
     [132] = 122,
     [133] = 82,
-    [134] = 455,
-    [135] = 140,
+    [134] = 503,
+    [135] = 504,
     [136] = 136,
     [137] = 184,
-    [138] = 123,
-    [139] = 124,
-    [140] = 456,
-    [141] = 457,
-    [142] = 458,
+    [138] = 505,
+    [139] = 506,
+    [140] = 507,
+    [141] = 508,
+    [142] = 509,
     [143] = 74,
-    [144] = 27,
-    [145] = 20,
-    [146] = 21,
+    [144] = 510,
+    [145] = 511,
+    [146] = 512,
     [147] = 125,
     [148] = 76,
     [149] = 157,
-    [150] = 150,
-    [151] = 151,
+    [150] = 513,
+    [151] = 514,
     [152] = 152,
     [153] = 153,
-    [154] = 143,
-    [155] = 144,
-    [156] = 145,
+    [154] = 515,
+    [155] = 516,
+    [156] = 517,
     [157] = 146,
     [158] = 25,
     [159] = 147,
     [160] = 148,
-    [161] = 459,
-    [162] = 460,
-    [163] = 26,
-    [164] = 118,
-    [165] = 461,
-    [166] = 462,
+    [161] = 518,
+    [162] = 519,
+    [163] = 520,
+    [164] = 521,
+    [165] = 522,
+    [166] = 523,
     [167] = 179,
-    [168] = 8,
+    [168] = 524,
     [169] = 181,
-    [170] = 120,
-    [171] = 463,
-    [172] = 158,
+    [170] = 525,
+    [171] = 526,
+    [172] = 527,
     [173] = 16,
-    [174] = 376,
-    [175] = 464,
-    [176] = 380,
-    [177] = 465,
-    [178] = 382,
-    [179] = 466,
-    [180] = 467,
-    [181] = 468,
-    [182] = 93,
-    [183] = 80,
-    [184] = 126,
-    [185] = 127,
-    [186] = 469,
-    [187] = 470,
+    [174] = 528,
+    [175] = 529,
+    [176] = 530,
+    [177] = 531,
+    [178] = 532,
+    [179] = 533,
+    [180] = 534,
+    [181] = 535,
+    [182] = 536,
+    [183] = 537,
+    [184] = 538,
+    [185] = 539,
+    [186] = 540,
+    [187] = 541,
     [188] = 182,
     [189] = 183,
     [190] = 59,
-    [191] = 471,
-    [192] = 472,
-    [193] = 473,
-    [194] = 474,
-    [195] = 475,
-    [196] = 476,
-    [197] = 477,
-    [198] = 478,
-    [199] = 479,
-    [200] = 480,
-    [201] = 481,
-    [202] = 482,
-    [203] = 483,
-    [204] = 484,
-    [205] = 485,
-    [206] = 486,
-    [207] = 487,
-    [208] = 488,
-    [209] = 489,
-    [210] = 490,
-    [211] = 491,
-    [212] = 492,
-    [213] = 493,
-    [214] = 494,
-    [215] = 495,
-    [216] = 496,
-    [217] = 156,
-    [218] = 28,
-    [219] = 29,
-    [220] = 218,
-    [221] = 497,
+    [191] = 542,
+    [192] = 543,
+    [193] = 544,
+    [194] = 545,
+    [195] = 546,
+    [196] = 547,
+    [197] = 548,
+    [198] = 549,
+    [199] = 550,
+    [200] = 551,
+    [201] = 552,
+    [202] = 553,
+    [203] = 554,
+    [204] = 555,
+    [205] = 556,
+    [206] = 557,
+    [207] = 558,
+    [208] = 559,
+    [209] = 560,
+    [210] = 561,
+    [211] = 562,
+    [212] = 563,
+    [213] = 564,
+    [214] = 565,
+    [215] = 566,
+    [216] = 567,
+    [217] = 568,
+    [218] = 569,
+    [219] = 570,
+    [220] = 571,
+    [221] = 572,
     [224] = 187,
-    [225] = 498,
-    [226] = 189,
-    [227] = 190,
-    [228] = 191,
-    [229] = 192,
-    [230] = 193,
-    [231] = 194,
-    [232] = 195,
-    [233] = 196,
-    [234] = 197,
-    [235] = 198,
-    [236] = 199,
-    [237] = 200,
+    [225] = 573,
+    [226] = 574,
+    [227] = 575,
+    [228] = 576,
+    [229] = 577,
+    [230] = 578,
+    [231] = 579,
+    [232] = 580,
+    [233] = 581,
+    [234] = 582,
+    [235] = 583,
+    [236] = 584,
+    [237] = 585,
     [238] = 201,
-    [239] = 499,
-    [240] = 500,
-    [241] = 204,
-    [242] = 205,
-    [243] = 501,
-    [244] = 502,
-    [245] = 503,
-    [246] = 208,
-    [247] = 504,
-    [248] = 396,
-    [249] = 211,
-    [250] = 505,
+    [239] = 586,
+    [240] = 587,
+    [241] = 588,
+    [242] = 589,
+    [243] = 590,
+    [244] = 591,
+    [245] = 592,
+    [246] = 593,
+    [247] = 594,
+    [248] = 595,
+    [249] = 596,
+    [250] = 597,
     [252] = 232,
     [253] = 213,
     [254] = 214,
-    [255] = 234,
-    [256] = 233,
-    [257] = 217,
-    [258] = 219,
-    [259] = 384,
-    [260] = 506,
-    [261] = 507,
+    [255] = 598,
+    [256] = 599,
+    [257] = 600,
+    [258] = 601,
+    [259] = 602,
+    [260] = 603,
+    [261] = 604,
     [262] = 226,
     [263] = 227,
-    [264] = 508,
-    [265] = 509,
-    [266] = 510,
-    [267] = 511,
-    [268] = 512,
-    [269] = 513,
+    [264] = 605,
+    [265] = 606,
+    [266] = 607,
+    [267] = 608,
+    [268] = 609,
+    [269] = 610,
     [270] = 235,
-    [271] = 514,
-    [272] = 515,
+    [271] = 611,
+    [272] = 612,
     [273] = 237,
-    [274] = 238,
-    [275] = 240,
-    [276] = 239,
-    [277] = 516,
-    [278] = 242,
-    [279] = 517,
-    [280] = 518,
-    [281] = 385,
-    [282] = 519,
-    [283] = 386,
-    [284] = 520,
-    [286] = 249,
-    [287] = 250,
-    [288] = 251,
+    [274] = 613,
+    [275] = 614,
+    [276] = 615,
+    [277] = 616,
+    [278] = 617,
+    [279] = 618,
+    [280] = 619,
+    [281] = 620,
+    [282] = 621,
+    [283] = 622,
+    [284] = 623,
+    [286] = 624,
+    [287] = 625,
+    [288] = 626,
     [289] = 252,
     [290] = 253,
     [291] = 254,
-    [292] = 255,
+    [292] = 627,
     [293] = 256,
-    [294] = 257,
-    [295] = 258,
-    [296] = 259,
-    [297] = 260,
-    [298] = 261,
-    [299] = 521,
-    [300] = 522,
-    [301] = 264,
-    [302] = 265,
-    [303] = 266,
-    [304] = 267,
-    [305] = 268,
-    [306] = 269,
-    [307] = 270,
-    [308] = 523,
-    [309] = 524,
-    [310] = 273,
-    [311] = 388,
-    [312] = 389,
-    [313] = 276,
-    [314] = 525,
-    [315] = 277,
-    [316] = 279,
-    [317] = 280,
-    [318] = 310,
-    [319] = 282,
-    [320] = 526,
-    [321] = 527,
+    [294] = 628,
+    [295] = 629,
+    [296] = 630,
+    [297] = 631,
+    [298] = 632,
+    [299] = 633,
+    [300] = 634,
+    [301] = 635,
+    [302] = 636,
+    [303] = 637,
+    [304] = 638,
+    [305] = 639,
+    [306] = 640,
+    [307] = 641,
+    [308] = 642,
+    [309] = 643,
+    [310] = 644,
+    [311] = 645,
+    [312] = 646,
+    [313] = 647,
+    [314] = 648,
+    [315] = 649,
+    [316] = 650,
+    [317] = 651,
+    [318] = 652,
+    [319] = 653,
+    [320] = 654,
+    [321] = 655,
     [322] = 284,
     [323] = 285,
-    [324] = 528,
-    [325] = 529,
-    [326] = 530,
-    [327] = 531,
+    [324] = 656,
+    [325] = 657,
+    [326] = 658,
+    [327] = 659,
     [328] = 291,
     [329] = 292,
     [330] = 293,
-    [331] = 294,
+    [331] = 660,
     [332] = 295,
-    [333] = 532,
-    [334] = 533,
-    [335] = 392,
-    [336] = 299,
-    [337] = 534,
+    [333] = 661,
+    [334] = 662,
+    [335] = 663,
+    [336] = 664,
+    [337] = 665,
     [338] = 301,
-    [339] = 535,
-    [340] = 303,
-    [341] = 304,
-    [342] = 305,
-    [343] = 536,
+    [339] = 666,
+    [340] = 667,
+    [341] = 668,
+    [342] = 669,
+    [343] = 670,
     [344] = 307,
-    [345] = 394,
+    [345] = 671,
     [346] = 309,
-    [347] = 311,
-    [348] = 312,
-    [349] = 313,
-    [350] = 314,
-    [351] = 315,
-    [352] = 316,
-    [353] = 317,
-    [354] = 318,
-    [355] = 319,
-    [356] = 320,
-    [357] = 322,
-    [358] = 323,
+    [347] = 672,
+    [348] = 673,
+    [349] = 674,
+    [350] = 675,
+    [351] = 676,
+    [352] = 677,
+    [353] = 678,
+    [354] = 679,
+    [355] = 680,
+    [356] = 681,
+    [357] = 682,
+    [358] = 683,
     [359] = 42,
-    [360] = 54,
-    [361] = 50,
-    [362] = 43,
+    [360] = 684,
+    [361] = 685,
+    [362] = 686,
     [363] = 51,
-    [364] = 289,
-    [365] = 56,
-    [366] = 55,
-    [367] = 52,
-    [368] = 53,
-    [369] = 45,
-    [370] = 378,
-    [371] = 46,
-    [372] = 379,
+    [364] = 687,
+    [365] = 688,
+    [366] = 689,
+    [367] = 690,
+    [368] = 691,
+    [369] = 692,
+    [370] = 693,
+    [371] = 694,
+    [372] = 695,
     [373] = 49,
     [374] = 324,
     [375] = 325,
-    [376] = 326,
-    [377] = 327,
-    [378] = 537,
-    [379] = 538,
-    [380] = 330,
-    [381] = 331,
+    [376] = 696,
+    [377] = 697,
+    [378] = 698,
+    [379] = 699,
+    [380] = 700,
+    [381] = 701,
     [382] = 332,
-    [383] = 333,
-    [384] = 159,
-    [385] = 539,
-    [386] = 335,
+    [383] = 702,
+    [384] = 703,
+    [385] = 704,
+    [386] = 705,
     [393] = 65,
-    [394] = 67,
-    [395] = 30,
-    [396] = 540,
-    [397] = 31,
-    [398] = 68,
+    [394] = 706,
+    [395] = 707,
+    [396] = 708,
+    [397] = 709,
+    [398] = 710,
     [399] = 69,
-    [400] = 541,
-    [401] = 542,
-    [402] = 543,
-    [403] = 544,
-    [404] = 545,
-    [405] = 546,
-    [406] = 547,
-    [407] = 548,
-    [408] = 549,
-    [409] = 550,
-    [410] = 551,
-    [411] = 552,
-    [412] = 553,
-    [413] = 554,
-    [414] = 555,
-    [416] = 556,
-    [417] = 557,
-    [418] = 558,
-    [419] = 559,
-    [420] = 560,
-    [421] = 561,
-    [422] = 562,
-    [423] = 563,
-    [424] = 337,
-    [425] = 338,
-    [426] = 339,
-    [427] = 340,
-    [428] = 341,
-    [429] = 342,
-    [430] = 343,
-    [431] = 344,
+    [400] = 711,
+    [401] = 712,
+    [402] = 713,
+    [403] = 714,
+    [404] = 715,
+    [405] = 716,
+    [406] = 717,
+    [407] = 718,
+    [408] = 719,
+    [409] = 720,
+    [410] = 721,
+    [411] = 722,
+    [412] = 723,
+    [413] = 724,
+    [414] = 725,
+    [416] = 726,
+    [417] = 727,
+    [418] = 728,
+    [419] = 729,
+    [420] = 730,
+    [421] = 731,
+    [422] = 732,
+    [423] = 733,
+    [424] = 734,
+    [425] = 735,
+    [426] = 736,
+    [427] = 737,
+    [428] = 738,
+    [429] = 739,
+    [430] = 740,
+    [431] = 741,
     [432] = 345,
-    [433] = 346,
+    [433] = 742,
     [434] = 347,
-    [435] = 348,
+    [435] = 743,
     [436] = 349,
-    [437] = 350,
+    [437] = 744,
     [438] = 351,
-    [439] = 352,
-    [440] = 353,
-    [441] = 564,
-    [442] = 355,
-    [443] = 356,
-    [444] = 357,
-    [445] = 358,
+    [439] = 745,
+    [440] = 746,
+    [441] = 747,
+    [442] = 748,
+    [443] = 749,
+    [444] = 750,
+    [445] = 751,
     [446] = 359,
     [447] = 360,
     [448] = 361,
-    [449] = 362,
-    [450] = 363,
-    [451] = 364,
-    [452] = 365,
-    [453] = 366,
-    [454] = 367,
-    [455] = 368,
-    [456] = 369,
-    [457] = 370,
-    [458] = 371,
-    [459] = 372,
-    [460] = 373,
-    [461] = 374,
-    [462] = 375,
+    [449] = 752,
+    [450] = 753,
+    [451] = 754,
+    [452] = 755,
+    [453] = 756,
+    [454] = 757,
+    [455] = 758,
+    [456] = 759,
+    [457] = 760,
+    [458] = 761,
+    [459] = 762,
+    [460] = 763,
+    [461] = 764,
+    [462] = 765,
 };
 static const uint16_t i386_by_name[457] = {
-    455, /* _llseek */
-    457, /* _newselect */
+    506, /* _llseek */
+    508, /* _newselect */
     156, /* _sysctl */
-    564, /* accept */
-    288, /* accept4 */
-    21, /* access */
-    163, /* acct */
-    248, /* add_key */
-    452, /* adjtimex */
+    765, /* accept */
+    686, /* accept4 */
+    424, /* access */
+    436, /* acct */
+    623, /* add_key */
+    496, /* adjtimex */
     183, /* afs_syscall */
     37, /* alarm */
-    158, /* arch_prctl */
-    454, /* bdflush */
-    49, /* bind */
-    321, /* bpf */
-    400, /* break */
-    12, /* brk */
-    363, /* cachestat */
-    125, /* capget */
-    126, /* capset */
-    80, /* chdir */
-    90, /* chmod */
-    92, /* chown */
-    491, /* chown32 */
-    161, /* chroot */
-    535, /* clock_adjtime */
-    545, /* clock_adjtime64 */
-    509, /* clock_getres */
-    546, /* clock_getres_time64 */
-    508, /* clock_gettime */
-    543, /* clock_gettime64 */
-    510, /* clock_nanosleep */
-    547, /* clock_nanosleep_time64 */
-    507, /* clock_settime */
-    544, /* clock_settime64 */
-    451, /* clone */
-    347, /* clone3 */
+    702, /* arch_prctl */
+    502, /* bdflush */
+    684, /* bind */
+    681, /* bpf */
+    413, /* break */
+    433, /* brk */
+    753, /* cachestat */
+    537, /* capget */
+    538, /* capset */
+    408, /* chdir */
+    411, /* chmod */
+    535, /* chown */
+    562, /* chown32 */
+    443, /* chroot */
+    669, /* clock_adjtime */
+    715, /* clock_adjtime64 */
+    606, /* clock_getres */
+    716, /* clock_getres_time64 */
+    605, /* clock_gettime */
+    713, /* clock_gettime64 */
+    607, /* clock_nanosleep */
+    717, /* clock_nanosleep_time64 */
+    604, /* clock_settime */
+    714, /* clock_settime64 */
+    492, /* clone */
+    742, /* clone3 */
     3, /* close */
     348, /* close_range */
-    42, /* connect */
-    326, /* copy_file_range */
-    85, /* creat */
+    685, /* connect */
+    696, /* copy_file_range */
+    404, /* creat */
     174, /* create_module */
-    176, /* delete_module */
+    500, /* delete_module */
     32, /* dup */
     33, /* dup2 */
     292, /* dup3 */
     213, /* epoll_create */
     291, /* epoll_create1 */
-    233, /* epoll_ctl */
-    281, /* epoll_pwait */
-    563, /* epoll_pwait2 */
-    232, /* epoll_wait */
+    597, /* epoll_ctl */
+    652, /* epoll_pwait */
+    746, /* epoll_pwait2 */
+    598, /* epoll_wait */
     284, /* eventfd */
     290, /* eventfd2 */
-    59, /* execve */
-    322, /* execveat */
+    407, /* execve */
+    682, /* execveat */
     60, /* exit */
     231, /* exit_group */
-    269, /* faccessat */
-    351, /* faccessat2 */
-    504, /* fadvise64 */
-    514, /* fadvise64_64 */
-    527, /* fallocate */
+    640, /* faccessat */
+    744, /* faccessat2 */
+    596, /* fadvise64 */
+    611, /* fadvise64_64 */
+    655, /* fallocate */
     300, /* fanotify_init */
-    534, /* fanotify_mark */
+    665, /* fanotify_mark */
     81, /* fchdir */
     91, /* fchmod */
-    268, /* fchmodat */
-    364, /* fchmodat2 */
-    93, /* fchown */
-    486, /* fchown32 */
-    260, /* fchownat */
-    72, /* fcntl */
-    496, /* fcntl64 */
+    639, /* fchmodat */
+    754, /* fchmodat2 */
+    472, /* fchown */
+    557, /* fchown32 */
+    631, /* fchownat */
+    439, /* fcntl */
+    571, /* fcntl64 */
     75, /* fdatasync */
-    193, /* fgetxattr */
-    313, /* finit_module */
-    196, /* flistxattr */
+    578, /* fgetxattr */
+    674, /* finit_module */
+    581, /* flistxattr */
     73, /* flock */
     57, /* fork */
-    199, /* fremovexattr */
-    343, /* fsconfig */
-    190, /* fsetxattr */
+    584, /* fremovexattr */
+    740, /* fsconfig */
+    575, /* fsetxattr */
     344, /* fsmount */
-    342, /* fsopen */
-    345, /* fspick */
-    443, /* fstat */
-    476, /* fstat64 */
-    521, /* fstatat64 */
-    437, /* fstatfs */
-    512, /* fstatfs64 */
+    739, /* fsopen */
+    741, /* fspick */
+    483, /* fstat */
+    547, /* fstat64 */
+    633, /* fstatat64 */
+    475, /* fstatfs */
+    609, /* fstatfs64 */
     74, /* fsync */
-    409, /* ftime */
-    77, /* ftruncate */
-    473, /* ftruncate64 */
-    499, /* futex */
-    368, /* futex_requeue */
-    561, /* futex_time64 */
-    367, /* futex_wait */
-    361, /* futex_waitv */
-    366, /* futex_wake */
-    520, /* futimesat */
+    426, /* ftime */
+    471, /* ftruncate */
+    544, /* ftruncate64 */
+    586, /* futex */
+    758, /* futex_requeue */
+    731, /* futex_time64 */
+    757, /* futex_wait */
+    751, /* futex_waitv */
+    756, /* futex_wake */
+    632, /* futimesat */
     177, /* get_kernel_syms */
-    239, /* get_mempolicy */
-    388, /* get_robust_list */
-    501, /* get_thread_area */
-    309, /* getcpu */
-    79, /* getcwd */
-    456, /* getdents */
-    217, /* getdents64 */
+    613, /* get_mempolicy */
+    645, /* get_robust_list */
+    590, /* get_thread_area */
+    651, /* getcpu */
+    536, /* getcwd */
+    507, /* getdents */
+    570, /* getdents64 */
     108, /* getegid */
-    481, /* getegid32 */
+    552, /* getegid32 */
     107, /* geteuid */
-    480, /* geteuid32 */
+    551, /* geteuid32 */
     104, /* getgid */
-    479, /* getgid32 */
-    428, /* getgroups */
-    484, /* getgroups32 */
-    440, /* getitimer */
-    52, /* getpeername */
+    550, /* getgid32 */
+    458, /* getgroups */
+    555, /* getgroups32 */
+    480, /* getitimer */
+    690, /* getpeername */
     121, /* getpgid */
     111, /* getpgrp */
     39, /* getpid */
     181, /* getpmsg */
     110, /* getppid */
     140, /* getpriority */
-    318, /* getrandom */
-    462, /* getresgid */
-    490, /* getresgid32 */
-    460, /* getresuid */
-    488, /* getresuid32 */
-    424, /* getrlimit */
-    425, /* getrusage */
+    679, /* getrandom */
+    525, /* getresgid */
+    561, /* getresgid32 */
+    521, /* getresuid */
+    559, /* getresuid32 */
+    454, /* getrlimit */
+    455, /* getrusage */
     124, /* getsid */
-    51, /* getsockname */
-    55, /* getsockopt */
+    689, /* getsockname */
+    687, /* getsockopt */
     186, /* gettid */
-    426, /* gettimeofday */
+    456, /* gettimeofday */
     102, /* getuid */
-    478, /* getuid32 */
-    191, /* getxattr */
-    407, /* gtty */
-    445, /* idle */
-    175, /* init_module */
-    254, /* inotify_add_watch */
+    549, /* getuid32 */
+    576, /* getxattr */
+    423, /* gtty */
+    485, /* idle */
+    499, /* init_module */
+    626, /* inotify_add_watch */
     253, /* inotify_init */
     294, /* inotify_init1 */
     255, /* inotify_rm_watch */
-    210, /* io_cancel */
-    207, /* io_destroy */
-    503, /* io_getevents */
-    538, /* io_pgetevents */
-    555, /* io_pgetevents_time64 */
-    502, /* io_setup */
-    395, /* io_submit */
-    338, /* io_uring_enter */
-    339, /* io_uring_register */
-    337, /* io_uring_setup */
-    16, /* ioctl */
-    173, /* ioperm */
+    595, /* io_cancel */
+    592, /* io_destroy */
+    593, /* io_getevents */
+    703, /* io_pgetevents */
+    725, /* io_pgetevents_time64 */
+    591, /* io_setup */
+    594, /* io_submit */
+    735, /* io_uring_enter */
+    736, /* io_uring_register */
+    734, /* io_uring_setup */
+    376, /* ioctl */
+    476, /* ioperm */
     172, /* iopl */
     252, /* ioprio_get */
     251, /* ioprio_set */
-    449, /* ipc */
-    312, /* kcmp */
-    385, /* kexec_load */
-    250, /* keyctl */
+    490, /* ipc */
+    673, /* kcmp */
+    621, /* kexec_load */
+    625, /* keyctl */
     62, /* kill */
-    357, /* landlock_add_rule */
-    356, /* landlock_create_ruleset */
+    750, /* landlock_add_rule */
+    749, /* landlock_create_ruleset */
     358, /* landlock_restrict_self */
-    94, /* lchown */
-    477, /* lchown32 */
-    192, /* lgetxattr */
-    86, /* link */
-    265, /* linkat */
+    412, /* lchown */
+    548, /* lchown32 */
+    577, /* lgetxattr */
+    405, /* link */
+    636, /* linkat */
     50, /* listen */
-    370, /* listmount */
-    194, /* listxattr */
-    195, /* llistxattr */
-    413, /* lock */
+    760, /* listmount */
+    579, /* listxattr */
+    580, /* llistxattr */
+    438, /* lock */
     212, /* lookup_dcookie */
-    198, /* lremovexattr */
-    8, /* lseek */
-    189, /* lsetxattr */
-    371, /* lsm_get_self_attr */
-    373, /* lsm_list_modules */
-    372, /* lsm_set_self_attr */
-    442, /* lstat */
-    475, /* lstat64 */
-    28, /* madvise */
-    365, /* map_shadow_stack */
-    237, /* mbind */
+    583, /* lremovexattr */
+    415, /* lseek */
+    574, /* lsetxattr */
+    761, /* lsm_get_self_attr */
+    763, /* lsm_list_modules */
+    762, /* lsm_set_self_attr */
+    482, /* lstat */
+    546, /* lstat64 */
+    569, /* madvise */
+    755, /* map_shadow_stack */
+    612, /* mbind */
     324, /* membarrier */
-    319, /* memfd_create */
+    680, /* memfd_create */
     359, /* memfd_secret */
-    256, /* migrate_pages */
-    27, /* mincore */
-    83, /* mkdir */
-    258, /* mkdirat */
-    133, /* mknod */
-    259, /* mknodat */
-    149, /* mlock */
-    325, /* mlock2 */
+    627, /* migrate_pages */
+    568, /* mincore */
+    428, /* mkdir */
+    629, /* mkdirat */
+    410, /* mknod */
+    630, /* mknodat */
+    512, /* mlock */
+    695, /* mlock2 */
     151, /* mlockall */
-    434, /* mmap */
-    471, /* mmap2 */
-    154, /* modify_ldt */
-    165, /* mount */
-    354, /* mount_setattr */
-    341, /* move_mount */
-    279, /* move_pages */
-    10, /* mprotect */
-    414, /* mpx */
-    518, /* mq_getsetattr */
-    384, /* mq_notify */
-    515, /* mq_open */
-    517, /* mq_timedreceive */
-    558, /* mq_timedreceive_time64 */
-    516, /* mq_timedsend */
-    557, /* mq_timedsend_time64 */
-    241, /* mq_unlink */
-    25, /* mremap */
-    374, /* mseal */
-    542, /* msgctl */
+    468, /* mmap */
+    542, /* mmap2 */
+    495, /* modify_ldt */
+    416, /* mount */
+    747, /* mount_setattr */
+    738, /* move_mount */
+    650, /* move_pages */
+    497, /* mprotect */
+    440, /* mpx */
+    620, /* mq_getsetattr */
+    619, /* mq_notify */
+    615, /* mq_open */
+    618, /* mq_timedreceive */
+    728, /* mq_timedreceive_time64 */
+    617, /* mq_timedsend */
+    727, /* mq_timedsend_time64 */
+    616, /* mq_unlink */
+    519, /* mremap */
+    764, /* mseal */
+    712, /* msgctl */
     68, /* msgget */
-    541, /* msgrcv */
-    540, /* msgsnd */
-    26, /* msync */
-    150, /* munlock */
+    711, /* msgrcv */
+    710, /* msgsnd */
+    509, /* msync */
+    513, /* munlock */
     152, /* munlockall */
-    11, /* munmap */
-    303, /* name_to_handle_at */
-    459, /* nanosleep */
+    469, /* munmap */
+    667, /* name_to_handle_at */
+    518, /* nanosleep */
     180, /* nfsservctl */
-    408, /* nice */
-    404, /* oldfstat */
-    431, /* oldlstat */
-    416, /* oldolduname */
-    401, /* oldstat */
-    444, /* olduname */
-    2, /* open */
-    304, /* open_by_handle_at */
-    340, /* open_tree */
-    257, /* openat */
-    349, /* openat2 */
+    425, /* nice */
+    420, /* oldfstat */
+    462, /* oldlstat */
+    442, /* oldolduname */
+    414, /* oldstat */
+    484, /* olduname */
+    402, /* open */
+    668, /* open_by_handle_at */
+    737, /* open_tree */
+    628, /* openat */
+    743, /* openat2 */
     34, /* pause */
-    298, /* perf_event_open */
+    663, /* perf_event_open */
     135, /* personality */
     350, /* pidfd_getfd */
     346, /* pidfd_open */
-    336, /* pidfd_send_signal */
-    22, /* pipe */
-    293, /* pipe2 */
-    155, /* pivot_root */
-    330, /* pkey_alloc */
+    733, /* pidfd_send_signal */
+    430, /* pipe */
+    659, /* pipe2 */
+    567, /* pivot_root */
+    700, /* pkey_alloc */
     331, /* pkey_free */
-    329, /* pkey_mprotect */
-    7, /* poll */
-    523, /* ppoll */
-    554, /* ppoll_time64 */
-    157, /* prctl */
-    466, /* pread64 */
-    531, /* preadv */
-    536, /* preadv2 */
-    302, /* prlimit64 */
-    352, /* process_madvise */
+    699, /* pkey_mprotect */
+    523, /* poll */
+    642, /* ppoll */
+    724, /* ppoll_time64 */
+    526, /* prctl */
+    533, /* pread64 */
+    660, /* preadv */
+    697, /* preadv2 */
+    666, /* prlimit64 */
+    745, /* process_madvise */
     360, /* process_mrelease */
-    310, /* process_vm_readv */
-    311, /* process_vm_writev */
-    411, /* prof */
-    435, /* profil */
-    522, /* pselect6 */
-    553, /* pselect6_time64 */
-    101, /* ptrace */
+    671, /* process_vm_readv */
+    672, /* process_vm_writev */
+    432, /* prof */
+    473, /* profil */
+    641, /* pselect6 */
+    723, /* pselect6_time64 */
+    380, /* ptrace */
     182, /* putpmsg */
-    467, /* pwrite64 */
-    532, /* pwritev */
-    537, /* pwritev2 */
+    534, /* pwrite64 */
+    661, /* pwritev */
+    698, /* pwritev2 */
     178, /* query_module */
-    179, /* quotactl */
-    355, /* quotactl_fd */
-    0, /* read */
-    497, /* readahead */
-    433, /* readdir */
-    89, /* readlink */
-    267, /* readlinkat */
-    19, /* readv */
-    169, /* reboot */
-    566, /* recv */
-    45, /* recvfrom */
-    533, /* recvmmsg */
-    556, /* recvmmsg_time64 */
-    378, /* recvmsg */
-    216, /* remap_file_pages */
-    197, /* removexattr */
-    82, /* rename */
-    264, /* renameat */
-    316, /* renameat2 */
-    249, /* request_key */
+    501, /* quotactl */
+    748, /* quotactl_fd */
+    400, /* read */
+    572, /* readahead */
+    467, /* readdir */
+    463, /* readlink */
+    638, /* readlinkat */
+    510, /* readv */
+    466, /* reboot */
+    767, /* recv */
+    693, /* recvfrom */
+    664, /* recvmmsg */
+    726, /* recvmmsg_time64 */
+    694, /* recvmsg */
+    599, /* remap_file_pages */
+    582, /* removexattr */
+    427, /* rename */
+    635, /* renameat */
+    677, /* renameat2 */
+    624, /* request_key */
     219, /* restart_syscall */
-    84, /* rmdir */
-    334, /* rseq */
-    375, /* rt_sigaction */
-    379, /* rt_sigpending */
-    463, /* rt_sigprocmask */
-    381, /* rt_sigqueueinfo */
+    429, /* rmdir */
+    704, /* rseq */
+    527, /* rt_sigaction */
+    529, /* rt_sigpending */
+    528, /* rt_sigprocmask */
+    531, /* rt_sigqueueinfo */
     15, /* rt_sigreturn */
-    465, /* rt_sigsuspend */
-    464, /* rt_sigtimedwait */
-    560, /* rt_sigtimedwait_time64 */
-    391, /* rt_tgsigqueueinfo */
+    532, /* rt_sigsuspend */
+    530, /* rt_sigtimedwait */
+    730, /* rt_sigtimedwait_time64 */
+    662, /* rt_tgsigqueueinfo */
     146, /* sched_get_priority_max */
     147, /* sched_get_priority_min */
-    204, /* sched_getaffinity */
-    315, /* sched_getattr */
-    143, /* sched_getparam */
+    588, /* sched_getaffinity */
+    676, /* sched_getattr */
+    515, /* sched_getparam */
     145, /* sched_getscheduler */
-    458, /* sched_rr_get_interval */
-    562, /* sched_rr_get_interval_time64 */
-    203, /* sched_setaffinity */
-    314, /* sched_setattr */
-    142, /* sched_setparam */
-    144, /* sched_setscheduler */
+    517, /* sched_rr_get_interval */
+    732, /* sched_rr_get_interval_time64 */
+    587, /* sched_setaffinity */
+    675, /* sched_setattr */
+    514, /* sched_setparam */
+    516, /* sched_setscheduler */
     24, /* sched_yield */
-    317, /* seccomp */
-    430, /* select */
-    66, /* semctl */
+    678, /* seccomp */
+    460, /* select */
+    705, /* semctl */
     64, /* semget */
-    567, /* semop */
-    570, /* semtimedop */
-    559, /* semtimedop_time64 */
-    565, /* send */
-    469, /* sendfile */
-    498, /* sendfile64 */
-    393, /* sendmmsg */
-    377, /* sendmsg */
-    44, /* sendto */
-    238, /* set_mempolicy */
-    362, /* set_mempolicy_home_node */
-    387, /* set_robust_list */
-    500, /* set_thread_area */
-    218, /* set_tid_address */
-    171, /* setdomainname */
-    123, /* setfsgid */
-    495, /* setfsgid32 */
-    122, /* setfsuid */
-    494, /* setfsuid32 */
-    106, /* setgid */
-    493, /* setgid32 */
-    429, /* setgroups */
-    485, /* setgroups32 */
-    170, /* sethostname */
-    439, /* setitimer */
+    768, /* semop */
+    771, /* semtimedop */
+    729, /* semtimedop_time64 */
+    766, /* send */
+    540, /* sendfile */
+    585, /* sendfile64 */
+    670, /* sendmmsg */
+    692, /* sendmsg */
+    691, /* sendto */
+    614, /* set_mempolicy */
+    752, /* set_mempolicy_home_node */
+    644, /* set_robust_list */
+    589, /* set_thread_area */
+    600, /* set_tid_address */
+    493, /* setdomainname */
+    505, /* setfsgid */
+    566, /* setfsgid32 */
+    504, /* setfsuid */
+    565, /* setfsuid32 */
+    434, /* setgid */
+    564, /* setgid32 */
+    459, /* setgroups */
+    556, /* setgroups32 */
+    452, /* sethostname */
+    479, /* setitimer */
     308, /* setns */
     109, /* setpgid */
     141, /* setpriority */
-    114, /* setregid */
-    483, /* setregid32 */
-    119, /* setresgid */
-    489, /* setresgid32 */
-    117, /* setresuid */
-    487, /* setresuid32 */
-    113, /* setreuid */
-    482, /* setreuid32 */
-    423, /* setrlimit */
+    449, /* setregid */
+    554, /* setregid32 */
+    524, /* setresgid */
+    560, /* setresgid32 */
+    520, /* setresuid */
+    558, /* setresuid32 */
+    448, /* setreuid */
+    553, /* setreuid32 */
+    453, /* setrlimit */
     112, /* setsid */
-    54, /* setsockopt */
-    427, /* settimeofday */
-    105, /* setuid */
-    492, /* setuid32 */
-    188, /* setxattr */
-    419, /* sgetmask */
-    30, /* shmat */
-    539, /* shmctl */
-    67, /* shmdt */
-    29, /* shmget */
+    688, /* setsockopt */
+    457, /* settimeofday */
+    418, /* setuid */
+    563, /* setuid32 */
+    573, /* setxattr */
+    446, /* sgetmask */
+    708, /* shmat */
+    707, /* shmctl */
+    709, /* shmdt */
+    706, /* shmget */
     48, /* shutdown */
-    418, /* sigaction */
-    468, /* sigaltstack */
-    412, /* signal */
-    526, /* signalfd */
-    530, /* signalfd4 */
-    422, /* sigpending */
-    453, /* sigprocmask */
-    450, /* sigreturn */
-    421, /* sigsuspend */
+    445, /* sigaction */
+    539, /* sigaltstack */
+    435, /* signal */
+    654, /* signalfd */
+    658, /* signalfd4 */
+    451, /* sigpending */
+    498, /* sigprocmask */
+    491, /* sigreturn */
+    450, /* sigsuspend */
     41, /* socket */
-    438, /* socketcall */
-    53, /* socketpair */
-    275, /* splice */
-    420, /* ssetmask */
-    441, /* stat */
-    474, /* stat64 */
-    436, /* statfs */
-    511, /* statfs64 */
-    369, /* statmount */
-    332, /* statx */
-    403, /* stime */
-    406, /* stty */
-    168, /* swapoff */
-    167, /* swapon */
-    88, /* symlink */
-    266, /* symlinkat */
+    477, /* socketcall */
+    683, /* socketpair */
+    646, /* splice */
+    447, /* ssetmask */
+    481, /* stat */
+    545, /* stat64 */
+    474, /* statfs */
+    608, /* statfs64 */
+    759, /* statmount */
+    701, /* statx */
+    419, /* stime */
+    422, /* stty */
+    488, /* swapoff */
+    465, /* swapon */
+    461, /* symlink */
+    637, /* symlinkat */
     162, /* sync */
-    524, /* sync_file_range */
+    647, /* sync_file_range */
     306, /* syncfs */
-    139, /* sysfs */
-    448, /* sysinfo */
-    103, /* syslog */
-    276, /* tee */
+    503, /* sysfs */
+    489, /* sysinfo */
+    478, /* syslog */
+    648, /* tee */
     234, /* tgkill */
-    399, /* time */
-    383, /* timer_create */
+    409, /* time */
+    601, /* timer_create */
     226, /* timer_delete */
     225, /* timer_getoverrun */
-    506, /* timer_gettime */
-    548, /* timer_gettime64 */
-    505, /* timer_settime */
-    549, /* timer_settime64 */
+    603, /* timer_gettime */
+    718, /* timer_gettime64 */
+    602, /* timer_settime */
+    719, /* timer_settime64 */
     283, /* timerfd_create */
-    529, /* timerfd_gettime */
-    550, /* timerfd_gettime64 */
-    528, /* timerfd_settime */
-    551, /* timerfd_settime64 */
-    410, /* times */
+    657, /* timerfd_gettime */
+    720, /* timerfd_gettime64 */
+    656, /* timerfd_settime */
+    721, /* timerfd_settime64 */
+    431, /* times */
     200, /* tkill */
-    76, /* truncate */
-    472, /* truncate64 */
-    470, /* ugetrlimit */
-    415, /* ulimit */
+    470, /* truncate */
+    543, /* truncate64 */
+    541, /* ugetrlimit */
+    441, /* ulimit */
     95, /* umask */
-    402, /* umount */
-    166, /* umount2 */
-    63, /* uname */
-    87, /* unlink */
-    263, /* unlinkat */
-    272, /* unshare */
-    432, /* uselib */
+    417, /* umount */
+    437, /* umount2 */
+    494, /* uname */
+    406, /* unlink */
+    634, /* unlinkat */
+    643, /* unshare */
+    464, /* uselib */
     323, /* userfaultfd */
-    417, /* ustat */
-    405, /* utime */
-    525, /* utimensat */
-    552, /* utimensat_time64 */
-    513, /* utimes */
+    444, /* ustat */
+    421, /* utime */
+    653, /* utimensat */
+    722, /* utimensat_time64 */
+    610, /* utimes */
     58, /* vfork */
     153, /* vhangup */
-    461, /* vm86 */
-    446, /* vm86old */
-    278, /* vmsplice */
+    522, /* vm86 */
+    486, /* vm86old */
+    649, /* vmsplice */
     236, /* vserver */
-    447, /* wait4 */
-    519, /* waitid */
-    398, /* waitpid */
-    1, /* write */
-    20, /* writev */
+    487, /* wait4 */
+    622, /* waitid */
+    403, /* waitpid */
+    401, /* write */
+    511, /* writev */
 };
 
 const struct sysent_abi sysent_abis[] = {
@@ -5154,44 +6210,44 @@ const unsigned sysent_abi_count = sizeof sysent_abis / sizeof sysent_abis[0];
 
 static const uint16_t socketcall_calls[21] = {
     [1] = 42, /* socket */
-    [2] = 50, /* bind */
-    [3] = 43, /* connect */
+    [2] = 685, /* bind */
+    [3] = 686, /* connect */
     [4] = 51, /* listen */
-    [5] = 565, /* accept */
-    [6] = 52, /* getsockname */
-    [7] = 53, /* getpeername */
-    [8] = 54, /* socketpair */
-    [9] = 566, /* send */
-    [10] = 567, /* recv */
-    [11] = 45, /* sendto */
-    [12] = 46, /* recvfrom */
+    [5] = 766, /* accept */
+    [6] = 690, /* getsockname */
+    [7] = 691, /* getpeername */
+    [8] = 684, /* socketpair */
+    [9] = 767, /* send */
+    [10] = 768, /* recv */
+    [11] = 692, /* sendto */
+    [12] = 694, /* recvfrom */
     [13] = 49, /* shutdown */
-    [14] = 55, /* setsockopt */
-    [15] = 56, /* getsockopt */
-    [16] = 378, /* sendmsg */
-    [17] = 379, /* recvmsg */
-    [18] = 289, /* accept4 */
-    [19] = 534, /* recvmmsg */
-    [20] = 394, /* sendmmsg */
+    [14] = 689, /* setsockopt */
+    [15] = 688, /* getsockopt */
+    [16] = 693, /* sendmsg */
+    [17] = 695, /* recvmsg */
+    [18] = 687, /* accept4 */
+    [19] = 665, /* recvmmsg */
+    [20] = 671, /* sendmmsg */
 };
 
 static const uint16_t ipc_calls[25] = {
-    [1] = 568, /* semop */
-    [2] = 569, /* semget */
-    [3] = 570, /* semctl */
-    [4] = 571, /* semtimedop */
-    [11] = 572, /* msgsnd */
-    [12] = 573, /* msgrcv */
-    [13] = 574, /* msgget */
-    [14] = 575, /* msgctl */
-    [21] = 576, /* shmat */
-    [22] = 577, /* shmdt */
-    [23] = 578, /* shmget */
-    [24] = 579, /* shmctl */
+    [1] = 769, /* semop */
+    [2] = 770, /* semget */
+    [3] = 771, /* semctl */
+    [4] = 772, /* semtimedop */
+    [11] = 773, /* msgsnd */
+    [12] = 774, /* msgrcv */
+    [13] = 775, /* msgget */
+    [14] = 776, /* msgctl */
+    [21] = 777, /* shmat */
+    [22] = 778, /* shmdt */
+    [23] = 779, /* shmget */
+    [24] = 780, /* shmctl */
 };
 
 const struct sysent_mux sysent_muxes[] = {
-    { 438, socketcall_calls, sizeof socketcall_calls / sizeof socketcall_calls[0] },
-    { 449, ipc_calls, sizeof ipc_calls / sizeof ipc_calls[0] },
+    { 477, socketcall_calls, sizeof socketcall_calls / sizeof socketcall_calls[0] },
+    { 490, ipc_calls, sizeof ipc_calls / sizeof ipc_calls[0] },
 };
 const unsigned sysent_mux_count = sizeof sysent_muxes / sizeof sysent_muxes[0];
