@@ -10,63 +10,17 @@ for name, value in pairs(wt) do
   end
 end
 
--- Argument names, so conditions can say `flags` rather than `3`.
-wt.argnames = {
-  read = { "fd", "buf", "count" },
-  write = { "fd", "buf", "count" },
-  pread64 = { "fd", "buf", "count", "offset" },
-  pwrite64 = { "fd", "buf", "count", "offset" },
-  open = { "path", "flags", "mode" },
-  openat = { "dirfd", "path", "flags", "mode" },
-  openat2 = { "dirfd", "path", "how", "size" },
-  creat = { "path", "mode" },
-  close = { "fd" },
-  stat = { "path", "statbuf" },
-  lstat = { "path", "statbuf" },
-  newfstatat = { "dirfd", "path", "statbuf", "flags" },
-  statx = { "dirfd", "path", "flags", "mask", "statxbuf" },
-  access = { "path", "mode" },
-  faccessat = { "dirfd", "path", "mode" },
-  faccessat2 = { "dirfd", "path", "mode", "flags" },
-  execve = { "path", "argv", "envp" },
-  execveat = { "dirfd", "path", "argv", "envp", "flags" },
-  unlink = { "path" },
-  unlinkat = { "dirfd", "path", "flags" },
-  rename = { "oldpath", "newpath" },
-  renameat = { "olddirfd", "oldpath", "newdirfd", "newpath" },
-  renameat2 = { "olddirfd", "oldpath", "newdirfd", "newpath", "flags" },
-  mkdir = { "path", "mode" },
-  mkdirat = { "dirfd", "path", "mode" },
-  rmdir = { "path" },
-  link = { "oldpath", "newpath" },
-  linkat = { "olddirfd", "oldpath", "newdirfd", "newpath", "flags" },
-  symlink = { "target", "linkpath" },
-  symlinkat = { "target", "newdirfd", "linkpath" },
-  chmod = { "path", "mode" },
-  fchmod = { "fd", "mode" },
-  fchmodat = { "dirfd", "path", "mode" },
-  chown = { "path", "owner", "group" },
-  lchown = { "path", "owner", "group" },
-  fchown = { "fd", "owner", "group" },
-  fchownat = { "dirfd", "path", "owner", "group", "flags" },
-  truncate = { "path", "length" },
-  ftruncate = { "fd", "length" },
-  chdir = { "path" },
-  fchdir = { "fd" },
-  socket = { "domain", "type", "protocol" },
-  connect = { "fd", "addr", "addrlen" },
-  bind = { "fd", "addr", "addrlen" },
-  accept = { "fd", "addr", "addrlen" },
-  accept4 = { "fd", "addr", "addrlen", "flags" },
-  sendto = { "fd", "buf", "len", "flags", "addr", "addrlen" },
-  recvfrom = { "fd", "buf", "len", "flags", "addr", "addrlen" },
-  kill = { "pid", "sig" },
-  tgkill = { "tgid", "tid", "sig" },
-  clone = { "flags", "stack", "parent_tid", "child_tid", "tls" },
-  mmap = { "addr", "length", "prot", "flags", "fd", "offset" },
-  ioctl = { "fd", "request", "arg" },
-  exit_group = { "status" },
-}
+-- wt.argnames.openat == { "dfd", "filename", "flags", "mode" }: the
+-- kernel's names of each syscall's arguments (on the native ABI), from the
+-- syscall table (wt.signature), looked up when first asked for.
+wt.argnames = setmetatable({}, { __index = function(t, name)
+  local sig = type(name) == "string" and wt.signature(name)
+  if not sig then return nil end
+  local names = {}
+  for i, arg in ipairs(sig.args) do names[i] = arg.name end
+  t[name] = names
+  return names
+end })
 
 -- ---- argument conditions (compiled into the seccomp filter) ----
 
@@ -99,18 +53,19 @@ function wt.none(mask) return (cond("masked", 0, mask)) end
 -- (arg & mask) == value
 function wt.masked(mask, value) return (cond("masked", value, mask)) end
 
-local function arg_index(name, key)
+-- An argument by index (1..6) or by name; names are looked up per ABI
+-- when the declarations are read (an argument may sit elsewhere on i386).
+local function arg_ref(name, key)
   if math.type(key) == "integer" then
     if key < 1 or key > 6 then
       wt.error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 5)
     end
-    return key
+    return "arg", key
   end
-  local names = wt.argnames[name]
-  for i, n in ipairs(names or {}) do
-    if n == key then return i end
+  if type(key) ~= "string" then
+    wt.error(("wt.trace: %s: an argument is an index or a name, not %s"):format(name, type(key)), 5)
   end
-  wt.error(("wt.trace: %s has no argument named '%s'"):format(name, tostring(key)), 5)
+  return "argname", key
 end
 
 local function as_cond(name, c)
@@ -128,11 +83,11 @@ local function compile_rule(name, rule, where)
     if key == "exit" then
       entry.exit = value and true or false
     else
-      local arg = arg_index(name, key)
+      local field, arg = arg_ref(name, key)
       local list = getmetatable(value) == nil and type(value) == "table" and value or { value }
       for _, c in ipairs(list) do
         c = as_cond(name, c)
-        entry.conds[#entry.conds + 1] = { arg = arg, op = c.op, value = c.value, mask = c.mask }
+        entry.conds[#entry.conds + 1] = { [field] = arg, op = c.op, value = c.value, mask = c.mask }
       end
     end
   end
@@ -203,6 +158,18 @@ local function declare(name, spec, where)
   end
 end
 
+-- "%file", "%network"...: every syscall of that class, as strace's -e
+-- trace= selects them.
+local function declare_class(class, where)
+  local names = wt.syscalls_in(class)
+  if not names then
+    wt.error(("wt.trace: unknown syscall class '%s' (%%file, %%desc, %%network, %%process, "
+      .. "%%signal, %%ipc, %%memory, %%creds, %%clock, %%stat, %%lstat, %%fstat, %%%%stat, "
+      .. "%%statfs, %%fstatfs, %%%%statfs, %%pure)"):format(class), 4)
+  end
+  for _, name in ipairs(names) do declare(name, true, where) end
+end
+
 -- wt.trace{ "creat", openat = { flags = wt.any(O_WRONLY | O_RDWR) } }
 -- Declares the syscalls to stop at; may be called more than once.  A
 -- script that never calls it sees every syscall.
@@ -218,7 +185,9 @@ function wt.trace(spec)
   local where = info and info.currentline > 0 and (info.short_src .. ":" .. info.currentline)
   wt._declared = wt._declared or {}
   for key, value in pairs(spec) do
-    if math.type(key) == "integer" then
+    if math.type(key) == "integer" and type(value) == "string" and value:sub(1, 1) == "%" then
+      declare_class(value, where)
+    elseif math.type(key) == "integer" then
       declare(value, true, where)
     else
       declare(key, value, where)

@@ -167,6 +167,11 @@ static int append_rule(struct interest *in, const struct rule *rule)
     return 0;
 }
 
+static bool rule_applies(const struct rule *rule, const struct arch *arch)
+{
+    return !rule->arches || (rule->arches & (1u << arch->index));
+}
+
 int interest_add(struct interest *in, const struct rule *rule, char *err, size_t errsz)
 {
     if (memchr(rule->name, '\0', sizeof rule->name) == NULL) {
@@ -181,7 +186,7 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
     bool known = false;
     /* Everything that can fail comes first: a refused rule leaves no flags. */
     for (size_t a = 0; a < count; a++) {
-        nrs[a] = arch_syscall_nr(&arches[a], rule->name);
+        nrs[a] = rule_applies(rule, &arches[a]) ? arch_syscall_nr(&arches[a], rule->name) : -1;
         if (nrs[a] >= ARCH_MAX_NR)
             nrs[a] = -1;
         if (nrs[a] < 0)
@@ -275,7 +280,7 @@ bool interest_match(const struct interest *in, const struct arch *arch, long nr,
     bool wide = arch_is_wide(arch);
     for (size_t r = 0; r < in->nrules; r++) {
         const struct rule *rule = &in->rules[r];
-        if (strcmp(rule->name, name) != 0)
+        if (strcmp(rule->name, name) != 0 || !rule_applies(rule, arch))
             continue;
         bool all = true;
         for (unsigned i = 0; i < rule->ncond && all; i++)
@@ -418,7 +423,7 @@ static int build_arch(const struct interest *in, const struct arch *arch, scmp_f
         /* libseccomp takes numbers in the native arch's numbering (or its
          * pseudo numbers) and translates them for this ctx's arch. */
         const char *name = in->rules[r].name;
-        if (arch_syscall_nr(arch, name) >= 0)
+        if (rule_applies(&in->rules[r], arch) && arch_syscall_nr(arch, name) >= 0)
             rc = add_rule(ctx, seccomp_syscall_resolve_name(name), &in->rules[r],
                           arch_is_wide(arch), !ranges_unsafe_in_filter(in, name));
     }

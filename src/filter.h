@@ -31,6 +31,9 @@ struct rule {
     unsigned ncond;
     struct cond conds[RULE_MAX_CONDS];
     bool want_exit;     /* stop at this syscall's exit too */
+    uint8_t arches;     /* the ABIs it applies to (bit arch->index), 0: all
+                           (conditions on named arguments whose positions
+                           differ between ABIs make one rule per ABI) */
 };
 
 /* Per arch, per syscall number: what the engine does there. */

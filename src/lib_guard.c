@@ -184,6 +184,7 @@ static int os_execute(lua_State *L)
     pid_t pid = children_spawn(command);
     if (pid < 0 || children_wait(pid, &status) < 0)
         return luaL_fileresult(L, 0, NULL);
+    errno = 0; /* luaL_execresult takes a non-zero status with errno set as a failure */
     return luaL_execresult(L, status);
 }
 
@@ -203,6 +204,7 @@ static int popen_close(lua_State *L)
     int status;
     if (children_wait(pid, &status) < 0)
         return luaL_fileresult(L, 0, NULL);
+    errno = 0; /* as in os_execute */
     return luaL_execresult(L, status);
 }
 

@@ -11,6 +11,7 @@
 #include "lib_decode.h"
 #include "lua_sink.h"
 #include "paths.h"
+#include "sysent.h"
 #include "readers.h"
 #include "taskinfo.h"
 
@@ -29,17 +30,58 @@ static const struct syscall_event *check_event(lua_State *L)
     return *slot;
 }
 
-static unsigned check_arg_index(lua_State *L, int idx)
+/* The 1-based index of the argument at idx: 1..6, or the name of one of
+ * this syscall's arguments in the syscall table (sc:path("filename")). */
+static unsigned check_arg(lua_State *L, const struct syscall_event *ev, int idx)
 {
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, idx);
+        const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+        int i = e ? sysent_arg_index(e, name) : -1;
+        if (i < 0)
+            luaL_argerror(L, idx, lua_pushfstring(L, "%s has no argument named '%s'",
+                                                  arch_syscall_name(ev->arch, ev->nr), name));
+        return (unsigned)i;
+    }
     lua_Integer i = luaL_checkinteger(L, idx);
-    luaL_argcheck(L, i >= 1 && i <= 6, idx, "argument index must be 1..6");
+    luaL_argcheck(L, i >= 1 && i <= 6, idx, "argument index must be 1..6 or a name");
     return (unsigned)i;
+}
+
+/* The value the kernel takes from argument i (1-based): its C type's
+ * width and sign (a caller may leave anything above an int's 32 bits), and
+ * on i386 a 64-bit value from its two halves.  The raw register for a
+ * syscall the table does not know. */
+static lua_Integer arg_value(const struct syscall_event *ev, unsigned i)
+{
+    uint64_t raw = ev->args[i - 1];
+    const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+    if (!e || i > e->nargs)
+        return (lua_Integer)raw;
+    const struct sysent_arg *a = &e->args[i - 1];
+    if (a->hi)
+        raw = (uint32_t)raw | ev->args[a->hi - 1] << 32;
+    else if (a->size < 8) {
+        unsigned bits = a->size * 8u;
+        raw &= (UINT64_C(1) << bits) - 1;
+        if (a->is_signed && (raw >> (bits - 1)))
+            raw |= ~UINT64_C(0) << bits;
+    }
+    return (lua_Integer)raw;
+}
+
+/* sc:arg(i or name): an argument's value as the kernel reads it. */
+static int sc_arg(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    lua_pushinteger(L, arg_value(ev, check_arg(L, ev, 2)));
+    return 1;
 }
 
 static int sc_string(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
-    unsigned i = check_arg_index(L, 2);
+    unsigned i = check_arg(L, ev, 2);
     return readers_push_string(L, ev->tid, ev->args[i - 1],
                                readers_check_cap(L, 3, READ_STRING_DEFAULT));
 }
@@ -47,15 +89,27 @@ static int sc_string(lua_State *L)
 static int sc_bytes(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
-    unsigned i = check_arg_index(L, 2);
+    unsigned i = check_arg(L, ev, 2);
     return readers_push_bytes(L, ev->tid, ev->args[i - 1], luaL_checkinteger(L, 3), 3);
+}
+
+/* The index of the syscall's first path argument, for sc:path(). */
+static unsigned first_path_arg(lua_State *L, const struct syscall_event *ev)
+{
+    const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+    for (unsigned i = 0; e && i < e->nargs; i++)
+        if (e->args[i].kind == SYSENT_PATH)
+            return i + 1;
+    return (unsigned)luaL_error(L, "sc:path(): %s takes no path; give the argument",
+                                arch_syscall_name(ev->arch, ev->nr));
 }
 
 static int sc_path(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
-    unsigned i = check_arg_index(L, 2);
-    int dirfd_arg = path_dirfd_arg(arch_syscall_name(ev->arch, ev->nr), (int)i);
+    unsigned i = lua_isnoneornil(L, 2) ? first_path_arg(L, ev) : check_arg(L, ev, 2);
+    const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+    unsigned dirfd_arg = e && i <= e->nargs ? e->args[i - 1].dirfd : 0;
     int64_t dirfd = AT_FDCWD;
     if (dirfd_arg)
         dirfd = (int32_t)ev->args[dirfd_arg - 1]; /* an int in every ABI */
@@ -242,7 +296,7 @@ const struct syscall_event **syscall_object_new(lua_State *L)
     luaL_newmetatable(L, SYSCALL_META);
     static const luaL_Reg methods[] = {
         { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path },
-        { "fd_path", sc_fd_path }, { NULL, NULL },
+        { "fd_path", sc_fd_path }, { "arg", sc_arg }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
     lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) + 1 + SC_FIELD_COUNT);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "lib_decode.h"
 #include "readers.h"
+#include "sysent.h"
 #include "taskinfo.h"
 #include "version.h"
 
@@ -80,6 +81,93 @@ static int wt_syscall_nr(lua_State *L)
         luaL_pushfail(L);
     else
         lua_pushinteger(L, nr);
+    return 1;
+}
+
+/* The names of the classes a syscall is in, as strace writes them. */
+static void push_classes(lua_State *L, uint32_t classes)
+{
+    static const char *const names[] = {
+        "%file", "%desc", "%network", "%process", "%signal", "%ipc", "%memory", "%creds",
+        "%clock", "%stat", "%lstat", "%fstat", "%%stat", "%statfs", "%fstatfs", "%%statfs",
+        "%pure",
+    };
+    lua_createtable(L, 0, 0);
+    int n = 0;
+    for (unsigned bit = 0; bit < sizeof names / sizeof names[0]; bit++)
+        if (classes & (1u << bit)) {
+            lua_pushstring(L, names[bit]);
+            lua_rawseti(L, -2, ++n);
+        }
+}
+
+/* wt.signature(name [, arch]): what the syscall takes, from the syscall
+ * table: { name=, args = { {name=, kind=, type=}... }, classes = {...} },
+ * or nil when that ABI has no such call. */
+static int wt_signature(lua_State *L)
+{
+    const struct sysent *e = sysent_by_name(opt_arch(L, 2), luaL_checkstring(L, 1));
+    if (!e) {
+        luaL_pushfail(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, e->name);
+    lua_setfield(L, -2, "name");
+    lua_createtable(L, e->nargs, 0);
+    for (unsigned i = 0; i < e->nargs; i++) {
+        const struct sysent_arg *a = &e->args[i];
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, a->name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, sysent_kind_name(a->kind));
+        lua_setfield(L, -2, "kind");
+        if (a->type) {
+            lua_pushstring(L, a->type);
+            lua_setfield(L, -2, "type");
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "args");
+    push_classes(L, e->classes);
+    lua_setfield(L, -2, "classes");
+    return 1;
+}
+
+/* wt.syscalls_in(class): the names of the syscalls in a class ("%file"),
+ * on any ABI this build traces, sorted; nil for an unknown class. */
+static int wt_syscalls_in(lua_State *L)
+{
+    uint32_t class = sysent_class_from_name(luaL_checkstring(L, 1));
+    if (!class) {
+        luaL_pushfail(L);
+        return 1;
+    }
+    size_t count;
+    const struct arch *arches = arch_all(&count);
+    lua_newtable(L); /* the set, by name */
+    for (size_t a = 0; a < count; a++)
+        for (long nr = 0; nr < ARCH_MAX_NR; nr++) {
+            const struct sysent *e = sysent_lookup(&arches[a], nr);
+            /* by the name the engine knows the number by (libseccomp's) */
+            if (e && (e->classes & class) && arch_syscall_nr(&arches[a], e->name) == nr) {
+                lua_pushboolean(L, 1);
+                lua_setfield(L, -2, e->name);
+            }
+        }
+    lua_newtable(L);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, ++n);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, -3);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -298,6 +386,7 @@ int luaopen_wt(lua_State *L)
         { "realtime", wt_realtime },
         { "comm", wt_comm },               { "exe", wt_exe },
         { "error", wt_error },             { "fd_path", wt_fd_path },
+        { "signature", wt_signature },     { "syscalls_in", wt_syscalls_in },
         { NULL, NULL },
     };
     create_plain_error_meta(L);

@@ -17,38 +17,6 @@
 #define SYS_openat2 437 /* on x86_64, i386, arm and aarch64 alike */
 #endif
 
-struct dirfd_pair {
-    const char *syscall;
-    int path_arg, dirfd_arg;
-};
-
-/* Every syscall that takes a (dirfd, path) pair. */
-static const struct dirfd_pair dirfd_pairs[] = {
-    { "openat", 2, 1 },        { "openat2", 2, 1 },     { "mkdirat", 2, 1 },
-    { "mknodat", 2, 1 },       { "fchownat", 2, 1 },    { "futimesat", 2, 1 },
-    { "newfstatat", 2, 1 },    { "fstatat64", 2, 1 },   { "unlinkat", 2, 1 },
-    { "renameat", 2, 1 },      { "renameat", 4, 3 },    { "renameat2", 2, 1 },
-    { "renameat2", 4, 3 },     { "linkat", 2, 1 },      { "linkat", 4, 3 },
-    { "symlinkat", 3, 2 },     { "readlinkat", 2, 1 },  { "fchmodat", 2, 1 },
-    { "fchmodat2", 2, 1 },     { "faccessat", 2, 1 },   { "faccessat2", 2, 1 },
-    { "utimensat", 2, 1 },     { "utimensat_time64", 2, 1 },
-    { "execveat", 2, 1 },      { "name_to_handle_at", 2, 1 },
-    { "statx", 2, 1 },         { "open_tree", 2, 1 },   { "move_mount", 2, 1 },
-    { "move_mount", 4, 3 },    { "mount_setattr", 2, 1 }, { "fspick", 2, 1 },
-    { "fanotify_mark", 5, 4 }, { "setxattrat", 2, 1 },  { "getxattrat", 2, 1 },
-    { "listxattrat", 2, 1 },   { "removexattrat", 2, 1 },
-    /* i386 passes fanotify_mark's 64-bit mask in two slots */
-    { "fanotify_mark", 6, 5 },
-};
-
-int path_dirfd_arg(const char *name, int path_arg)
-{
-    for (size_t i = 0; i < sizeof dirfd_pairs / sizeof dirfd_pairs[0]; i++)
-        if (dirfd_pairs[i].path_arg == path_arg && strcmp(dirfd_pairs[i].syscall, name) == 0)
-            return dirfd_pairs[i].dirfd_arg;
-    return 0;
-}
-
 const char *path_strerror(int rc)
 {
     switch (-rc) {

@@ -62,8 +62,4 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
  * valgrind; -EINVAL: no RESOLVE_CACHED, a kernel before 5.12). */
 int path_exists_nonblocking(const char *path);
 
-/* For syscall `name`, the 1-based argument holding the directory fd that
- * path argument `path_arg` is relative to, or 0 when it has none. */
-int path_dirfd_arg(const char *name, int path_arg);
-
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "declare.h"
 #include "lib_guard.h"
 #include "lib_syscall.h"
 #include "lib_wt.h"
@@ -391,96 +392,13 @@ static void resolve_hooks(struct script *s)
     }
 }
 
-static int cond_op_from_name(const char *name)
-{
-    static const char *const names[] = {
-        [COND_EQ] = "eq", [COND_NE] = "ne", [COND_LT] = "lt", [COND_LE] = "le",
-        [COND_GT] = "gt", [COND_GE] = "ge", [COND_MASKED_EQ] = "masked", [COND_ANY_BITS] = "any",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
-static lua_Integer int_field(lua_State *L, int idx, const char *key)
-{
-    lua_getfield(L, idx, key);
-    lua_Integer v = lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
-/* One canonical entry made by wt.trace in the prelude:
- * { name = "openat", exit = bool, conds = { {arg=, op=, value=, mask=}... } } */
-static int read_rule(lua_State *L, struct rule *rule, bool exit_hook, char *err, size_t errsz)
-{
-    memset(rule, 0, sizeof *rule);
-    lua_getfield(L, -1, "name");
-    snprintf(rule->name, sizeof rule->name, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
-    lua_pop(L, 1);
-    lua_getfield(L, -1, "exit");
-    rule->want_exit = exit_hook && lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, -1, "conds");
-    lua_Integer n = luaL_len(L, -1);
-    if (n > RULE_MAX_CONDS) {
-        snprintf(err, errsz, "%s: more than %d conditions", rule->name, RULE_MAX_CONDS);
-        lua_pop(L, 1);
-        return -1;
-    }
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, -1, i);
-        struct cond *c = &rule->conds[rule->ncond++];
-        c->arg = (unsigned)int_field(L, -1, "arg");
-        c->value = (uint64_t)int_field(L, -1, "value");
-        c->mask = (uint64_t)int_field(L, -1, "mask");
-        lua_getfield(L, -1, "op");
-        int op = lua_isstring(L, -1) ? cond_op_from_name(lua_tostring(L, -1)) : -1;
-        lua_pop(L, 2);
-        if (op < 0) {
-            snprintf(err, errsz, "%s: unknown comparison", rule->name);
-            lua_pop(L, 1);
-            return -1;
-        }
-        c->op = (enum cond_op)op;
-    }
-    lua_pop(L, 1);
-    return 0;
-}
-
-/* A refused rule's message, after the position of its wt.trace call
- * (the rule entry is at the top of the stack). */
-static void name_rule_position(lua_State *L, char *err, size_t errsz)
-{
-    lua_getfield(L, -1, "where");
-    const char *where = lua_tostring(L, -1);
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", err);
-    snprintf(err, errsz, "%s%swt.trace: %s", where ? where : "", where ? ": " : "", msg);
-    lua_pop(L, 1);
-}
-
 int script_interest(struct script *s, struct interest *in, char *err, size_t errsz)
 {
     lua_State *L = s->L;
     resolve_hooks(s);
-    bool exit_hook = s->hook_refs[HOOK_RETURN] != LUA_NOREF;
     lua_getglobal(L, "wt");
     lua_getfield(L, -1, "_declared");
-    bool declared = lua_istable(L, -1);
-    interest_init(in, !declared, exit_hook);
-    int rc = 0;
-    for (lua_Integer i = 1; declared && rc == 0 && i <= luaL_len(L, -1); i++) {
-        struct rule rule;
-        lua_rawgeti(L, -1, i);
-        rc = read_rule(L, &rule, exit_hook, err, errsz);
-        if (rc == 0)
-            rc = interest_add(in, &rule, err, errsz);
-        if (rc < 0)
-            name_rule_position(L, err, errsz);
-        lua_pop(L, 1);
-    }
+    int rc = declare_read(L, s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
     lua_pop(L, 1);
     /* Declarations are read now, once: wt.trace in a hook would do nothing. */
     lua_pushboolean(L, 1);

@@ -52,6 +52,9 @@ struct sysent_arg {
                          * argument is a STRUCT), SYSENT_LEN_RET, or 0 */
     uint8_t hi;         /* 1-based index of the SYSENT_HIGH32 argument holding
                          * this value's high half (i386), or 0 */
+    uint8_t size;       /* bytes of the register the kernel reads (its C type:
+                         * 4 for an int, whatever the caller put above) */
+    uint8_t is_signed;  /* its C type is signed */
 };
 
 enum {

@@ -278,6 +278,51 @@ class Arg:
         self.ctype, self.name = ctype, name
         self.kind, self.type, self.dir = 'int', None, None
         self.dirfd = self.len = self.hi = None   # arg names, or 'ret'
+        self.size, self.signed = 8, False        # what the kernel reads (c_width)
+
+
+# The C integer types of syscall parameters: (bytes on a 64-bit ABI, on
+# i386's, signed).  The kernel reads a parameter as its C type, so an int's
+# register holds garbage above bit 31 (glibc passes AT_FDCWD zero- or
+# sign-extended): decoders and sc:arg read these widths.
+INT_TYPES = {
+    'int': (4, 4, True), 'unsigned int': (4, 4, False), 'unsigned': (4, 4, False),
+    'long': (8, 4, True), 'unsigned long': (8, 4, False), 'long long': (8, 8, True),
+    'unsigned long long': (8, 8, False), 'short': (2, 2, True), 'unsigned short': (2, 2, False),
+    'char': (1, 1, True), 'unsigned char': (1, 1, False),
+    's32': (4, 4, True), 'u32': (4, 4, False), '__s32': (4, 4, True), '__u32': (4, 4, False),
+    's64': (8, 8, True), 'u64': (8, 8, False), '__s64': (8, 8, True), '__u64': (8, 8, False),
+    'size_t': (8, 4, False), 'ssize_t': (8, 4, True), 'loff_t': (8, 8, True),
+    'off_t': (8, 4, True), 'pid_t': (4, 4, True), 'uid_t': (4, 4, False),
+    'gid_t': (4, 4, False), 'old_uid_t': (4, 2, False), 'old_gid_t': (4, 2, False),
+    'umode_t': (2, 2, False), 'clockid_t': (4, 4, True), 'key_t': (4, 4, True),
+    'mqd_t': (4, 4, True), 'timer_t': (4, 4, True), 'rwf_t': (4, 4, True),
+    'qid_t': (4, 4, False), 'aio_context_t': (8, 4, False), 'key_serial_t': (4, 4, True),
+    'compat_size_t': (4, 4, False), 'compat_ssize_t': (4, 4, True), 'compat_off_t': (4, 4, True),
+    'compat_loff_t': (8, 8, True), 'compat_pid_t': (4, 4, True), 'compat_mode_t': (2, 2, False),
+    'compat_uptr_t': (4, 4, False), 'compat_ulong_t': (4, 4, False), 'compat_long_t': (4, 4, True),
+    'compat_uint_t': (4, 4, False), 'compat_int_t': (4, 4, True), 'compat_timer_t': (4, 4, True),
+    'compat_aio_context_t': (4, 4, False), 'compat_arg_u64': (8, 8, False),
+    '__sighandler_t': (8, 4, False), 'cap_user_header_t': (8, 4, False),
+    'cap_user_data_t': (8, 4, False),
+    'old_sigset_t': (8, 4, False),
+}
+
+
+def c_width(ctype, wide):
+    """(bytes, signed) of a parameter's C type on a 64-bit ABI (wide) or i386."""
+    t = clean_type(ctype)
+    if '*' in t:
+        return (8 if wide else 4), False
+    t = re.sub(r'\b(signed|int)\b(?=.*\b(long|short|char)\b)', '', t).strip()
+    t = re.sub(r'^signed\b', '', t).strip() or 'int'
+    for prefix in ('struct ', 'union ', 'enum '):
+        if t.startswith(prefix):
+            return 4, False
+    if t not in INT_TYPES:
+        sys.exit('c_width: unknown C type %r: add it to INT_TYPES' % ctype)
+    size64, size32, signed = INT_TYPES[t]
+    return (size64 if wide else size32), signed
 
 
 def integer_kind(call, a, t):
@@ -403,13 +448,22 @@ def measured_by_return(args, overridden):
             a.len = 'ret'
 
 
-ARG_KEYS = ('kind', 'type', 'dir', 'dirfd', 'len', 'hi')
+ARG_KEYS = ('kind', 'type', 'dir', 'dirfd', 'len', 'hi', 'name')
+
+
+def rename(args, a, name):
+    """Gives a another name, and the references to it (dirfd, len, hi) too."""
+    for b in args:
+        for key in ('dirfd', 'len', 'hi'):
+            if getattr(b, key) == a.name:
+                setattr(b, key, name)
+    a.name = name
 
 
 def apply_overrides(abi, call, args, ov):
     """Applies the overrides of call; returns the (arg, key) pairs set."""
     by_name = {a.name: a for a in args}
-    done = set()
+    done, renames = set(), []
     for argname, kv in ov.for_call(abi, call).items():
         a = by_name.get(argname)
         if a is None:
@@ -422,10 +476,15 @@ def apply_overrides(abi, call, args, ov):
                 sys.exit('override %s %s: unknown kind %s' % (call, argname, value))
             if key in ('dirfd', 'len', 'hi') and value not in (None, 'ret', *by_name):
                 sys.exit('override %s %s: %s=%s names no argument' % (call, argname, key, value))
-            setattr(a, key, value)
+            if key == 'name':
+                renames.append((a, value))   # last: other lines name it by its old name
+            else:
+                setattr(a, key, value)
             done.add((argname, key))
         if a.kind not in ('buffer', 'struct', 'array'):
             a.dir = a.len = None   # only pointed-to data has them
+    for a, name in renames:
+        rename(args, a, name)
     return done
 
 
@@ -450,7 +509,8 @@ class Entry:
 
     def key(self):
         return (self.name, tuple(sorted(self.classes)), tuple(self.flags),
-                tuple((a.name, a.kind, a.type, a.dir, a.dirfd, a.len, a.hi) for a in self.args))
+                tuple((a.name, a.kind, a.type, a.dir, a.dirfd, a.len, a.hi, a.size, a.signed)
+                      for a in self.args))
 
 
 def pick_definition(defs, entry, abi, call, ov):
@@ -485,6 +545,8 @@ def build_entry(abi, call, entry, defs, classes_of, ov, report, subcall=False):
             flags.append('nosig')
             params = []
     args = derive(call, params)
+    for a in args:
+        a.size, a.signed = c_width(a.ctype, abi != 'i386')
     pair_halves(call, args, abi != 'i386')
     measured_by_return(args, apply_overrides(abi, call, args, ov))
     strace = classes_of.get(call)
@@ -641,7 +703,10 @@ def c_arg(a, index):
         if name is None:
             return None
         return 'SYSENT_LEN_RET' if name == 'ret' else str(index[name])
-    fields = ['.name = %s' % c_str(a.name), '.kind = %s' % c_kind(a.kind)]
+    fields = ['.name = %s' % c_str(a.name), '.kind = %s' % c_kind(a.kind),
+              '.size = %d' % a.size]
+    if a.signed:
+        fields.append('.is_signed = 1')
     if a.type:
         fields.append('.type = %s' % c_str(a.type))
     if a.dir:

@@ -200,7 +200,8 @@ static void test_bad_trace_declaration(void **state)
     check_declaration_error(t, "wt.trace { 'no_such_syscall' }\n",
                             "wtlua: decl.lua:1: wt.trace: unknown syscall 'no_such_syscall'\n");
     check_declaration_error(t, "wt.trace { openat = { flgs = 3 } }\n",
-                            "wtlua: decl.lua:1: wt.trace: openat has no argument named 'flgs'\n");
+                            "wtlua: decl.lua:1: wt.trace: openat has no argument named 'flgs' "
+                            "(its arguments: dfd, filename, flags, mode)\n");
     check_declaration_error(t, "wt.trace { openat = { flags = '3' } }\n",
                             "wtlua: decl.lua:1: wt.trace: openat: a condition must be an integer "
                             "or wt.eq/any/all/...(), not string\n");

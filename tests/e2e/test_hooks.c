@@ -389,15 +389,110 @@ static void test_exec_long_argv(void **state)
     e2e_assert_report(t, "20001\t1\t20000\n");
 }
 
+/* Arguments by name are looked up per ABI: clone's tls is its 5th
+ * argument on x86_64 and its 4th on i386.  fork()'s clone passes tls 0
+ * (and a child_tidptr), a thread's a TLS block: only fork's matches. */
+static void check_named_argument_per_abi(struct e2e *t, const char *fixture)
+{
+    const char *script = "wt.trace { clone = { tls = 0 } }\n"
+                         "function on_enter(sc) print(sc.name, sc:arg('tls'), sc.arch) end\n";
+    const char *arch = strcmp(fixture, "openers") == 0 ? "x86_64" : "i386";
+    run_script(t, script, fixture, "fork");
+    e2e_assert_report(t, e2e_str("clone\t0\t%s\n", arch));
+    run_script(t, script, fixture, "thread");
+    e2e_assert_report(t, "");
+}
+
+static void test_named_argument_per_abi(void **state)
+{
+    check_named_argument_per_abi(*state, "openers");
+}
+
+static void test_named_argument_per_abi_32bit(void **state)
+{
+    check_named_argument_per_abi(*state, "openers-32");
+}
+
+/* A name one ABI's call does not have (i386's pread64 splits pos in two):
+ * the rule applies where it can, and wtlua says where it cannot. */
+static void test_named_argument_missing_on_one_abi(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "pos.lua"),
+              "wt.trace { pread64 = { pos = 0 } }\n"
+              "function on_enter(sc) print(sc.name) end\n", 0644);
+    e2e_wtlua(t, "pos.lua", "/bin/true"); /* run in DIR: short_src is "pos.lua" */
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "wtlua: pos.lua:1: wt.trace: pread64: i386 has no argument "
+                                "named 'pos'; the rule does not apply to i386 tracees\n");
+}
+
+/* sc:arg gives an argument by index or name as the kernel reads it: an
+ * int's low 32 bits, signed (AT_FDCWD is -100, however it was passed);
+ * the readers take names too; sc:path() reads the call's path. */
+static void check_arguments_by_name(struct e2e *t, const char *fixture)
+{
+    run_script(t,
+               "wt.trace { openat = { flags = wt.any(O_WRONLY) } }\n"
+               "function on_enter(sc)\n"
+               "  print(sc:arg('dfd'), sc:arg(1) == sc:arg('dfd'),\n"
+               "        sc:arg('flags') == O_WRONLY | O_CREAT | O_TRUNC, sc:arg('mode'),\n"
+               "        sc:path() == sc:path('filename'), sc:string('filename'),\n"
+               "        pcall(function() return sc:arg('nosuch') end))\n"
+               "end\n",
+               fixture, "parent");
+    e2e_assert_report(t, e2e_str("-100\ttrue\ttrue\t420\ttrue\t%s\tfalse\t"
+                                 "%s:6: bad argument #1 to 'arg' (openat has no argument named "
+                                 "'nosuch')\n", e2e_path(t, "parent"), e2e_path(t, "hooks.lua")));
+}
+
+static void test_arguments_by_name(void **state)
+{
+    check_arguments_by_name(*state, "openers");
+}
+
+static void test_arguments_by_name_32bit(void **state)
+{
+    check_arguments_by_name(*state, "openers-32");
+}
+
+/* A 64-bit value that i386 splits in two arguments comes back whole (and
+ * a condition names an argument: ld.so's own pread64 calls read more). */
+static void test_argument_split_on_i386(void **state)
+{
+    struct e2e *t = *state;
+    const char *script = "wt.trace { pread64 = { count = 1 } }\n"
+                         "function on_enter(sc)\n"
+                         "  print(sc.arch, sc:arg(sc.arch == 'i386' and 'poslo' or 'pos'))\n"
+                         "end\n";
+    run_script(t, script, "openers", "pread-far");
+    e2e_assert_report(t, "x86_64\t4294967301\n");
+    run_script(t, script, "openers-32", "pread-far");
+    e2e_assert_report(t, "i386\t4294967301\n");
+}
+
+/* "%network" declares the class, as strace's -e trace=%network. */
+static void test_trace_class(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { '%network' }\n"
+               "local seen = {}\n"
+               "function on_enter(sc) seen[sc.name] = true end\n"
+               "function on_end() print(seen.connect, seen.openat) end\n",
+               "openers", "connect");
+    e2e_assert_report(t, "true\tnil\n");
+}
+
 /* A condition on dirfd with AT_FDCWD: C programs pass it as an int, so
  * the upper half of a 64-bit register is not part of the value. */
 static void check_dirfd_condition(struct e2e *t, const char *fixture)
 {
     const char *eq = "local w = wt.any(O_WRONLY | O_RDWR)\n"
-                     "wt.trace { openat = { dirfd = AT_FDCWD, flags = w } }\n"
+                     "wt.trace { openat = { dfd = AT_FDCWD, flags = w } }\n"
                      "function on_enter(sc) print(sc:path(2)) end\n";
     const char *ne = "local w = wt.any(O_WRONLY | O_RDWR)\n"
-                     "wt.trace { openat = { dirfd = wt.ne(AT_FDCWD), flags = w } }\n"
+                     "wt.trace { openat = { dfd = wt.ne(AT_FDCWD), flags = w } }\n"
                      "function on_enter(sc) print(sc:path(2)) end\n";
     run_script(t, eq, fixture, "parent");
     e2e_assert_report(t, e2e_paths(t, "parent"));
@@ -629,6 +724,13 @@ int main(void)
         e2e_test(test_trace_condition_dirfd_at_fdcwd),
         e2e_test(test_trace_condition_dirfd_at_fdcwd_32bit),
         e2e_test(test_trace_without_exit),
+        e2e_test(test_named_argument_per_abi),
+        e2e_test(test_arguments_by_name),
+        e2e_test(test_arguments_by_name_32bit),
+        e2e_test(test_argument_split_on_i386),
+        e2e_test(test_trace_class),
+        e2e_test(test_named_argument_per_abi_32bit),
+        e2e_test(test_named_argument_missing_on_one_abi),
         e2e_test(test_trace_connect_by_name),
         e2e_test(test_trace_connect_by_name_32bit),
     };

@@ -135,7 +135,7 @@ static void check_hostile_readers(struct e2e *t, const char *fixture)
     LINE("error\tfalse\tbad argument #2 to 'string' (size must be 1..1048576)\n");
     LINE("error\tfalse\tbad argument #3 to 'read_bytes' (length must be 0..1048576)\n");
     LINE("error\tfalse\tbad argument #3 to 'read_string' (size must be 1..1048576)\n");
-    LINE("error\tfalse\tbad argument #1 to 'string' (argument index must be 1..6)\n");
+    LINE("error\tfalse\tbad argument #1 to 'string' (argument index must be 1..6 or a name)\n");
     LINE("1\t->\tEFAULT\n");
     for (int id = 2; id <= 5; id++)
         LINE("%d | %s\n%d\t->\tEFAULT\n", id, all_bad, id);

@@ -1109,60 +1109,6 @@ static void test_exists_nonblocking(void **state)
     assert_int_equal(path_exists_nonblocking("/proc/self/fd/0"), -EAGAIN);
 }
 
-/* ---- path_dirfd_arg ---- */
-
-static void test_dirfd_arg(void **state)
-{
-    (void)state;
-    assert_int_equal(path_dirfd_arg("openat", 2), 1);
-    assert_int_equal(path_dirfd_arg("openat", 1), 0);
-    assert_int_equal(path_dirfd_arg("openat2", 2), 1);
-    assert_int_equal(path_dirfd_arg("open", 1), 0);
-    assert_int_equal(path_dirfd_arg("creat", 1), 0);
-    assert_int_equal(path_dirfd_arg("stat", 1), 0);
-    assert_int_equal(path_dirfd_arg("rename", 1), 0);
-    assert_int_equal(path_dirfd_arg("rename", 2), 0);
-    assert_int_equal(path_dirfd_arg("renameat", 2), 1);
-    assert_int_equal(path_dirfd_arg("renameat", 4), 3);
-    assert_int_equal(path_dirfd_arg("renameat", 3), 0);
-    assert_int_equal(path_dirfd_arg("renameat2", 2), 1);
-    assert_int_equal(path_dirfd_arg("renameat2", 4), 3);
-    assert_int_equal(path_dirfd_arg("linkat", 2), 1);
-    assert_int_equal(path_dirfd_arg("linkat", 4), 3);
-    assert_int_equal(path_dirfd_arg("linkat", 1), 0);
-    assert_int_equal(path_dirfd_arg("linkat", 3), 0);
-    /* symlinkat's target (arg 1) is stored as given, not resolved. */
-    assert_int_equal(path_dirfd_arg("symlinkat", 3), 2);
-    assert_int_equal(path_dirfd_arg("symlinkat", 1), 0);
-    assert_int_equal(path_dirfd_arg("unlinkat", 2), 1);
-    assert_int_equal(path_dirfd_arg("mkdirat", 2), 1);
-    assert_int_equal(path_dirfd_arg("newfstatat", 2), 1);
-    assert_int_equal(path_dirfd_arg("fstatat64", 2), 1);
-    assert_int_equal(path_dirfd_arg("statx", 2), 1);
-    assert_int_equal(path_dirfd_arg("execveat", 2), 1);
-    assert_int_equal(path_dirfd_arg("faccessat2", 2), 1);
-    assert_int_equal(path_dirfd_arg("utimensat", 2), 1);
-    assert_int_equal(path_dirfd_arg("move_mount", 2), 1);
-    assert_int_equal(path_dirfd_arg("move_mount", 4), 3);
-    assert_int_equal(path_dirfd_arg("fanotify_mark", 5), 4);
-    /* Unknown names and indexes. */
-    assert_int_equal(path_dirfd_arg("no_such_call", 2), 0);
-    assert_int_equal(path_dirfd_arg("", 2), 0);
-    assert_int_equal(path_dirfd_arg("openat", 0), 0);
-    assert_int_equal(path_dirfd_arg("openat", 7), 0);
-    assert_int_equal(path_dirfd_arg("OPENAT", 2), 0);
-    assert_int_equal(path_dirfd_arg("openat_", 2), 0);
-}
-
-/* On i386 fanotify_mark's 64-bit mask takes two arguments, so the pair is
- * (dfd = 5, pathname = 6); arg 6 is unused on x86_64, so the table can
- * hold both. */
-static void test_dirfd_arg_fanotify_mark_i386(void **state)
-{
-    (void)state;
-    assert_int_equal(path_dirfd_arg("fanotify_mark", 6), 5);
-}
-
 int main(void)
 {
     alarm(60);
@@ -1192,8 +1138,6 @@ int main(void)
         cmocka_unit_test(test_resolve_own_mount_namespace),
         cmocka_unit_test(test_read_link),
         cmocka_unit_test(test_exists_nonblocking),
-        cmocka_unit_test(test_dirfd_arg),
-        cmocka_unit_test(test_dirfd_arg_fanotify_mark_i386),
     };
     return cmocka_run_group_tests_name("paths", tests, make_tree, remove_tree);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,7 @@ static void test_buffers(void **state)
     expect_signature(x86_64(), "pread64",
                      "pread64(fd:fd, buf:buffer[out,len=ret], count:size, pos:offset)");
     /* i386 splits the offset in two registers, low half first */
-    expect_signature(i386(), "pread64", "pread64(fd:fd, ubuf:buffer[out,len=ret], count:size, "
+    expect_signature(i386(), "pread64", "pread64(fd:fd, buf:buffer[out,len=ret], count:size, "
                                         "poslo:offset[hi=5], poshi:high32)");
     expect_signature(i386(), "_llseek",
                      "_llseek(fd:fd, offset_high:high32, offset_low:offset[hi=2], "
@@ -146,7 +147,7 @@ static void test_memory_and_processes(void **state)
                      "parent_tidptr:struct[int,out], child_tidptr:struct[int,out], tls:ptr)");
     expect_signature(i386(), "clone",
                      "clone(clone_flags:flags[clone_flags], newsp:ptr, "
-                     "parent_tidptr:struct[int,out], tls_val:ptr, child_tidptr:struct[int,out])");
+                     "parent_tidptr:struct[int,out], tls:ptr, child_tidptr:struct[int,out])");
 }
 
 static void test_i386_sockets(void **state)
@@ -481,6 +482,109 @@ static void test_table_is_consistent(void **state)
     assert_true(entries > 1000);
 }
 
+/* The dirfd of path argument `path` of call (1-based; 0: none). */
+static int dirfd_of(const struct arch *arch, const char *call, int path)
+{
+    const struct sysent *e = sysent_by_name(arch, call);
+    assert_non_null(e);
+    assert_true(path >= 1 && path <= e->nargs);
+    assert_int_equal(e->args[path - 1].kind, SYSENT_PATH);
+    return e->args[path - 1].dirfd;
+}
+
+/* Every (dirfd, path) pair sc:path resolves by, against the man pages. */
+static void test_dirfd_pairs(void **state)
+{
+    (void)state;
+    const struct arch *x = x86_64();
+    assert_int_equal(dirfd_of(x, "openat", 2), 1);
+    assert_int_equal(dirfd_of(x, "openat2", 2), 1);
+    assert_int_equal(dirfd_of(x, "open", 1), 0);
+    assert_int_equal(dirfd_of(x, "creat", 1), 0);
+    assert_int_equal(dirfd_of(x, "rename", 1), 0);
+    assert_int_equal(dirfd_of(x, "rename", 2), 0);
+    assert_int_equal(dirfd_of(x, "renameat", 2), 1);
+    assert_int_equal(dirfd_of(x, "renameat", 4), 3);
+    assert_int_equal(dirfd_of(x, "renameat2", 2), 1);
+    assert_int_equal(dirfd_of(x, "renameat2", 4), 3);
+    assert_int_equal(dirfd_of(x, "linkat", 2), 1);
+    assert_int_equal(dirfd_of(x, "linkat", 4), 3);
+    assert_int_equal(dirfd_of(x, "symlinkat", 3), 2);
+    assert_int_equal(dirfd_of(x, "unlinkat", 2), 1);
+    assert_int_equal(dirfd_of(x, "mkdirat", 2), 1);
+    assert_int_equal(dirfd_of(x, "newfstatat", 2), 1);
+    assert_int_equal(dirfd_of(x, "statx", 2), 1);
+    assert_int_equal(dirfd_of(x, "execveat", 2), 1);
+    assert_int_equal(dirfd_of(x, "faccessat2", 2), 1);
+    assert_int_equal(dirfd_of(x, "utimensat", 2), 1);
+    assert_int_equal(dirfd_of(x, "move_mount", 2), 1);
+    assert_int_equal(dirfd_of(x, "move_mount", 4), 3);
+    assert_int_equal(dirfd_of(x, "fanotify_mark", 5), 4);
+    assert_int_equal(dirfd_of(i386(), "fstatat64", 2), 1);
+    /* i386 passes fanotify_mark's 64-bit mask in two arguments */
+    assert_int_equal(dirfd_of(i386(), "fanotify_mark", 6), 5);
+}
+
+/* What the kernel reads of each register: an int's low 32 bits, signed. */
+static void check_width(const struct arch *arch, const char *call, const char *arg, int size,
+                        bool is_signed)
+{
+    const struct sysent *e = sysent_by_name(arch, call);
+    assert_non_null(e);
+    int i = sysent_arg_index(e, arg);
+    assert_true(i > 0);
+    if (e->args[i - 1].size != size || e->args[i - 1].is_signed != is_signed)
+        fail_msg("%s %s %s: %d bytes %s, expected %d %s", arch->name, call, arg,
+                 e->args[i - 1].size, e->args[i - 1].is_signed ? "signed" : "unsigned", size,
+                 is_signed ? "signed" : "unsigned");
+}
+
+static void test_argument_widths(void **state)
+{
+    (void)state;
+    check_width(x86_64(), "openat", "dfd", 4, true);
+    check_width(x86_64(), "openat", "filename", 8, false);
+    check_width(x86_64(), "openat", "flags", 4, true);
+    check_width(x86_64(), "openat", "mode", 2, false);
+    check_width(x86_64(), "close", "fd", 4, false);
+    check_width(x86_64(), "lseek", "offset", 8, true);
+    check_width(x86_64(), "mmap", "len", 8, false);
+    check_width(x86_64(), "kill", "pid", 4, true);
+    check_width(x86_64(), "clone", "clone_flags", 8, false);
+    check_width(i386(), "openat", "filename", 4, false);
+    check_width(i386(), "read", "count", 4, false);
+    check_width(i386(), "lseek", "offset", 4, true);
+    check_width(i386(), "chown", "user", 2, false);
+    check_width(i386(), "chown32", "user", 4, false);
+}
+
+/* Scripts name arguments once for every ABI (sc:arg, wt.trace): where
+ * i386's call takes the same arguments as x86_64's (no split 64-bit value,
+ * no other layout), it names them the same. */
+static void test_argument_names_agree_across_abis(void **state)
+{
+    (void)state;
+    int compared = 0;
+    for (long nr = 0; nr < 1024; nr++) {
+        const struct sysent *native = sysent_lookup(x86_64(), nr);
+        const struct sysent *compat = native ? sysent_by_name(i386(), native->name) : NULL;
+        if (!compat || compat->nargs != native->nargs)
+            continue;
+        int common = 0;
+        for (int i = 0; i < native->nargs; i++)
+            for (int j = 0; j < compat->nargs; j++)
+                common += strcmp(native->args[i].name, compat->args[j].name) == 0;
+        if (common == 0 && native->nargs > 0)
+            continue; /* another layout altogether (i386's old mmap, select) */
+        for (int i = 0; i < native->nargs; i++)
+            if (sysent_arg_index(compat, native->args[i].name) < 0)
+                fail_msg("%s: i386 has no argument named %s", native->name,
+                         native->args[i].name);
+        compared++;
+    }
+    assert_true(compared > 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +600,9 @@ int main(void)
         cmocka_unit_test(test_x32),
         cmocka_unit_test(test_every_libseccomp_name_has_an_entry),
         cmocka_unit_test(test_table_is_consistent),
+        cmocka_unit_test(test_argument_names_agree_across_abis),
+        cmocka_unit_test(test_argument_widths),
+        cmocka_unit_test(test_dirfd_pairs),
     };
     return cmocka_run_group_tests_name("sysent", tests, NULL, NULL);
 }
