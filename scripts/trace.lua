@@ -71,8 +71,8 @@ local function selection(spec)
     elseif item == "none" then
       -- nothing
     elseif item:sub(1, 1) == "%" or item:match("^%a+$") and not wt.is_syscall(item) then
-      local ok, names = pcall(wt.syscalls_in, item)
-      if not ok then
+      local names = wt.syscalls_in(item)
+      if not names then
         require("wt.opts").fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
       end
       for _, name in ipairs(names) do set[name] = true end

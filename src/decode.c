@@ -371,13 +371,6 @@ static bool arg_len(struct dcall *c, const struct sysent_arg *a, uint64_t *len)
     return true;
 }
 
-/* An integer argument as the ABI passes it: C int is 32 bits. */
-static int64_t as_int(const struct dcall *c, uint64_t v)
-{
-    (void)c;
-    return (int32_t)v;
-}
-
 void d_arg(struct dcall *c, unsigned i)
 {
     const struct sysent_arg *a = &c->ent->args[i];
@@ -386,10 +379,8 @@ void d_arg(struct dcall *c, unsigned i)
     d_argname(c, i);
     switch (a->kind) {
     case SYSENT_INT:
-        d_int(c, as_int(c, v));
-        break;
     case SYSENT_PID:
-        d_int(c, as_int(c, v));
+        d_int(c, (int64_t)v);
         break;
     case SYSENT_UID:
     case SYSENT_GID:
@@ -404,7 +395,7 @@ void d_arg(struct dcall *c, unsigned i)
         d_uint(c, v);
         break;
     case SYSENT_OFFSET:
-        d_int(c, c->compat ? (int64_t)(int32_t)v : (int64_t)v);
+        d_int(c, (int64_t)v);
         break;
     case SYSENT_PTR:
     case SYSENT_HIGH32:
@@ -440,7 +431,7 @@ void d_arg(struct dcall *c, unsigned i)
         d_mode(c, v);
         break;
     case SYSENT_SIGNAL:
-        d_signal(c, as_int(c, v));
+        d_signal(c, (int64_t)v);
         break;
     case SYSENT_STRUCT:
         if (a->dir == SYSENT_OUT && d_failed(c))
@@ -500,12 +491,11 @@ int dcall_generic(struct dcall *c)
 static void prepare(struct dcall *c, const struct syscall_event *ev)
 {
     c->ent = sysent_lookup(ev->arch, ev->nr);
-    c->compat = ev->arch->audit != AUDIT_ARCH_X86_64 || ((unsigned long)ev->nr & 0x40000000);
+    c->compat = ev->arch->audit != AUDIT_ARCH_X86_64;
     for (unsigned i = 0; i < 6; i++)
-        c->args[i] = c->compat && ev->arch->audit != AUDIT_ARCH_X86_64 ? (uint32_t)ev->args[i]
-                                                                        : ev->args[i];
+        c->args[i] = c->compat ? (uint32_t)ev->args[i] : ev->args[i];
     const struct sysent *sub = c->ent ? sysent_subcall(c->ent, c->args[0]) : NULL;
-    if (sub && !(c->ent->flags & SYSENT_F_SUBCALL) && strcmp(c->ent->name, "socketcall") == 0) {
+    if (sub && strcmp(c->ent->name, "socketcall") == 0) {
         /* socketcall(call, args): the sub-call's arguments are u32s at args */
         uint32_t words[6] = { 0 };
         if (mem_read(ev->tid, c->args[1], words, sub->nargs * sizeof words[0]) ==
@@ -522,6 +512,21 @@ static void prepare(struct dcall *c, const struct syscall_event *ev)
         c->args[5] = 0;
         c->ent = sub;
         c->sub = true;
+    }
+    /* each argument as the kernel reads it: its C type's width and sign,
+     * a 64-bit value whole from i386's two halves */
+    uint64_t raw[6];
+    memcpy(raw, c->args, sizeof raw);
+    for (unsigned i = 0; c->ent && i < c->ent->nargs; i++) {
+        const struct sysent_arg *a = &c->ent->args[i];
+        if (a->hi) {
+            c->args[i] = (uint32_t)raw[i] | raw[a->hi - 1] << 32;
+        } else if (a->size && a->size < 8) {
+            unsigned bits = a->size * 8u;
+            c->args[i] = raw[i] & ((UINT64_C(1) << bits) - 1);
+            if (a->is_signed && c->args[i] >> (bits - 1))
+                c->args[i] |= ~UINT64_C(0) << bits;
+        }
     }
 }
 

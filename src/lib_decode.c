@@ -3,9 +3,7 @@
 #include <lauxlib.h>
 #include <stdlib.h>
 
-#include "arch.h"
 #include "lua_sink.h"
-#include "sysent.h"
 
 static const char state_key = 'D';
 
@@ -77,49 +75,10 @@ static int wt_decode_options(lua_State *L)
     return 1;
 }
 
-/* wt.syscalls_in(class): the names of the syscalls of a class as strace's
- * -e trace= takes it ("%file", "%%stat", "network"), on every ABI wtlua
- * traces, sorted; an error for an unknown class. */
-static int wt_syscalls_in(lua_State *L)
-{
-    const char *name = luaL_checkstring(L, 1);
-    uint32_t bit = sysent_class_from_name(name);
-    if (!bit)
-        return luaL_argerror(L, 1, lua_pushfstring(L, "unknown syscall class '%s'", name));
-    size_t count;
-    const struct arch *arches = arch_all(&count);
-    lua_newtable(L); /* set */
-    for (size_t a = 0; a < count; a++) {
-        for (long nr = 0; nr < ARCH_MAX_NR; nr++) {
-            const struct sysent *e = sysent_lookup(&arches[a], nr);
-            if (e && e->classes & bit && !(e->flags & SYSENT_F_NOSYS) &&
-                arch_syscall_nr(&arches[a], e->name) >= 0) {
-                lua_pushboolean(L, 1);
-                lua_setfield(L, -2, e->name);
-            }
-        }
-    }
-    lua_newtable(L); /* list */
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, -3)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, ++n);
-    }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, -3);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
-    return 1;
-}
-
 void lib_decode_register(lua_State *L)
 {
     static const luaL_Reg functions[] = {
         { "decode_options", wt_decode_options },
-        { "syscalls_in", wt_syscalls_in },
         { NULL, NULL },
     };
     luaL_setfuncs(L, functions, 0);

@@ -1,5 +1,5 @@
-/* The wt functions of decoding (wt.decode_options, wt.syscalls_in) and
- * the state sc:format and sc:decode share: the options and a text buffer. */
+/* wt.decode_options, and the state sc:format and sc:decode share: the
+ * options and a text buffer. */
 #ifndef WTLUA_LIB_DECODE_H
 #define WTLUA_LIB_DECODE_H
 
@@ -17,8 +17,7 @@ struct decoding *decoding_state(lua_State *L);
 /* Pushes the state's userdata (to keep as an upvalue). */
 void decoding_push(lua_State *L);
 
-/* Adds wt.decode_options and wt.syscalls_in to the table on the top of
- * the stack. */
+/* Adds wt.decode_options to the table on the top of the stack. */
 void lib_decode_register(lua_State *L);
 
 #endif
