@@ -126,26 +126,20 @@ elseif opts.t then
   end
 end
 
--- strace's line: "PID   " (the pid left-aligned in 5 columns), the call,
--- the result at column 40 (strace's default -a), the duration.
-local function line(tid, ns, call, result, duration)
-  local head = format("%-5d %s%s ", tid, stamp and stamp(ns) or "", call)
-  local pad = 40 - #head
-  if pad > 0 then head = head .. rep(" ", pad) end
-  if duration then
-    return format("%s= %s <%d.%06d>", head, result, duration // 1000000000,
-                  duration % 1000000000 // 1000)
-  end
-  return head .. "= " .. result
-end
+-- strace's line starts with the pid left-aligned in 5 columns: "PID   ".
+local prefixes = setmetatable({}, { __index = function(t, tid)
+  local p = format("%-5d ", tid)
+  t[tid] = p
+  return p
+end })
 
 -- What each thread's current call showed at its entry, for a call that
--- never returns (the thread dies in it): tid -> { name, text, time }.
-local unfinished = {}
+-- never returns (the thread dies in it): tid -> entry; and, with
+-- timestamps, when it began.
+local unfinished, began = {}, {}
 
 if out.json then
   local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration" }
-
   local start = wt.now()
 
   local function emit(tid, entry, duration)
@@ -180,38 +174,56 @@ if out.json then
 else
   local T = opts.T
 
-  function on_enter(sc)
-    local text, name = sc:format()
-    unfinished[sc.tid] = { name, text, sc.time }
-    return text
-  end
+  if stamp then
+    function on_enter(sc)
+      local entry, tid = sc:format(), sc.tid
+      unfinished[tid], began[tid] = entry, sc.time
+      return entry
+    end
 
-  function on_return(sc, entry)
-    local tid = sc.tid
-    unfinished[tid] = nil
-    local call, result = sc:format(entry)
-    print(line(tid, sc.time, call, result, T and sc.duration))
+    function on_return(sc, entry)
+      local tid = sc.tid
+      unfinished[tid] = nil
+      print(sc:format(entry, prefixes[tid] .. stamp(sc.time), T))
+    end
+  else
+    function on_enter(sc)
+      local entry = sc:format()
+      unfinished[sc.tid] = entry
+      return entry
+    end
+
+    function on_return(sc, entry)
+      local tid = sc.tid
+      unfinished[tid] = nil
+      print(sc:format(entry, prefixes[tid], T))
+    end
   end
 
   -- A call its thread died in: what the entry showed, and strace's
   -- "<unfinished ...>" where the exit would have shown more.
   function on_exit(p)
-    local u = unfinished[p.tid]
-    if u then
-      unfinished[p.tid] = nil
-      local text, more = u[2]:match("^([^\0]*)\0?(%+?)")
-      if more == "+" then
-        text = text .. (text == "" and "" or ", ") .. "<unfinished ...>"
-      end
-      print(line(p.tid, u[3], u[1] .. "(" .. text .. ")", "?"))
+    local tid = p.tid
+    local entry = unfinished[tid]
+    if not entry then
+      prefixes[tid] = nil
+      return
     end
+    unfinished[tid] = nil
+    local text, more = entry:match("^([^\0]*)\0?(%+?)")
+    if more == "+" then
+      text = text .. (text:sub(-1) == "(" and "" or ", ") .. "<unfinished ...>"
+    end
+    local head = prefixes[tid] .. (stamp and stamp(began[tid]) or "") .. text .. ") "
+    print(head .. rep(" ", 40 - #head) .. "= ?")
+    prefixes[tid], began[tid] = nil, nil
   end
 end
 
 -- A thread that execs takes the leader's id: its call (execve) goes on.
 function on_exec(p)
   if p.old_tid ~= p.pid then
-    unfinished[p.pid] = unfinished[p.old_tid]
-    unfinished[p.old_tid] = nil
+    unfinished[p.pid], began[p.pid] = unfinished[p.old_tid], began[p.old_tid]
+    unfinished[p.old_tid], began[p.old_tid] = nil, nil
   end
 end

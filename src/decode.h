@@ -116,6 +116,9 @@ const char *decode_name(const struct syscall_event *ev);
 size_t decode_result_text(const struct syscall_event *ev, const struct decode_result *res,
                           const struct decode_opts *opts, char *out, size_t outsz);
 
+/* v in decimal into out (24 bytes at least); returns the length. */
+size_t d_decimal(int64_t v, char *out);
+
 /* errno's name as strace prints it (ENOENT; the kernel's own ERESTARTSYS
  * and the like), or NULL. */
 const char *decode_errno_name(int64_t err);
@@ -136,9 +139,9 @@ struct dtext {
 };
 
 void dtext_init(struct dtext *t);
-/* Empties t to continue after `prefix`, an argument list written before
- * (the entry's text): the next argument gets its separator. */
-void dtext_reset(struct dtext *t, const char *prefix, size_t len);
+/* Empties t to continue after `prefix`, text written before (the entry's);
+ * args: it ends in an argument, which the next one is separated from. */
+void dtext_reset(struct dtext *t, const char *prefix, size_t len, bool args);
 void dtext_append(struct dtext *t, const char *s, size_t len);
 void dtext_free(struct dtext *t);
 

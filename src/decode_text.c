@@ -97,7 +97,7 @@ static void text_integer(struct dsink *s, int64_t v)
     struct dtext *t = text_of(s);
     char num[24];
     separate(t);
-    dtext_append(t, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
+    dtext_append(t, num, d_decimal(v, num));
 }
 
 static void text_uinteger(struct dsink *s, uint64_t v)
@@ -201,13 +201,13 @@ void dtext_init(struct dtext *t)
     t->sink.ops = &text_ops;
 }
 
-void dtext_reset(struct dtext *t, const char *prefix, size_t len)
+void dtext_reset(struct dtext *t, const char *prefix, size_t len, bool args)
 {
     t->len = 0;
     t->depth = 0;
     t->named = false;
     t->failed = false;
-    t->count[0] = len > 0;
+    t->count[0] = args;
     if (grow(t, len)) {
         memcpy(t->buf, prefix, len);
         t->len = len;

@@ -123,37 +123,54 @@ static int sc_fd_path(lua_State *L)
     return readers_push_fd_path(L, ev->tid, luaL_checkinteger(L, 2));
 }
 
-/* sc:format() at an entry: the arguments strace shows at the entry, as
- * text (keep it for on_return), and the call's name.  After the text, and
- * a NUL that the text never has: "+" when the exit has more to show, and
- * a value the exit needs (recvfrom's *addrlen).  sc:format([entry]) at an exit: the call
- * "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)" and its result
- * "3", completing the entry's text (without one, all is read now). */
+/* strace's column for the result (its -a default). */
+#define RESULT_COLUMN 40
+
+/* The entry text of sc:format: "name(args" as strace prints it at the
+ * entry; then, after a NUL that the text never has, "+" when the exit has
+ * more to show, and a value the exit needs (recvfrom's *addrlen). */
+static void push_entry(lua_State *L, const struct syscall_event *ev, struct decoding *d)
+{
+    struct dtext *t = &d->text;
+    struct decode_saved saved = { 0 };
+    const char *name = decode_name(ev);
+    dtext_reset(t, "", 0, false);
+    dtext_append(t, name, strlen(name));
+    dtext_append(t, "(", 1);
+    bool more = decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL, &saved);
+    if (more || saved.has) {
+        char trailer[32];
+        int n = snprintf(trailer, sizeof trailer, "%c%s", '\0', more ? "+" : "");
+        if (saved.has)
+            n += snprintf(trailer + n, sizeof trailer - (size_t)n, "%" PRIu64, saved.value);
+        dtext_append(t, trailer, (size_t)n);
+    }
+    lua_pushlstring(L, t->buf, t->len);
+}
+
+/* sc:format() at an entry: the entry text above (keep it for on_return).
+ * sc:format([entry]) at an exit: the call, "openat(AT_FDCWD, \"/etc/passwd\",
+ * O_RDONLY|O_CLOEXEC)", and its result, "3", completing the entry's text
+ * (without one, all is read now).  sc:format(entry, prefix [, duration]):
+ * strace's whole line instead, prefix first, the result at column 40, and
+ * with duration the call's time, " <0.000123>". */
 static int sc_format(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
     struct decoding *d = lua_touserdata(L, lua_upvalueindex(2));
     struct dtext *t = &d->text;
-    struct decode_saved saved = { 0 };
     if (!ev->at_exit) {
-        dtext_reset(t, "", 0);
-        bool more = decode_call(&t->sink, ev, &d->opts, DECODE_ENTRY, NULL, &saved);
-        if (more || saved.has) { /* after a NUL, which the text never has */
-            char trailer[32];
-            int n = snprintf(trailer, sizeof trailer, "%c%s", '\0', more ? "+" : "");
-            if (saved.has)
-                n += snprintf(trailer + n, sizeof trailer - (size_t)n, "%" PRIu64, saved.value);
-            dtext_append(t, trailer, (size_t)n);
-        }
-        lua_pushlstring(L, t->buf ? t->buf : "", t->len);
-        lua_pushstring(L, decode_name(ev));
-        return 2;
+        push_entry(L, ev, d);
+        return 1;
     }
-    size_t len = 0;
+    size_t len = 0, plen = 0;
     const char *entry = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
     if (!entry && !lua_isnoneornil(L, 2))
         return luaL_typeerror(L, 2, "string (what sc:format returned at the entry)");
-    if (entry) {
+    const char *prefix = luaL_optlstring(L, 3, NULL, &plen);
+    struct decode_saved saved = { 0 };
+    const char *paren = entry ? memchr(entry, '(', len) : NULL;
+    if (paren) {
         size_t text = strnlen(entry, len);
         const char *trailer = entry + text + 1;
         if (text < len && *trailer == '+')
@@ -162,23 +179,43 @@ static int sc_format(lua_State *L)
             saved.has = true;
             saved.value = strtoull(trailer, NULL, 10);
         }
-        len = text;
+        dtext_reset(t, entry, text, (size_t)(paren - entry) + 1 < text);
+    } else { /* no entry: all of the call now */
+        const char *name = decode_name(ev);
+        dtext_reset(t, "", 0, false);
+        dtext_append(t, name, strlen(name));
+        dtext_append(t, "(", 1);
     }
-    const char *name = decode_name(ev);
     struct decode_result res;
-    dtext_reset(t, entry ? entry : "", len);
-    decode_call(&t->sink, ev, &d->opts, entry ? DECODE_EXIT : DECODE_ALL, &res, &saved);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, name);
-    luaL_addchar(&b, '(');
-    luaL_addlstring(&b, t->buf ? t->buf : "", t->len);
-    luaL_addchar(&b, ')');
-    luaL_pushresult(&b);
+    decode_call(&t->sink, ev, &d->opts, paren ? DECODE_EXIT : DECODE_ALL, &res, &saved);
+    dtext_append(t, ")", 1);
     char result[1024];
     size_t rlen = decode_result_text(ev, &res, &d->opts, result, sizeof result);
-    lua_pushlstring(L, result, rlen);
-    return 2;
+    if (!prefix) {
+        lua_pushlstring(L, t->buf, t->len);
+        lua_pushlstring(L, result, rlen);
+        return 2;
+    }
+    static const char spaces[RESULT_COLUMN] = "                                        ";
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, prefix, plen);
+    luaL_addlstring(&b, t->buf, t->len);
+    luaL_addchar(&b, ' ');
+    size_t column = plen + t->len + 1;
+    if (column < RESULT_COLUMN)
+        luaL_addlstring(&b, spaces, RESULT_COLUMN - column);
+    luaL_addlstring(&b, "= ", 2);
+    luaL_addlstring(&b, result, rlen);
+    if (lua_toboolean(L, 4)) {
+        uint64_t ns = ev->exit_ns - ev->enter_ns;
+        char took[48];
+        int n = snprintf(took, sizeof took, " <%" PRIu64 ".%06" PRIu64 ">", ns / 1000000000,
+                         ns % 1000000000 / 1000);
+        luaL_addlstring(&b, took, (size_t)n);
+    }
+    luaL_pushresult(&b);
+    return 1;
 }
 
 /* sc:decode() at an entry: { name =, args = { <name> = value... } } with

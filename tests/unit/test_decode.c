@@ -85,7 +85,7 @@ static const char *line(struct syscall_event ev, int64_t ret)
     ev.is_error = ret < 0 && ret > -4096;
     ev.ret = ret;
     dtext_init(&t);
-    dtext_reset(&t, "", 0);
+    dtext_reset(&t, "", 0, false);
     decode_call(&t.sink, &ev, &opts, DECODE_ALL, &res, NULL);
     decode_result_text(&ev, &res, &opts, result, sizeof result);
     snprintf(text, sizeof text, "%s(%s) = %s", decode_name(&ev), t.buf ? t.buf : "", result);
@@ -101,13 +101,13 @@ static const char *split_line(struct syscall_event ev, int64_t ret, char *entry,
     struct decode_saved saved = { 0 };
     char result[1024];
     dtext_init(&t);
-    dtext_reset(&t, "", 0);
+    dtext_reset(&t, "", 0, false);
     decode_call(&t.sink, &ev, &opts, DECODE_ENTRY, NULL, &saved);
     snprintf(entry, entrysz, "%s", t.buf ? t.buf : "");
     ev.at_exit = true;
     ev.is_error = ret < 0;
     ev.ret = ret;
-    dtext_reset(&t, entry, strlen(entry));
+    dtext_reset(&t, entry, strlen(entry), entry[0] != '\0');
     decode_call(&t.sink, &ev, &opts, DECODE_EXIT, &res, &saved);
     decode_result_text(&ev, &res, &opts, result, sizeof result);
     snprintf(text, sizeof text, "%s(%s) = %s", decode_name(&ev), t.buf ? t.buf : "", result);
@@ -451,7 +451,7 @@ static void test_recvfrom_keeps_the_length_from_the_entry(void **state)
     struct dtext t;
     struct decode_saved saved = { 0 };
     dtext_init(&t);
-    dtext_reset(&t, "", 0);
+    dtext_reset(&t, "", 0, false);
     decode_call(&t.sink, &ev, &opts, DECODE_ENTRY, NULL, &saved);
     assert_true(saved.has);
     assert_int_equal(saved.value, 128);
