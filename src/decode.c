@@ -114,46 +114,47 @@ void d_aux(struct dcall *c, const char *fmt, ...)
     va_end(ap);
 }
 
-const char *d_flags_text(const char *set, uint64_t v, char *buf, size_t size)
+const char *d_xlat_text(const struct dcall *c, const char *set, uint64_t v, char *buf,
+                        size_t size)
 {
-    const struct xlat *x = xlat_find(set);
+    const struct xlat *x = xlat_find(c->ev->arch, set);
     if (x)
-        xlat_format_flags(x, v, buf, size);
+        xlat_format(x, v, buf, size);
     else
         snprintf(buf, size, "%#" PRIx64, v);
     return buf;
 }
 
-void d_flags(struct dcall *c, const char *set, uint64_t v)
+/* A set's text as a value: in structured output without strace's comment
+ * on an unknown value ("0x10 / * RLIMIT_??? * /" is "0x10"). */
+static void xlat_value(struct dcall *c, const char *text)
 {
-    char text[512];
-    d_sym(c, d_flags_text(set, v, text, sizeof text));
-}
-
-static void xval(struct dcall *c, const char *set, uint64_t v, const char *dflt, bool hex)
-{
-    const struct xlat *x = xlat_find(set);
-    const char *name = x ? xlat_value_name(x, v) : NULL;
-    if (name) {
-        d_sym(c, name);
+    const char *comment = strstr(text, " /* ");
+    if (!comment) {
+        d_sym(c, text);
         return;
     }
-    if (hex)
-        d_hex(c, v);
-    else
-        d_int(c, (int64_t)v);
-    if (dflt)
-        d_comment(c, dflt);
+    char value[64];
+    snprintf(value, sizeof value, "%.*s", (int)(comment - text), text);
+    d_symtext(c, text, value);
 }
 
-void d_xval(struct dcall *c, const char *set, uint64_t v, const char *dflt)
+void d_xlat(struct dcall *c, const char *set, uint64_t v)
 {
-    xval(c, set, v, dflt, true);
+    char text[512];
+    xlat_value(c, d_xlat_text(c, set, v, text, sizeof text));
 }
 
-void d_xval_dec(struct dcall *c, const char *set, uint64_t v, const char *dflt)
+void d_xlat_keyed(struct dcall *c, const char *family, uint64_t key, uint64_t v)
 {
-    xval(c, set, v, dflt, false);
+    const struct xlat *x = xlat_find_keyed(c->ev->arch, family, key);
+    char text[512];
+    if (!x) {
+        d_uint(c, v);
+        return;
+    }
+    xlat_format(x, v, text, sizeof text);
+    xlat_value(c, text);
 }
 
 /* -y: what fd is, from its /proc link. */
@@ -209,18 +210,7 @@ void d_mode(struct dcall *c, uint64_t mode)
 
 void d_mode_type(struct dcall *c, uint64_t mode)
 {
-    const struct xlat *types = xlat_find("modetypes");
-    const char *type = (mode & S_IFMT) ? (types ? xlat_value_name(types, mode & S_IFMT) : NULL) : "";
-    char text[96];
-    if (!type) {
-        snprintf(text, sizeof text, "%#03" PRIo64, mode);
-    } else {
-        snprintf(text, sizeof text, "%s%s%s%s%s%#03" PRIo64, type, *type ? "|" : "",
-                 mode & S_ISUID ? "S_ISUID|" : "", mode & S_ISGID ? "S_ISGID|" : "",
-                 mode & S_ISVTX ? "S_ISVTX|" : "",
-                 mode & ~(uint64_t)(S_IFMT | S_ISUID | S_ISGID | S_ISVTX));
-    }
-    d_sym(c, text);
+    d_xlat(c, "file_mode", mode);
 }
 
 void d_signal(struct dcall *c, int64_t sig)
@@ -440,10 +430,8 @@ void d_arg(struct dcall *c, unsigned i)
             d_ptr(c, v);
         break;
     case SYSENT_FLAGS:
-        d_flags(c, a->type, c->compat ? (uint32_t)v : v);
-        break;
     case SYSENT_ENUM:
-        d_xval(c, a->type, (uint32_t)v, NULL);
+        d_xlat(c, a->type, v);
         break;
     case SYSENT_MODE:
         d_mode(c, v);

@@ -77,7 +77,7 @@ static void open_tail(struct dcall *c, unsigned flags_arg)
 {
     uint64_t flags = c->args[flags_arg];
     d_argname(c, flags_arg);
-    d_flags(c, "open_flags", flags);
+    d_xlat(c, "open_flags", flags);
     if (flags & (O_CREAT | KERNEL_O_TMPFILE)) {
         d_argname(c, flags_arg + 1);
         d_mode(c, c->args[flags_arg + 1]);
@@ -113,7 +113,7 @@ static int dec_faccessat2(struct dcall *c)
         return DEC_DONE;
     d_args(c, 0, 3);
     d_argname(c, 3);
-    d_flags(c, "faccessat_flags", (uint32_t)c->args[3]);
+    d_xlat(c, "faccessat2_flags", c->args[3]);
     return DEC_DONE;
 }
 
@@ -121,19 +121,9 @@ static int dec_statx(struct dcall *c)
 {
     if (!d_exiting(c)) {
         d_args(c, 0, 2);
-        uint64_t flags = (uint32_t)c->args[2];
-        char sync[128], rest[256], text[400];
-        d_flags_text("at_statx_sync_types", flags & AT_STATX_SYNC_TYPE, sync, sizeof sync);
-        flags &= ~(uint64_t)AT_STATX_SYNC_TYPE;
-        if (flags)
-            snprintf(text, sizeof text, "%s|%s", sync,
-                     d_flags_text("at_flags", flags, rest, sizeof rest));
-        else
-            snprintf(text, sizeof text, "%s", sync);
         d_argname(c, 2);
-        d_sym(c, text);
-        d_argname(c, 3);
-        d_flags(c, "statx_masks", (uint32_t)c->args[3]);
+        d_xlat(c, "statx_flags", c->args[2]); /* the sync type, then the AT_ flags */
+        d_arg(c, 3);
         return DEC_MORE;
     }
     d_arg(c, 4);
@@ -230,12 +220,6 @@ static int dec_umask(struct dcall *c)
 
 /* ---- descriptors ---- */
 
-/* strace's tprint_open_modes text, for fcntl's F_GETFL and F_SETFL */
-static const char *open_modes(uint64_t flags, char *buf, size_t size)
-{
-    return d_flags_text("open_flags", (uint32_t)flags, buf, size);
-}
-
 static int dec_fcntl(struct dcall *c)
 {
     unsigned cmd = (uint32_t)c->args[1];
@@ -244,14 +228,14 @@ static int dec_fcntl(struct dcall *c)
     if (!d_exiting(c)) {
         d_arg(c, 0);
         d_argname(c, 1);
-        d_xval(c, "fcntl_cmd", cmd, "F_???");
+        d_xlat(c, "fcntl_cmd", cmd);
     }
     switch (cmd) {
     case F_SETFD:
         if (d_exiting(c))
             return DEC_DONE;
         d_argname(c, 2);
-        d_flags(c, "fdflags", arg);
+        d_xlat(c, "fcntl_fd_flags", arg);
         return DEC_DONE;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
@@ -267,7 +251,7 @@ static int dec_fcntl(struct dcall *c)
     case F_SETFL:
         if (!d_exiting(c)) {
             d_argname(c, 2);
-            d_sym(c, open_modes(arg, text, sizeof text));
+            d_xlat(c, "open_flags", arg);
         }
         return DEC_DONE;
     case F_SETSIG:
@@ -281,7 +265,8 @@ static int dec_fcntl(struct dcall *c)
             return DEC_MORE;
         if (!d_failed(c) && d_ret(c) != 0) {
             set_rval(c, RVAL_HEX);
-            d_aux(c, "flags %s", d_flags_text("fdflags", (uint64_t)d_ret(c), text, sizeof text));
+            d_aux(c, "flags %s", d_xlat_text(c, "fcntl_fd_flags", (uint64_t)d_ret(c), text,
+                                             sizeof text));
         }
         return DEC_DONE;
     case F_GETFL:
@@ -289,7 +274,8 @@ static int dec_fcntl(struct dcall *c)
             return DEC_MORE;
         if (!d_failed(c)) {
             set_rval(c, RVAL_HEX);
-            d_aux(c, "flags %s", open_modes((uint64_t)d_ret(c), text, sizeof text));
+            d_aux(c, "flags %s", d_xlat_text(c, "open_flags", (uint64_t)d_ret(c), text,
+                                             sizeof text));
         }
         return DEC_DONE;
     case F_GETOWN:
@@ -313,23 +299,9 @@ static int dec_ioctl(struct dcall *c)
     if (!d_exiting(c)) {
         d_arg(c, 0);
         d_argname(c, 1);
-        const struct xlat *x = xlat_find("ioctl_cmd");
-        const char *name = x ? xlat_value_name(x, code) : NULL;
-        char text[96];
-        if (name) {
-            d_sym(c, name);
-        } else if (_IOC_DIR(code) != _IOC_NONE || _IOC_SIZE(code)) {
-            /* strace's ioctl_print_code */
-            static const char *const dirs[] = { "_IOC_NONE", "_IOC_WRITE", "_IOC_READ",
-                                                "_IOC_READ|_IOC_WRITE" };
-            snprintf(text, sizeof text, "_IOC(%s, %#x, %#x, %#x)", dirs[_IOC_DIR(code)],
-                     _IOC_TYPE(code), _IOC_NR(code), _IOC_SIZE(code));
-            d_sym(c, text);
-        } else {
-            snprintf(text, sizeof text, "_IOC(_IOC_NONE, %#x, %#x, 0)", _IOC_TYPE(code),
-                     _IOC_NR(code));
-            d_sym(c, text);
-        }
+        char text[256];
+        xlat_format_ioctl(c->ev->arch, code, text, sizeof text);
+        d_sym(c, text);
     }
     /* the requests that fill their struct are shown at the exit */
     bool at_exit = code == TCGETS || code == TIOCGWINSZ || code == TIOCGPGRP || code == FIONREAD;
@@ -369,7 +341,7 @@ static int dec_lseek(struct dcall *c)
         d_argname(c, 1);
         d_int(c, c->compat ? (int32_t)c->args[1] : (int64_t)c->args[1]);
         d_argname(c, 2);
-        d_xval(c, "whence", (uint32_t)c->args[2], "SEEK_???");
+        d_xlat(c, "whence", c->args[2]);
     }
     return DEC_DONE;
 }
@@ -389,7 +361,7 @@ static int dec_llseek(struct dcall *c)
     else
         d_struct(c, "loff_t", c->args[3]);
     d_argname(c, 4);
-    d_xval(c, "whence", (uint32_t)c->args[4], "SEEK_???");
+    d_xlat(c, "whence", c->args[4]);
     return DEC_DONE;
 }
 
@@ -397,33 +369,13 @@ static int dec_llseek(struct dcall *c)
 
 static void mmap_args(struct dcall *c, uint64_t offset)
 {
-    uint64_t flags = c->args[3];
-    char type[128], rest[400], text[600];
     d_argname(c, 0);
     d_ptr(c, c->args[0]);
     d_argname(c, 1);
     d_uint(c, c->args[1]);
-    d_argname(c, 2);
-    d_flags(c, "mmap_prot", c->args[2]);
-    /* the mapping type, then the other flags (strace's print_mmap_flags) */
-    const struct xlat *x = xlat_find("mmap_flags");
-    const char *name = x ? xlat_value_name(x, flags & MAP_TYPE) : NULL;
-    if (name)
-        snprintf(type, sizeof type, "%s", name);
-    else
-        snprintf(type, sizeof type, "%#" PRIx64 " /* MAP_??? */", flags & MAP_TYPE);
-    flags &= ~(uint64_t)MAP_TYPE;
-    uint64_t huge = flags & ((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT);
-    flags &= ~huge;
-    size_t len = (size_t)snprintf(text, sizeof text, "%s", type);
-    if (flags)
-        len += (size_t)snprintf(text + len, sizeof text - len, "|%s",
-                                d_flags_text("mmap_flags", flags, rest, sizeof rest));
-    if (huge)
-        snprintf(text + len, sizeof text - len, "|%" PRIu64 "<<MAP_HUGE_SHIFT",
-                 huge >> MAP_HUGE_SHIFT);
+    d_arg(c, 2);
     d_argname(c, 3);
-    d_sym(c, text);
+    d_xlat(c, "mmap_flags", c->args[3]); /* the mapping type, the flags, the page size */
     d_argname(c, 4);
     d_fd(c, c->args[4]);
     d_argname(c, 5);
@@ -459,7 +411,7 @@ static int dec_arch_prctl(struct dcall *c)
     unsigned option = (uint32_t)c->args[0];
     if (!d_exiting(c)) {
         d_argname(c, 0);
-        d_xval(c, "arch_prctl_option", option, "ARCH_???");
+        d_xlat(c, "arch_prctl_option", option);
     }
     switch (option) {
     case 0x1003: /* ARCH_GET_FS */
@@ -579,7 +531,7 @@ static int dec_execveat(struct dcall *c)
         d_dirfd(c, c->args[0]);
         exec_args(c, 1);
         d_argname(c, 4);
-        d_flags(c, "execveat_flags", (uint32_t)c->args[4]);
+        d_xlat(c, "execveat_flags", c->args[4]);
     }
     return DEC_DONE;
 }
@@ -632,7 +584,7 @@ static int dec_wait4(struct dcall *c)
     else if (d_fetch(c, c->args[1], &status, sizeof status))
         wait_status(c, status);
     d_argname(c, 2);
-    d_flags(c, "wait_options", (uint32_t)c->args[2]);
+    d_xlat(c, "wait_options", c->args[2]);
     if (c->ent->nargs > 3) {
         d_argname(c, 3);
         if (d_ret(c) > 0)
@@ -647,33 +599,14 @@ static int dec_wait4(struct dcall *c)
 static int dec_clone(struct dcall *c)
 {
     uint64_t raw = c->args[0], flags = raw & ~(uint64_t)CSIGNAL;
-    unsigned sig = raw & CSIGNAL;
     /* argument order: x86_64 (flags, stack, ptid, ctid, tls); i386 (flags,
      * stack, ptid, tls, ctid) */
     unsigned tls = c->compat ? 3 : 4, ctid = c->compat ? 4 : 3;
     if (!d_exiting(c)) {
-        char text[512], sigtext[32];
         d_field(c, "child_stack");
         d_ptr(c, c->args[1]);
-        const char *signame = NULL;
-        if (sig) {
-            char buf[16];
-            const char *abbrev = d_signal_abbrev((int)sig, buf, sizeof buf);
-            if (abbrev)
-                snprintf(sigtext, sizeof sigtext, "SIG%s", abbrev);
-            else
-                snprintf(sigtext, sizeof sigtext, "%u", sig);
-            signame = sigtext;
-        }
-        if (flags) {
-            size_t len = strlen(d_flags_text("clone_flags", flags, text, sizeof text));
-            if (signame)
-                snprintf(text + len, sizeof text - len, "|%s", signame);
-        } else {
-            snprintf(text, sizeof text, "%s", signame ? signame : "0");
-        }
         d_field(c, "flags");
-        d_sym(c, text);
+        d_xlat(c, "clone_flags", raw); /* the flags, then the exit signal */
         if (!(flags & (CLONE_PARENT_SETTID | CLONE_PIDFD | CLONE_CHILD_SETTID |
                        CLONE_CHILD_CLEARTID | CLONE_SETTLS)))
             return DEC_DONE;
@@ -727,12 +660,9 @@ static int dec_clone3(struct dcall *c)
             d_ptr(c, addr);
         } else if (d_fetch(c, addr, a, fetch)) {
             uint64_t flags = a[0];
-            char text[512], clone_text[400];
-            d_flags_text("clone_flags", flags, clone_text, sizeof clone_text);
-            snprintf(text, sizeof text, "%s", clone_text);
             d_begin(c, false);
             d_field(c, "flags");
-            d_sym(c, text);
+            d_xlat(c, "clone3_flags", flags);
             if (flags & CLONE_PIDFD)
                 field_addr(c, "pidfd", a[1]);
             if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID))
@@ -802,7 +732,7 @@ static int dec_rt_sigprocmask(struct dcall *c)
 {
     if (!d_exiting(c)) {
         d_argname(c, 0);
-        d_xval(c, "sigprocmask_how", (uint32_t)c->args[0], "SIG_???");
+        d_xlat(c, "sigprocmask_how", c->args[0]);
         d_argname(c, 1);
         d_sigset(c, c->args[1], c->args[3]);
         return DEC_MORE;
@@ -865,7 +795,7 @@ static int dec_futex(struct dcall *c)
     d_argname(c, 0);
     d_ptr(c, c->args[0]);
     d_argname(c, 1);
-    d_xval(c, "futex_op", op, "FUTEX_???");
+    d_xlat(c, "futex_op", op);
     switch (cmd) {
     case FUTEX_WAIT:
         d_argname(c, 2);
@@ -884,13 +814,13 @@ static int dec_futex(struct dcall *c)
         d_argname(c, 3);
         d_struct(c, ts, c->args[3]);
         d_argname(c, 5);
-        d_xval(c, "futexbitset", val3, NULL);
+        d_xlat(c, "futex_wait_mask", val3);
         break;
     case FUTEX_WAKE_BITSET:
         d_argname(c, 2);
         d_uint(c, val);
         d_argname(c, 5);
-        d_xval(c, "futexbitset", val3, NULL);
+        d_xlat(c, "futex_wait_mask", val3);
         break;
     case FUTEX_REQUEUE:
         d_argname(c, 2);
@@ -1016,7 +946,7 @@ static void pollfds(struct dcall *c, uint64_t addr, unsigned nfds)
         d_fd(c, fd);
         if (fd >= 0) {
             d_field(c, "events");
-            d_flags(c, "pollflags", events);
+            d_xlat(c, "pollfd_events", events);
         }
         d_end(c, false);
     }
@@ -1053,7 +983,8 @@ static void poll_revents(struct dcall *c, uint64_t addr, unsigned nfds)
             d_aux(c, "...");
             break;
         }
-        d_aux(c, "{fd=%d, revents=%s}", fd, d_flags_text("pollflags", revents, flags, sizeof flags));
+        d_aux(c, "{fd=%d, revents=%s}", fd,
+              d_xlat_text(c, "pollfd_events", revents, flags, sizeof flags));
         printed++;
     }
     if (any)

@@ -85,14 +85,15 @@ void d_comment(struct dcall *c, const char *text);
 void d_begin(struct dcall *c, bool array);
 void d_end(struct dcall *c, bool more);
 
-/* Flag bits of set (an xlat set name), as strace's printflags. */
-void d_flags(struct dcall *c, const char *set, uint64_t v);
-/* One value of set, or v in hex with strace's comment naming the unknown
- * (dflt: "SEEK_???"), as printxval; d_xval_dec: in decimal (printxval_d). */
-void d_xval(struct dcall *c, const char *set, uint64_t v, const char *dflt);
-void d_xval_dec(struct dcall *c, const char *set, uint64_t v, const char *dflt);
-/* The text of flag bits into buf; returns buf. */
-const char *d_flags_text(const char *set, uint64_t v, char *buf, size_t size);
+/* v as the xlat set `set` shows it (xlat_format): flag names joined by
+ * "|", a value's name, or the number with strace's comment on it. */
+void d_xlat(struct dcall *c, const char *set, uint64_t v);
+/* The same from the set of a family that key chooses
+ * ("socket_protocol", AF_INET); the number when there is none. */
+void d_xlat_keyed(struct dcall *c, const char *family, uint64_t key, uint64_t v);
+/* The text of d_xlat into buf; returns buf. */
+const char *d_xlat_text(const struct dcall *c, const char *set, uint64_t v, char *buf,
+                        size_t size);
 
 void d_fd(struct dcall *c, int64_t fd);
 void d_dirfd(struct dcall *c, int64_t fd);

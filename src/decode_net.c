@@ -50,7 +50,7 @@ static void sockaddr_print(struct dcall *c, const unsigned char *b, int len)
     memcpy(&family, b, sizeof family);
     d_begin(c, false);
     d_field(c, "sa_family");
-    d_xval(c, "addrfams", family, "AF_???");
+    d_xlat(c, "address_family", family);
     if (len <= 2) {
         d_end(c, false);
         return;
@@ -222,41 +222,17 @@ static int dec_preadv(struct dcall *c)
 
 /* ---- socket calls ---- */
 
-/* strace's tprint_sock_type: SOCK_STREAM|SOCK_CLOEXEC */
-static void sock_type(struct dcall *c, uint64_t type)
-{
-    char text[256], flags[200];
-    const struct xlat *x = xlat_find("socktypes");
-    const char *name = x ? xlat_value_name(x, type & 0xf) : NULL;
-    if (!name) {
-        d_flags(c, "sock_type_flags", type);
-        return;
-    }
-    type &= ~(uint64_t)0xf;
-    if (type)
-        snprintf(text, sizeof text, "%s|%s", name,
-                 d_flags_text("sock_type_flags", type, flags, sizeof flags));
-    else
-        snprintf(text, sizeof text, "%s", name);
-    d_sym(c, text);
-}
-
 static int dec_socket(struct dcall *c)
 {
     if (d_exiting(c))
         return DEC_DONE;
     uint64_t domain = (uint32_t)c->args[0], proto = (uint32_t)c->args[2];
     d_argname(c, 0);
-    d_xval(c, "addrfams", domain, "AF_???");
+    d_xlat(c, "address_family", domain);
     d_argname(c, 1);
-    sock_type(c, (uint32_t)c->args[1]);
+    d_xlat(c, "socket_type", c->args[1]);
     d_argname(c, 2);
-    if (domain == AF_INET || domain == AF_INET6)
-        d_xval(c, "inet_protocols", proto, "IPPROTO_???");
-    else if (domain == AF_NETLINK)
-        d_xval(c, "netlink_protocols", proto, "NETLINK_???");
-    else
-        d_uint(c, proto);
+    d_xlat_keyed(c, "socket_protocol", domain, proto);
     return DEC_DONE;
 }
 
@@ -264,9 +240,9 @@ static int dec_socketpair(struct dcall *c)
 {
     if (!d_exiting(c)) {
         d_argname(c, 0);
-        d_xval(c, "addrfams", (uint32_t)c->args[0], "AF_???");
+        d_xlat(c, "address_family", c->args[0]);
         d_argname(c, 1);
-        sock_type(c, (uint32_t)c->args[1]);
+        d_xlat(c, "socket_type", c->args[1]);
         d_argname(c, 2);
         d_uint(c, (uint32_t)c->args[2]);
         return DEC_MORE;
@@ -339,7 +315,7 @@ static int dec_accept4(struct dcall *c)
     int rc = sockname(c);
     if (d_exiting(c) ? at_exit : rc == DEC_DONE) { /* after the address, wherever it went */
         d_argname(c, 3);
-        d_flags(c, "sock_type_flags", (uint32_t)c->args[3]);
+        d_xlat(c, "accept4_flags", c->args[3]);
     }
     return rc;
 }
@@ -359,7 +335,7 @@ static int dec_sendto(struct dcall *c)
     sock_buffer(c, c->args[1], c->args[2]);
     d_arg(c, 2);
     d_argname(c, 3);
-    d_flags(c, "msg_flags", (uint32_t)c->args[3]);
+    d_xlat(c, "msg_flags", c->args[3]);
     d_argname(c, 4);
     d_sockaddr(c, c->args[4], (int32_t)c->args[5]);
     d_argname(c, 5);
@@ -386,7 +362,7 @@ static int dec_recvfrom(struct dcall *c)
     }
     d_arg(c, 2);
     d_argname(c, 3);
-    d_flags(c, "msg_flags", (uint32_t)c->args[3]);
+    d_xlat(c, "msg_flags", c->args[3]);
     ulen = d_saved(c, &kept) ? (int32_t)kept : 0;
     if (!socklen(c, addr, len_addr, &rlen)) {
         d_argname(c, 4);
@@ -445,7 +421,7 @@ static void msghdr(struct dcall *c, uint64_t addr, const int32_t *user_namelen, 
     d_field(c, "msg_controllen");
     d_uint(c, controllen);
     d_field(c, "msg_flags");
-    d_flags(c, "msg_flags", flags);
+    d_xlat(c, "msghdr_flags", flags);
     d_end(c, false);
 }
 
@@ -457,7 +433,7 @@ static int dec_sendmsg(struct dcall *c)
     d_argname(c, 1);
     msghdr(c, c->args[1], NULL, UINT64_MAX);
     d_argname(c, 2);
-    d_flags(c, "msg_flags", (uint32_t)c->args[2]);
+    d_xlat(c, "msg_flags", c->args[2]);
     return DEC_DONE;
 }
 
@@ -475,7 +451,7 @@ static int dec_recvmsg(struct dcall *c)
         d_argname(c, 1);
         d_ptr(c, c->args[1]);
         d_argname(c, 2);
-        d_flags(c, "msg_flags", (uint32_t)c->args[2]);
+        d_xlat(c, "msg_flags", c->args[2]);
         return DEC_DONE;
     }
     if (!d_saved(c, &kept))
@@ -491,7 +467,7 @@ static int dec_recvmsg(struct dcall *c)
         msghdr(c, c->args[1], &namelen, (uint64_t)d_ret(c));
     }
     d_argname(c, 2);
-    d_flags(c, "msg_flags", (uint32_t)c->args[2]);
+    d_xlat(c, "msg_flags", c->args[2]);
     return DEC_DONE;
 }
 
@@ -502,12 +478,9 @@ static int dec_setsockopt(struct dcall *c)
     uint32_t level = (uint32_t)c->args[1];
     d_arg(c, 0);
     d_argname(c, 1);
-    d_xval(c, "sockopt_level", level, "SOL_??");
+    d_xlat(c, "sockopt_level", level);
     d_argname(c, 2);
-    if (level == SOL_SOCKET)
-        d_xval(c, "sockopt_name", (uint32_t)c->args[2], "SO_???");
-    else
-        d_uint(c, (uint32_t)c->args[2]);
+    d_xlat_keyed(c, "setsockopt_name", level, (uint32_t)c->args[2]);
     d_argname(c, 3);
     int32_t len = (int32_t)c->args[4], v;
     if (len == 4 && d_fetch(c, c->args[3], &v, sizeof v)) {

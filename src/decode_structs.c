@@ -247,11 +247,11 @@ static void statx_struct(struct dcall *c, uint64_t addr)
     uint64_t mask = get(b, 0, 4);
     d_begin(c, false);
     d_field(c, "stx_mask");
-    d_flags(c, "statx_masks", mask);
+    d_xlat(c, "statx_mask", mask);
     if (verbose)
         field_uint(c, "stx_blksize", get(b, 4, 4));
     d_field(c, "stx_attributes");
-    d_flags(c, "statx_attrs", get(b, 8, 8));
+    d_xlat(c, "statx_attributes", get(b, 8, 8));
     if (verbose) {
         if (mask & STATX_NLINK)
             field_uint(c, "stx_nlink", get(b, 16, 4));
@@ -272,7 +272,7 @@ static void statx_struct(struct dcall *c, uint64_t addr)
         if (mask & STATX_BLOCKS)
             field_uint(c, "stx_blocks", get(b, 48, 8));
         d_field(c, "stx_attributes_mask");
-        d_flags(c, "statx_attrs", get(b, 56, 8));
+        d_xlat(c, "statx_attributes", get(b, 56, 8));
         if (mask & STATX_ATIME)
             statx_time(c, "stx_atime", b, 64);
         if (mask & STATX_BTIME)
@@ -474,19 +474,17 @@ static void kernel_sigaction(struct dcall *c, uint64_t addr)
     char text[512];
     d_begin(c, false);
     d_field(c, "sa_handler");
-    if (handler == 0)
-        d_sym(c, "SIG_DFL");
-    else if (handler == 1)
-        d_sym(c, "SIG_IGN");
-    else if (handler == (w == 4 ? UINT32_MAX : UINT64_MAX))
-        d_sym(c, "SIG_ERR");
+    const struct xlat *handlers = xlat_find(c->ev->arch, "sigaction_handler");
+    const char *name = handlers ? xlat_value_name(handlers, handler) : NULL;
+    if (name) /* SIG_DFL, SIG_IGN */
+        d_sym(c, name);
     else
         d_ptr(c, handler);
     d_field(c, "sa_mask");
     d_sigset_text(b + 3 * w, 8, text, sizeof text);
     d_sym(c, text);
     d_field(c, "sa_flags");
-    d_flags(c, "sigact_flags", flags);
+    d_xlat(c, "sigaction_flags", flags);
     if (flags & 0x04000000) { /* SA_RESTORER */
         d_field(c, "sa_restorer");
         d_ptr(c, restorer);
@@ -527,13 +525,13 @@ static void open_how(struct dcall *c, uint64_t addr)
     uint64_t flags = get(b, 0, 8), mode = get(b, 8, 8);
     d_begin(c, false);
     d_field(c, "flags");
-    d_flags(c, "open_flags", flags);
+    d_xlat(c, "openat2_flags", flags);
     if (flags & (O_CREAT | 020000000 /* the kernel's __O_TMPFILE */) || mode) {
         d_field(c, "mode");
         d_mode(c, mode);
     }
     d_field(c, "resolve");
-    d_flags(c, "resolve_flags", get(b, 16, 8));
+    d_xlat(c, "open_how_resolve", get(b, 16, 8));
     d_end(c, false);
 }
 

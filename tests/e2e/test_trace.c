@@ -149,7 +149,7 @@ static bool is_pid(const struct log *log, long n)
 }
 
 /* Every number that is a pid of the log (not part of a word or of a
- * dotted version) becomes PID. */
+ * dotted version, nor octal: 0640) becomes PID. */
 static void mask_pids(const struct log *log, char **s)
 {
     size_t len = strlen(*s);
@@ -163,7 +163,7 @@ static void mask_pids(const struct log *log, char **s)
             while (isdigit((unsigned char)*e))
                 e++;
             bool whole = !(isalnum((unsigned char)*e) || *e == '_' || (*e == '.' && isdigit((unsigned char)e[1])));
-            if (whole && is_pid(log, strtol(p, NULL, 10))) {
+            if (whole && *p != '0' && is_pid(log, strtol(p, NULL, 10))) {
                 strcpy(o, "PID");
                 o += 3;
                 p = e;
