@@ -663,7 +663,6 @@ size_t decode_result_text(const struct syscall_event *ev, const struct decode_re
         uint64_t v = compat ? (uint32_t)ev->ret : (uint64_t)ev->ret;
         switch (res->rval) {
         case RVAL_HEX: n = snprintf(out, outsz, "%#" PRIx64, v); break;
-        case RVAL_UDEC: n = snprintf(out, outsz, "%" PRIu64, v); break;
         case RVAL_OCT: n = snprintf(out, outsz, "%#03" PRIo64, v); break;
         case RVAL_FD:
             if (opts->fd_paths && ev->ret >= 0 && ev->ret <= INT_MAX) {

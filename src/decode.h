@@ -79,7 +79,6 @@ enum decode_phase {
 /* How the result shows. */
 enum decode_rval {
     RVAL_DEC,       /* = 3 */
-    RVAL_UDEC,      /* = 18446744073709551615 */
     RVAL_HEX,       /* = 0x7f3a... (addresses, flag words) */
     RVAL_OCT,       /* = 022 */
     RVAL_FD,        /* = 3, with -y 3</etc/passwd> */

@@ -81,7 +81,11 @@ end
 
 local function is_array(t)
   local n = #t
-  if n == 0 then return getmetatable(t) == out.array_mt end
+  if n == 0 then
+    -- also the lists sc:decode makes, whose metatable has the same name
+    local mt = getmetatable(t)
+    return mt ~= nil and (mt == out.array_mt or mt.__name == out.array_mt.__name)
+  end
   local count = 0
   for _ in pairs(t) do count = count + 1 end
   return count == n
