@@ -34,7 +34,7 @@ struct script {
     int event_ref;                  /* the reused syscall userdata */
     int pending_ref;                /* tid -> what on_enter returned, until
                                        on_return gets it */
-    const struct syscall_event **event_slot;
+    struct syscall_event **event_slot;
     bool failed;
     struct guard guard;             /* os.exit, interrupts, children */
     volatile sig_atomic_t in_hook;
@@ -168,7 +168,7 @@ static void take_pending(struct script *s, pid_t tid)
 
 /* Calls on_enter(sc), keeping what it returns for on_return, or
  * on_return(sc, that value). */
-static void call_event_hook(struct script *s, enum hook hook, const struct syscall_event *ev)
+static void call_event_hook(struct script *s, enum hook hook, struct syscall_event *ev)
 {
     if (hooks_off(s))
         return;
@@ -179,19 +179,21 @@ static void call_event_hook(struct script *s, enum hook hook, const struct sysca
     if (!enter)
         take_pending(s, ev->tid);
     *s->event_slot = ev;
-    if (protected_call(s, enter ? 1 : 2, enter ? 1 : 0) < 0)
+    if (protected_call(s, enter ? 1 : 2, enter ? 1 : 0) < 0) {
         hook_failed(s, hook);
-    else if (enter)
+        change_clear(&ev->change); /* a hook that failed changes nothing */
+    } else if (enter) {
         set_pending(s, ev->tid);
+    }
     *s->event_slot = NULL;
 }
 
-static void hook_enter(void *ctx, const struct syscall_event *ev)
+static void hook_enter(void *ctx, struct syscall_event *ev)
 {
     call_event_hook(ctx, HOOK_ENTER, ev);
 }
 
-static void hook_return(void *ctx, const struct syscall_event *ev)
+static void hook_return(void *ctx, struct syscall_event *ev)
 {
     call_event_hook(ctx, HOOK_RETURN, ev);
 }
@@ -398,8 +400,9 @@ int script_interest(struct script *s, struct interest *in, char *err, size_t err
     resolve_hooks(s);
     lua_getglobal(L, "wt");
     lua_getfield(L, -1, "_declared");
+    lua_getfield(L, -2, "_denied");
     int rc = declare_read(L, s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
-    lua_pop(L, 1);
+    lua_pop(L, 2);
     /* Declarations are read now, once: wt.trace in a hook would do nothing. */
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "_sealed");

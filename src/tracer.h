@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "stop.h"
 #include "tasks.h"
+#include "timers.h"
 #include "waiter.h"
 
 struct task_event {
@@ -26,8 +27,9 @@ struct task_event {
  * engine then skips the work that hook would need. */
 struct tracer_hooks {
     void *ctx;
-    void (*enter)(void *ctx, const struct syscall_event *ev);
-    void (*exit)(void *ctx, const struct syscall_event *ev);
+    /* ev->change: what the hook asks to change in the call (see modify.h) */
+    void (*enter)(void *ctx, struct syscall_event *ev);
+    void (*exit)(void *ctx, struct syscall_event *ev);
     void (*spawn)(void *ctx, const struct task_event *ev);
     void (*exec)(void *ctx, const struct task_event *ev);
     void (*gone)(void *ctx, const struct task_event *ev);
@@ -42,6 +44,7 @@ struct tracer {
     struct task_table tasks;
     struct waiter waiter;   /* zeroed by tracer_init: never polls; the
                                caller sets the budget with waiter_init */
+    struct timers timers;   /* threads a hook holds back (sc:delay) */
     int root_resume;        /* the spawned command's resume request: CONT
                                under the filter, SYSCALL when it failed */
     pid_t root;             /* the spawned command, 0 when only attaching */
