@@ -235,6 +235,28 @@ function wt.deny(spec)
   declare_all(wt._denied, spec, e)
 end
 
+-- wt.every(interval, fn): calls fn every interval while the command runs
+-- (interval in seconds, or a duration such as "100ms").  Like the hooks, the
+-- functions are read once, after the main chunk.
+function wt.every(interval, fn)
+  check_open("wt.every")
+  local ns
+  if type(interval) == "string" then
+    ns = require("wt.time").parse_duration(interval, "s")
+  elseif type(interval) == "number" then
+    ns = math.floor(interval * 1e9 + 0.5)
+  end
+  if not ns or ns < 1000000 then
+    wt.error(("wt.every: interval must be a duration of 1ms or more (0.5, \"100ms\"), not %s")
+      :format(tostring(interval)), 2)
+  end
+  if type(fn) ~= "function" then
+    wt.error("wt.every: expected a function to call", 2)
+  end
+  wt._every = wt._every or {}
+  wt._every[#wt._every + 1] = { period = ns, fn = fn }
+end
+
 -- ---- helpers ----
 
 -- printf to the report stream.

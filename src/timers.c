@@ -6,7 +6,7 @@
 
 #include "clock.h"
 
-int timers_add(struct timers *q, uint64_t deadline, pid_t tid)
+int timers_add(struct timers *q, struct timer timer)
 {
     if (q->count == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 8;
@@ -16,7 +16,7 @@ int timers_add(struct timers *q, uint64_t deadline, pid_t tid)
         q->items = items;
         q->cap = cap;
     }
-    q->items[q->count++] = (struct timer){ deadline, tid };
+    q->items[q->count++] = timer;
     return 0;
 }
 

@@ -268,8 +268,8 @@ static void apply_entry_change(struct tracer *t, struct task *task, bool seccomp
     }
     if (c->what & CHANGE_SIGNAL)
         tgkill(task->tgid, task->tid, c->signal);
-    if ((c->what & CHANGE_DELAY) && timers_add(&t->timers, monotonic_ns() + c->delay_ns,
-                                               task->tid) == 0)
+    struct timer resume = { monotonic_ns() + c->delay_ns, TIMER_RESUME, task->tid, 0 };
+    if ((c->what & CHANGE_DELAY) && timers_add(&t->timers, resume) == 0)
         task->held_how = -1; /* set to the resume request by the caller */
     change_clear(c);
 }
@@ -378,6 +378,27 @@ static void detach_now(struct tracer *t, struct task *task, struct stop s)
     tasks_remove(&t->tasks, task);
 }
 
+/* At a signal-delivery stop: whether the script lets the signal through. */
+static bool deliver_signal(struct tracer *t, struct task *task, int sig)
+{
+    /* The SIGCONT tracer_spawn sends the command before its exec is
+     * wtlua's own: no script needs to see it. */
+    bool own = task->tid == t->root && !t->root_started && sig == SIGCONT;
+    if (!t->hooks->signal || own)
+        return true;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (ptrace(PTRACE_GETSIGINFO, task->tid, NULL, &info) < 0)
+        info.si_signo = sig;
+    struct signal_event ev = { .pid = task->tgid, .tid = task->tid, .signal = sig,
+                               .code = info.si_code };
+    if (info.si_code <= 0) { /* kill, tgkill, sigqueue: a process sent it */
+        ev.sender = info.si_pid;
+        ev.sender_uid = info.si_uid;
+    }
+    return t->hooks->signal(t->hooks->ctx, &ev);
+}
+
 static void handle_stop(struct tracer *t, pid_t tid, int status)
 {
     struct task *task = tasks_find(&t->tasks, tid);
@@ -419,7 +440,7 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         how = PTRACE_LISTEN;
         break;
     case STOP_SIGNAL:
-        sig = s.signal;
+        sig = deliver_signal(t, task, s.signal) ? s.signal : 0;
         break;
     default:
         break;
@@ -431,12 +452,24 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
     resume(task->tid, how, sig);
 }
 
-/* Resumes the threads whose sc:delay is over. */
-static void resume_held(struct tracer *t)
+/* Resumes the threads whose sc:delay is over, and calls the periodic
+ * functions that are due (each again one period later; missed periods of
+ * a slow one are skipped, not made up). */
+static void run_timers(struct tracer *t)
 {
     struct timer due;
     uint64_t now = monotonic_ns();
     while (timers_take_due(&t->timers, now, &due)) {
+        if (due.kind == TIMER_TICK) {
+            t->hooks->tick(t->hooks->ctx, due.id);
+            uint64_t period = t->hooks->periods[due.id];
+            now = monotonic_ns();
+            due.deadline += period;
+            if (due.deadline <= now)
+                due.deadline = now + period;
+            timers_add(&t->timers, due);
+            continue;
+        }
         struct task *task = tasks_find(&t->tasks, due.tid);
         if (task && task->held_how) { /* not killed meanwhile */
             resume(task->tid, task->held_how, 0);
@@ -444,6 +477,17 @@ static void resume_held(struct tracer *t)
         }
     }
 }
+
+static void start_ticks(struct tracer *t)
+{
+    uint64_t now = monotonic_ns();
+    for (unsigned id = 0; t->hooks->tick && id < t->hooks->nperiods; id++) {
+        struct timer tick = { now + t->hooks->periods[id], TIMER_TICK, 0, id };
+        if (timers_add(&t->timers, tick) < 0)
+            fprintf(stderr, "wtlua: out of memory: periodic function %u not started\n", id + 1);
+    }
+}
+
 
 static void kill_task(struct task *task, void *arg)
 {
@@ -544,9 +588,10 @@ int tracer_run(struct tracer *t)
     /* Until no tracee is left: a script's own children (io.popen) may
      * still be running, and are not waited for. */
     bool woken = false;
+    start_ticks(t);
     while (tasks_count(&t->tasks) > 0) {
         bool interrupted = handle_interrupts(t, &seen_interrupts);
-        resume_held(t);
+        run_timers(t);
         /* The interrupt timer shares ITIMER_REAL; a wake-up may have come
          * early for a deadline: then arm again. */
         timers_arm(&t->timers, interrupted || woken);

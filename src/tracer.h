@@ -23,6 +23,14 @@ struct task_event {
     int status;             /* exit: the wait status */
 };
 
+struct signal_event {
+    pid_t pid, tid;         /* the thread it is delivered to */
+    int signal;
+    int code;               /* si_code: <= 0 when a process sent it */
+    pid_t sender;           /* si_pid, for a signal a process sent; else 0 */
+    uid_t sender_uid;
+};
+
 /* What the script handles; a NULL member means no such hook, and the
  * engine then skips the work that hook would need. */
 struct tracer_hooks {
@@ -33,6 +41,14 @@ struct tracer_hooks {
     void (*spawn)(void *ctx, const struct task_event *ev);
     void (*exec)(void *ctx, const struct task_event *ev);
     void (*gone)(void *ctx, const struct task_event *ev);
+    /* A signal is about to be delivered to a tracee: returns false to
+     * suppress it. */
+    bool (*signal)(void *ctx, const struct signal_event *ev);
+    /* Periodic function id is due: called every periods[id] ns from the
+     * start of the run, while tracees are left. */
+    void (*tick)(void *ctx, unsigned id);
+    const uint64_t *periods;
+    unsigned nperiods;
 };
 
 /* Why starting the command failed: in which step, with which errno. */
