@@ -8,7 +8,7 @@
 #include <regex.h>
 
 static const char *const script_names[] = {
-    "execs", "files", "net", "opens", "slow", "syscount", "timeline", "writes", NULL,
+    "execs", "files", "net", "opens", "slow", "syscount", "timeline", "top", "writes", NULL,
 };
 
 /* ---- helpers ---- */
