@@ -587,19 +587,21 @@ static void test_files_tmpfile(void **state)
 /* ---- net ---- */
 
 struct ports {
-    int tcp4[3], tcp6[3], udp;
+    int tcp4[3], tcp6[3], udp, nonblocking[2];
     char abstract[64];
 };
 
-static struct ports read_ports(const struct e2e *t)
+/* What net_peer wrote into dir. */
+static struct ports read_ports(const char *dir)
 {
     struct ports p;
-    char *text = e2e_read(e2e_path(t, "ports"));
-    char *name = e2e_read(e2e_path(t, "abstract"));
+    char *text = e2e_read(e2e_str("%s/ports", dir));
+    char *name = e2e_read(e2e_str("%s/abstract", dir));
     if (!text || !name)
         fail_msg("net_peer wrote no ports");
-    if (sscanf(text, "tcp4 %d %d %d\ntcp6 %d %d %d\nudp %d", &p.tcp4[0], &p.tcp4[1], &p.tcp4[2],
-               &p.tcp6[0], &p.tcp6[1], &p.tcp6[2], &p.udp) != 7)
+    if (sscanf(text, "tcp4 %d %d %d\ntcp6 %d %d %d\nudp %d\nnonblocking %d %d", &p.tcp4[0],
+               &p.tcp4[1], &p.tcp4[2], &p.tcp6[0], &p.tcp6[1], &p.tcp6[2], &p.udp,
+               &p.nonblocking[0], &p.nonblocking[1]) != 9)
         fail_msg("bad ports file: %s", text);
     snprintf(p.abstract, sizeof p.abstract, "%.*s", (int)strcspn(name, "\n"), name);
     free(text);
@@ -608,42 +610,60 @@ static struct ports read_ports(const struct e2e *t)
 }
 
 static const char net_header[] =
-    "TIME(s)   PID     COMM             SYSCALL  FD  PROTO      ADDRESS          RESULT";
+    "TIME(s)   PID     COMM             SYSCALL    FD  PROTO      RESULT       ADDRESS";
 
+/* Appends one row of net's report, after its time and pid, to buf. */
+static void net_row(char *buf, size_t size, const char *syscall, int fd, const char *proto,
+                    const char *result, const char *fmt, ...)
+{
+    char address[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(address, sizeof address, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len, "net_peer         %-10s %-3d %-10s %-12s %s\n", syscall, fd,
+             proto, result, address);
+}
+
+/* Every call with its address, the address last (a long unix path pushes
+ * no column); a non-blocking connect's outcome when getsockopt tells. */
 static void test_net(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "-s", "net", e2e_fixture("net_peer"), t->dir);
-    struct ports p = read_ports(t);
-    int pids[16];
-    char *rest = cut_time_and_pid(e2e_read(t->report), net_header, pids, 16);
-    const char *l = "net_peer         ";
-    const char *sock = e2e_str("%s/sock", t->dir);
-    char expected[8192];
-    snprintf(expected, sizeof expected,
-             "%s\n"
-             "%sbind     4   tcp        127.0.0.1:0      0\n"
-             "%sconnect  5   tcp        127.0.0.1:%-5d  0\n"
-             "%saccept4  4   tcp        127.0.0.1:%-5d  6\n"
-             "%sbind     7   tcp        127.0.0.1:0      0\n"
-             "%sconnect  8   tcp        127.0.0.1:%-5d  ECONNREFUSED\n"
-             "%sbind     4   tcp6       [::1]:0          0\n"
-             "%sconnect  5   tcp6       [::1]:%-5d      0\n"
-             "%saccept4  4   tcp6       [::1]:%-5d      6\n"
-             "%sbind     7   tcp6       [::1]:0          0\n"
-             "%sconnect  8   tcp6       [::1]:%-5d      ECONNREFUSED\n"
-             "%sbind     4   udp        127.0.0.1:0      0\n"
-             "%ssendto   5   udp        127.0.0.1:%-5d  4\n"
-             "%sbind     3   unix       %-16s 0\n"
-             "%sconnect  4   unix       %-16s 0\n"
-             "%saccept4  3   unix       (unnamed)        5\n"
-             "%sbind     3   unix-dgram @%-15s 0\n",
-             net_header, l, l, p.tcp4[0], l, p.tcp4[1], l, l, p.tcp4[2], l, l, p.tcp6[0], l,
-             p.tcp6[1], l, l, p.tcp6[2], l, l, p.udp, l, sock, l, sock, l, l, p.abstract);
-    assert_string_equal(rest, expected);
+    struct ports p = read_ports(t->dir);
+    int pids[22];
+    char *rest = cut_time_and_pid(e2e_read(t->report), net_header, pids, 22);
+    char e[8192];
+    snprintf(e, sizeof e, "%s\n", net_header);
+    net_row(e, sizeof e, "bind", 4, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 5, "tcp", "0", "127.0.0.1:%d", p.tcp4[0]);
+    net_row(e, sizeof e, "accept4", 4, "tcp", "6", "127.0.0.1:%d", p.tcp4[1]);
+    net_row(e, sizeof e, "bind", 7, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 8, "tcp", "ECONNREFUSED", "127.0.0.1:%d", p.tcp4[2]);
+    net_row(e, sizeof e, "bind", 4, "tcp6", "0", "[::1]:0");
+    net_row(e, sizeof e, "connect", 5, "tcp6", "0", "[::1]:%d", p.tcp6[0]);
+    net_row(e, sizeof e, "accept4", 4, "tcp6", "6", "[::1]:%d", p.tcp6[1]);
+    net_row(e, sizeof e, "bind", 7, "tcp6", "0", "[::1]:0");
+    net_row(e, sizeof e, "connect", 8, "tcp6", "ECONNREFUSED", "[::1]:%d", p.tcp6[2]);
+    net_row(e, sizeof e, "bind", 4, "udp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "sendto", 5, "udp", "4", "127.0.0.1:%d", p.udp);
+    net_row(e, sizeof e, "bind", 4, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 5, "tcp", "EINPROGRESS", "127.0.0.1:%d", p.nonblocking[0]);
+    net_row(e, sizeof e, "getsockopt", 5, "tcp", "connected", "127.0.0.1:%d", p.nonblocking[0]);
+    net_row(e, sizeof e, "bind", 5, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 6, "tcp", "EINPROGRESS", "127.0.0.1:%d", p.nonblocking[1]);
+    net_row(e, sizeof e, "getsockopt", 6, "tcp", "ECONNREFUSED", "127.0.0.1:%d",
+            p.nonblocking[1]);
+    net_row(e, sizeof e, "bind", 3, "unix", "0", "%s/sock", t->dir);
+    net_row(e, sizeof e, "connect", 4, "unix", "0", "%s/sock", t->dir);
+    net_row(e, sizeof e, "accept4", 3, "unix", "5", "(unnamed)");
+    net_row(e, sizeof e, "bind", 3, "unix-dgram", "0", "@%s", p.abstract);
+    assert_string_equal(rest, e);
     free(rest);
     int pid = atoi(strrchr(p.abstract, '-') + 1);
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 22; i++)
         assert_int_equal(pids[i], pid);
 }
 
@@ -651,7 +671,7 @@ static void test_net_json(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "--json", "-s", "net", "-a", "family=inet6", e2e_fixture("net_peer"), t->dir);
-    struct ports p = read_ports(t);
+    struct ports p = read_ports(t->dir);
     assert_string_equal(json_fields(t, "time#,pid#,tid#,comm,syscall,fd,proto,addr,result,new_fd?,"
                                        "errno?,family,ip,port"),
                         e2e_str("time=# pid=# tid=# comm=\"net_peer\" syscall=\"bind\" fd=4 "
@@ -689,6 +709,23 @@ static void test_net_json(void **state)
                                 "path=\"%s\" abstract=true\n",
                                 t->dir, t->dir, t->dir, t->dir, name, name));
     free(name);
+
+    /* -a failed: refused connects, in progress ones, and their outcome */
+    if (mkdir(e2e_path(t, "f"), 0755) < 0)
+        fail_msg("mkdir: %s", strerror(errno));
+    run_status(t, 0, "--json", "-s", "net", "-a", "failed", "-a", "family=inet",
+               e2e_fixture("net_peer"), e2e_path(t, "f"));
+    p = read_ports(e2e_path(t, "f"));
+    assert_string_equal(json_fields(t, "syscall,fd,proto,addr,result,errno,connected?"),
+                        e2e_str("syscall=\"connect\" fd=8 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"ECONNREFUSED\" errno=\"ECONNREFUSED\"\n"
+                                "syscall=\"connect\" fd=5 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"EINPROGRESS\" errno=\"EINPROGRESS\"\n"
+                                "syscall=\"connect\" fd=6 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"EINPROGRESS\" errno=\"EINPROGRESS\"\n"
+                                "syscall=\"getsockopt\" fd=6 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"ECONNREFUSED\" errno=\"ECONNREFUSED\" connected=false\n",
+                                p.tcp4[2], p.nonblocking[0], p.nonblocking[1], p.nonblocking[1]));
 }
 
 /* ---- slow ---- */
