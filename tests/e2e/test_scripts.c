@@ -255,6 +255,24 @@ static void test_bad_arguments(void **state)
     assert_false(e2e_exists(marker));
 }
 
+/* Every bundled script checks its arguments (wt.opts): none ignores one
+ * it does not know. */
+static void test_unknown_argument_every_script(void **state)
+{
+    struct e2e *t = *state;
+    const char *marker = e2e_path(t, "ran");
+    for (int i = 0; script_names[i]; i++) {
+        const char *name = script_names[i];
+        e2e_wtlua(t, "-s", name, "-a", "bogus=1", "/bin/sh", "-c", e2e_str("touch %s", marker));
+        e2e_assert_status(t, 125);
+        /* writes is the default script, which names itself so */
+        const char *shown = strcmp(name, "writes") == 0 ? "default" : name;
+        assert_string_equal(t->err, e2e_str("wtlua: %s: unknown argument 'bogus' (see wtlua -s "
+                                            "%s --help)\n", shown, name));
+        assert_false(e2e_exists(marker));
+    }
+}
+
 /* ---- writes ---- */
 
 static void test_writes(void **state)
@@ -450,6 +468,29 @@ static void test_syscount_per_pid(void **state)
                        "^% TIME +SECONDS USECS/CALL CALLS ERRORS SYSCALL$",
                        e2e_str("%s1 +0 rmdir$", cols), "^------ -+ -+ -+ -+ -+$",
                        "^100\\.00 [0-9]+\\.[0-9]{6} +[0-9]+ +1 +0 total$");
+    free(report);
+}
+
+/* -a per=comm: a call counts under the name its caller has when it
+ * returns, so an execve is the new program's (never "wtlua", which makes
+ * the command's first). */
+static void test_syscount_per_comm(void **state)
+{
+    struct e2e *t = *state;
+    run_status(t, 0, "-s", "syscount", "-a", "per=comm", "-a", "sort=name", "-a",
+               "syscalls=execve,mkdir,rmdir", "/bin/sh", "-c", "mkdir d1; rmdir d1");
+    char *report = e2e_read(t->report);
+    const char *cols = "^ *[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{6} +[0-9]+ +";
+    const char *header = "^% TIME +SECONDS USECS/CALL CALLS ERRORS SYSCALL$";
+    const char *rule = "^------ -+ -+ -+ -+ -+$";
+    const char *total = "^100\\.00 [0-9]+\\.[0-9]{6} +[0-9]+ +";
+    assert_lines_match(report, "^sh:$", header, e2e_str("%s1 +0 execve$", cols), rule,
+                       e2e_str("%s1 +0 total$", total), "^$",
+                       "^mkdir:$", header, e2e_str("%s1 +0 execve$", cols),
+                       e2e_str("%s1 +0 mkdir$", cols), rule, e2e_str("%s2 +0 total$", total),
+                       "^$",
+                       "^rmdir:$", header, e2e_str("%s1 +0 execve$", cols),
+                       e2e_str("%s1 +0 rmdir$", cols), rule, e2e_str("%s2 +0 total$", total));
     free(report);
 }
 
@@ -876,6 +917,7 @@ int main(void)
         e2e_test(test_help),
         e2e_test(test_unknown_script),
         e2e_test(test_bad_arguments),
+        e2e_test(test_unknown_argument_every_script),
         e2e_test(test_writes),
         e2e_test(test_opens),
         e2e_test(test_opens_json),
@@ -884,6 +926,7 @@ int main(void)
         e2e_test(test_execs_json),
         e2e_test(test_syscount),
         e2e_test(test_syscount_per_pid),
+        e2e_test(test_syscount_per_comm),
         e2e_test(test_syscount_json),
         e2e_test(test_files),
         e2e_test(test_files_under_json),
