@@ -778,7 +778,7 @@ static void test_slow(void **state)
                "syscalls=clock_nanosleep,nanosleep", "/bin/sh", "-c", "sleep 0.1");
     char *report = e2e_read(t->report);
     assert_lines_match(report,
-                       "^TIME\\(s\\)   PID     COMM             SYSCALL          DURATION RESULT$",
+                       "^END\\(s\\)    PID     COMM             SYSCALL          DURATION RESULT$",
                        "^[0-9]+\\.[0-9]{6} +[0-9]+ +sleep +clock_nanosleep +1[0-9]{2}ms +0$", "^$",
                        "^@usecs\\[clock_nanosleep\\]:$",
                        "^\\[(64K, 128K|128K, 256K)\\) +1 \\|@{52}\\|$", "^$");
@@ -788,14 +788,43 @@ static void test_slow(void **state)
     e2e_assert_report(t, "");
 }
 
+/* Lines come as calls return, stamped with the return: in time order,
+ * though the longer call began first. */
+static void test_slow_in_time_order(void **state)
+{
+    struct e2e *t = *state;
+    run_status(t, 0, "-s", "slow", "-a", "threshold=80ms", "-a",
+               "syscalls=clock_nanosleep,nanosleep", "-a", "hist=none", "/bin/sh", "-c",
+               "sleep 0.4 & sleep 0.05; sleep 0.1; wait");
+    char *report = e2e_read(t->report);
+    const char *row = "^[0-9]+\\.[0-9]{6} +[0-9]+ +sleep +clock_nanosleep +";
+    assert_lines_match(report, "^END\\(s\\) ", e2e_str("%s1[0-9]{2}ms +0$", row),
+                       e2e_str("%s[45][0-9]{2}ms +0$", row));
+    double first, second;
+    assert_int_equal(sscanf(line_of(report, 2), "%lf", &first), 1);
+    assert_int_equal(sscanf(line_of(report, 3), "%lf", &second), 1);
+    assert_true(first < second);
+    free(report);
+    /* --json: time is when each call began, end when it returned */
+    run_status(t, 0, "--json", "-s", "slow", "-a", "threshold=80ms", "-a",
+               "syscalls=clock_nanosleep,nanosleep", "-a", "hist=none", "/bin/sh", "-c",
+               "sleep 0.4 & sleep 0.05; sleep 0.1; wait");
+    assert_string_equal(json_fields_v(t, "*",
+                                      "a, b = objs\n"
+                                      "print(a['end'] < b['end'], a['time'] > b['time'])\n"
+                                      "for o in objs:\n"
+                                      "    print(abs(o['end'] - o['time'] - o['ns'] / 1e9) < 2e-6)\n"),
+                        "True True\nTrue\nTrue\n");
+}
+
 static void test_slow_json(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "--json", "-s", "slow", "-a", "threshold=50000us", "-a",
                "syscalls=clock_nanosleep,nanosleep", "/bin/sh", "-c", "sleep 0.1");
-    const char *got = json_fields(t, "event?,map?,key?,time?#,pid?#,tid?#,comm?,syscall?,ns?#,"
-                                     "result?,count?");
-    assert_string_equal(got, "event=\"slow\" time=# pid=# tid=# comm=\"sleep\" "
+    const char *got = json_fields(t, "event?,map?,key?,time?#,end?#,pid?#,tid?#,comm?,syscall?,"
+                                     "ns?#,result?,count?");
+    assert_string_equal(got, "event=\"slow\" time=# end=# pid=# tid=# comm=\"sleep\" "
                              "syscall=\"clock_nanosleep\" ns=# result=\"0\"\n"
                              "map=\"usecs\" key=\"clock_nanosleep\" count=1\n");
     char *report = e2e_read(t->report);
@@ -934,6 +963,7 @@ int main(void)
         e2e_test(test_net),
         e2e_test(test_net_json),
         e2e_test(test_slow),
+        e2e_test(test_slow_in_time_order),
         e2e_test(test_slow_json),
         e2e_test(test_parse_duration),
         e2e_test(test_timeline),
