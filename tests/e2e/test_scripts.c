@@ -625,6 +625,106 @@ static void test_files_tmpfile(void **state)
     e2e_assert_report(t, e2e_str("create  %s/linked\n", t->dir));
 }
 
+/* A file linked into place and its first name removed (git's objects,
+ * mkstemp + link + unlink) is created under its final name; a link whose
+ * file kept another name stays a link, to the name the file has now. */
+static void test_files_link_then_unlink(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "old"), "before\n", 0644);
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), "/bin/sh", "-c",
+               "echo x > tmp_obj && ln tmp_obj final && rm tmp_obj && "
+               "ln old new && rm old && "
+               "echo y > a && ln a b && ln a c && rm a && "
+               "echo z > gone && ln gone gone2 && rm gone gone2");
+    const char *d = t->dir;
+    e2e_assert_report(t, e2e_str("create  %s/b\n"
+                                 "link    %s/c -> %s/b\n"
+                                 "create  %s/final\n"
+                                 "rename  %s/old -> %s/new\n",
+                                 d, d, d, d, d, d));
+    const char *python = python3();
+    if (!python)
+        skip();
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
+               "import os, tempfile\n"
+               "fd, tmp = tempfile.mkstemp(dir='.')\n"
+               "os.write(fd, b'object')\n"
+               "os.close(fd)\n"
+               "os.link(tmp, 'object')\n"
+               "os.unlink(tmp)\n");
+    e2e_assert_report(t, e2e_str("create  %s/object\n", d));
+}
+
+/* Opened files are named as the kernel names the descriptor: through
+ * /proc/self/fd/N, through a symlinked directory (and the other calls'
+ * names follow), whatever a racing thread does to the path. */
+static void test_files_kernel_names(void **state)
+{
+    struct e2e *t = *state;
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
+               "procfd", t->dir);
+    e2e_assert_report(t, e2e_str("mkdir   %s/sub\ncreate  %s/sub/procfd\n", t->dir, t->dir));
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
+               "race", t->dir);
+    e2e_assert_report(t, e2e_str("create  %s/real\n", t->dir));
+
+    if (mkdir(e2e_path(t, "dir"), 0755) < 0 || symlink("dir", e2e_path(t, "lnk")) < 0)
+        fail_msg("mkdir, symlink: %s", strerror(errno));
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), "/bin/sh", "-c",
+               "echo x > lnk/f && rm lnk/f && echo y > lnk/g && mv lnk/g lnk/h && "
+               "chmod 600 lnk/h");
+    e2e_assert_report(t, e2e_str("create  %s/dir/h\nchmod   %s/dir/h 0600\n", t->dir, t->dir));
+}
+
+/* open_by_handle_at for writing modifies the file it opens (the fixture
+ * exits 77 without CAP_DAC_READ_SEARCH: skipped); fchmod names its file
+ * by the descriptor, however it was opened. */
+static void test_files_by_descriptor(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "by-handle"), "before\n", 0644);
+    e2e_wtlua(t, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
+              "by-handle", t->dir);
+    if (t->status != 77) {
+        e2e_assert_status(t, 0);
+        e2e_assert_report(t, e2e_str("modify  %s/by-handle\n", t->dir));
+    }
+    const char *python = python3();
+    if (!python)
+        skip();
+    e2e_write(e2e_path(t, "ro"), "before\n", 0644);
+    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
+               "import os\n"
+               "fd = os.open('ro', os.O_RDONLY)\n"
+               "os.fchmod(fd, 0o600)\n");
+    e2e_assert_report(t, e2e_str("chmod   %s/ro 0600\n", t->dir));
+}
+
+/* -a who: the process that made each change, with its name and argv. */
+static void test_files_who(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "old"), "before\n", 0644);
+    const char *cmd = "echo new > created; rm old; chmod 600 created";
+    run_status(t, 0, "-s", "files", "-a", "who", "-a", e2e_str("under=%s", t->dir), "/bin/sh",
+               "-c", cmd);
+    char *report = e2e_read(t->report);
+    assert_lines_match(report,
+                       e2e_str("^create  %s/created  by [0-9]+ \\(sh\\) /bin/sh -c "
+                               "'echo new > created; rm old; chmod 600 created'$",
+                               t->dir),
+                       e2e_str("^chmod   %s/created 0600  by [0-9]+ \\(chmod\\) "
+                               "chmod 600 created$", t->dir),
+                       e2e_str("^delete  %s/old  by [0-9]+ \\(rm\\) rm old$", t->dir));
+    free(report);
+    run_status(t, 0, "--json", "-s", "files", "-a", "who", "-a", e2e_str("under=%s", t->dir),
+               "/bin/sh", "-c", "echo again > created");
+    assert_string_equal(json_fields(t, "action,pid#,comm,argv"),
+                        "action=\"modify\" pid=# comm=\"sh\" "
+                        "argv=[\"/bin/sh\", \"-c\", \"echo again > created\"]\n");
+}
+
 /* ---- net ---- */
 
 struct ports {
@@ -960,6 +1060,10 @@ int main(void)
         e2e_test(test_files),
         e2e_test(test_files_under_json),
         e2e_test(test_files_tmpfile),
+        e2e_test(test_files_link_then_unlink),
+        e2e_test(test_files_kernel_names),
+        e2e_test(test_files_by_descriptor),
+        e2e_test(test_files_who),
         e2e_test(test_net),
         e2e_test(test_net_json),
         e2e_test(test_slow),
