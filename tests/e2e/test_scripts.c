@@ -959,25 +959,41 @@ static void test_parse_duration(void **state)
 
 /* ---- timeline ---- */
 
-/* Checks a parsed trace (objs), prints what is deterministic about it. */
+/* Checks a parsed trace (objs), prints what is deterministic about it:
+ * the processes (named by program alone), a slice per process holding
+ * its thread's syscall slices, an arrow from each parent into each child's
+ * slice, the syscall slices. */
 static const char timeline_check[] =
     "events = objs\n"
     "assert events[-1]['name'] == 'end' and events[-1]['ph'] == 'i'\n"
-    "procs = sorted(e['args']['name'].split()[0] for e in events if e.get('name') == 'process_name')\n"
-    "print('processes', procs)\n"
+    "def ns(v): return int(round(v * 1000))\n"
+    "names = {e['pid']: e['args']['name'] for e in events if e.get('name') == 'process_name'}\n"
+    "print('processes', sorted(names.values()))\n"
     "print('execs', [e['args']['argv'] for e in events if e['ph'] == 'i' and e['name'] == 'exec'])\n"
-    "pids = {e['pid'] for e in events if e['ph'] == 'X'}\n"
-    "named = {e['pid'] for e in events if e.get('name') == 'process_name'}\n"
-    "print('every pid named', pids == named)\n"
-    "for e in events:\n"
-    "    if e['ph'] == 'X':\n"
-    "        assert isinstance(e['ts'], (int, float)) and e['dur'] >= 0, e\n"
-    "        assert isinstance(e['tid'], int) and e['cat'] == 'syscall', e\n"
-    "        assert len(e['args']) == 1 and set(e['args']) <= {'ret', 'errno', 'gone'}, e\n"
-    "print('exit_groups', sum(1 for e in events if e.get('name') == 'exit_group'"
+    "procs = {e['pid']: e for e in events if e['ph'] == 'X' and e['cat'] == 'process'}\n"
+    "print('process slices', sorted((e['name'], e['args']['status'], e['tid'] == e['pid'])"
+    " for e in procs.values()), {p: e['name'] for p, e in procs.items()} == names)\n"
+    "def inside(pid, ts, end=None):\n"
+    "    s = procs[pid]\n"
+    "    return ns(s['ts']) <= ns(ts) and ns(end or ts) <= ns(s['ts']) + ns(s['dur'])\n"
+    "calls = [e for e in events if e['ph'] == 'X' and e['cat'] == 'syscall']\n"
+    "print('every pid named', {e['pid'] for e in calls} == set(names))\n"
+    "print('calls in their process', all(inside(e['pid'], e['ts'], e['ts'] + e['dur'])"
+    " for e in calls))\n"
+    "starts = {e['id']: e for e in events if e['ph'] == 's'}\n"
+    "ends = {e['id']: e for e in events if e['ph'] == 'f'}\n"
+    "print('flows', sorted((names[starts[i]['pid']], names[ends[i]['pid']]) for i in starts),"
+    " set(starts) == set(ends))\n"
+    "print('flows bound', all(inside(s['pid'], s['ts']) and inside(ends[i]['pid'], ends[i]['ts'])"
+    " and ends[i]['bp'] == 'e' and s['tid'] == s['pid'] for i, s in starts.items()))\n"
+    "for e in calls:\n"
+    "    assert isinstance(e['ts'], (int, float)) and e['dur'] >= 0, e\n"
+    "    assert isinstance(e['tid'], int), e\n"
+    "    assert len(e['args']) == 1 and set(e['args']) <= {'ret', 'errno', 'gone'}, e\n"
+    "print('exit_groups', sum(1 for e in calls if e['name'] == 'exit_group'"
     " and e['args'] == {'gone': True}))\n"
-    "print('opened f', any(e.get('name') == 'openat' and e['args'] == {'ret': 3} for e in events))\n"
-    "print('failed', sorted({e['args']['errno'] for e in events if 'errno' in e.get('args', {})"
+    "print('opened f', any(e['name'] == 'openat' and e['args'] == {'ret': 3} for e in calls))\n"
+    "print('failed', sorted({e['args']['errno'] for e in calls if 'errno' in e['args']"
     " and e['name'] == 'openat'}))\n";
 
 static void test_timeline(void **state)
@@ -991,21 +1007,27 @@ static void test_timeline(void **state)
                         "processes ['cat', 'sh', 'true']\n"
                         "execs [['/bin/sh', '-c', '/bin/true; cat nosuch 2>/dev/null; echo x > f'], "
                         "['/bin/true'], ['cat', 'nosuch']]\n"
+                        "process slices [('cat', 'exit 1', True), ('sh', 'exit 0', True), "
+                        "('true', 'exit 0', True)] True\n"
                         "every pid named True\n"
+                        "calls in their process True\n"
+                        "flows [('sh', 'cat'), ('sh', 'true')] True\n"
+                        "flows bound True\n"
                         "exit_groups 3\n"
                         "opened f True\n"
                         "failed ['ENOENT']\n");
 }
 
-/* How many events of each kind (syscall slices together), in order. */
+/* How many events of each kind, in order: syscall slices (and their
+ * names), execs, process slices, flow ends, names, the end mark. */
 static const char timeline_counts[] =
     "seen = {}\n"
     "for e in objs:\n"
-    "    key = 'syscall' if e['ph'] == 'X' else e['name']\n"
+    "    key = e['cat'] if e['ph'] == 'X' else 'flow' if e['ph'] in 'sf' else e['name']\n"
     "    seen[key] = seen.get(key, 0) + 1\n"
-    "syscalls = {e['name'] for e in objs if e['ph'] == 'X'}\n"
-    "print(sorted(syscalls), seen.get('exec'), seen.get('process_name'),\n"
-    "      seen.get('thread_name'), seen.get('end'), objs[-1]['name'])\n";
+    "syscalls = {e['name'] for e in objs if e['ph'] == 'X' and e['cat'] == 'syscall'}\n"
+    "print(sorted(syscalls), seen.get('exec'), seen.get('process'), seen.get('flow'),\n"
+    "      seen.get('process_name'), seen.get('thread_name'), seen.get('end'), objs[-1]['name'])\n";
 
 /* -a out=FILE, -a min, -a syscalls; and --json lines. */
 static void test_timeline_options(void **state)
@@ -1026,17 +1048,17 @@ static void test_timeline_options(void **state)
     free(trace);
     rename(file, t->report);
     assert_string_equal(json_fields_v(t, "-", timeline_counts),
-                        "['wait4'] 2 2 2 1 end\n");
+                        "['wait4'] 2 2 2 2 2 1 end\n");
 
-    /* a minimum longer than the run: no slices at all */
+    /* a minimum longer than the run: no syscall slices, but every process's */
     run_status(t, 0, "-s", "timeline", "-a", "min=10s", "/bin/sh", "-c", cmd);
-    assert_string_equal(json_fields_v(t, "-", timeline_counts), "[] 2 2 2 1 end\n");
+    assert_string_equal(json_fields_v(t, "-", timeline_counts), "[] 2 2 2 2 2 1 end\n");
 
     run_status(t, 0, "--json", "-s", "timeline", "-a", "syscalls=wait4", "/bin/sh", "-c", cmd);
     report = e2e_read(t->report);
     assert_false(matches(report, "^\\["));
     free(report);
-    assert_string_equal(json_fields_v(t, "*", timeline_counts), "['wait4'] 2 2 2 1 end\n");
+    assert_string_equal(json_fields_v(t, "*", timeline_counts), "['wait4'] 2 2 2 2 2 1 end\n");
 }
 
 int main(void)
