@@ -323,6 +323,24 @@ static void test_opens(void **state)
     free(rest);
 }
 
+/* A process that execs is named after its program from then on: sh
+ * opens the redirect, then the same process, now cat, opens its file. */
+static void test_opens_comm_after_exec(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "in"), "hello\n", 0644);
+    run_status(t, 0, "-s", "opens", "-a", e2e_str("path=%s", t->dir), "/bin/sh", "-c",
+               "exec cat in > out");
+    int pids[2];
+    char *rest = cut_time_and_pid(e2e_read(t->report), opens_header, pids, 2);
+    assert_string_equal(rest, e2e_str("%s\n"
+                                      "sh               3      O_WRONLY|O_CREAT|O_TRUNC %s/out\n"
+                                      "cat              3      O_RDONLY                 %s/in\n",
+                                      opens_header, t->dir, t->dir));
+    free(rest);
+    assert_int_equal(pids[0], pids[1]);
+}
+
 static void test_opens_json(void **state)
 {
     struct e2e *t = *state;
@@ -1071,6 +1089,7 @@ int main(void)
         e2e_test(test_unknown_argument_every_script),
         e2e_test(test_writes),
         e2e_test(test_opens),
+        e2e_test(test_opens_comm_after_exec),
         e2e_test(test_opens_json),
         e2e_test(test_execs),
         e2e_test(test_execs_failed),
