@@ -15,7 +15,9 @@
 -- tracer sees them (strace -c -w), so a call that blocks (wait4, read of
 -- a pipe) counts all the time it waited, and every call carries some
 -- tracing overhead.  A call that never returns (exit_group) is counted
--- but not timed.
+-- but not timed.  With -a per, a call counts under the process, thread
+-- or name its caller has when it returns: a successful execve is the
+-- new program's.
 --
 -- Options:
 --   -a per=pid         one table per process (also: tid, comm)
