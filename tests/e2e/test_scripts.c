@@ -527,6 +527,10 @@ static void test_syscount_json(void **state)
 
 /* ---- files ---- */
 
+/* wtlua -s files -a under=DIR ARGS...: must exit 0. */
+#define run_files(t, ...) \
+    run_status((t), 0, "-s", "files", "-a", e2e_str("under=%s", (t)->dir), __VA_ARGS__)
+
 static const char files_script[] =
     "set -e\n"
     "echo new > created\n"
@@ -632,14 +636,14 @@ static void test_files_tmpfile(void **state)
     const char *python = python3();
     if (!python)
         skip();
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
-               "import os, ctypes\n"
-               "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
-               "os.write(fd, b'x')\n"
-               "libc = ctypes.CDLL(None, use_errno=True)\n"
-               "path = b'/proc/self/fd/%d' % fd\n"
-               "if libc.linkat(-100, path, -100, b'linked', 0x400) != 0:\n"
-               "    raise OSError(ctypes.get_errno(), 'linkat')\n");
+    run_files(t, python, "-B", "-c",
+              "import os, ctypes\n"
+              "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
+              "os.write(fd, b'x')\n"
+              "libc = ctypes.CDLL(None, use_errno=True)\n"
+              "path = b'/proc/self/fd/%d' % fd\n"
+              "if libc.linkat(-100, path, -100, b'linked', 0x400) != 0:\n"
+              "    raise OSError(ctypes.get_errno(), 'linkat')\n");
     e2e_assert_report(t, e2e_str("create  %s/linked\n", t->dir));
 }
 
@@ -650,11 +654,11 @@ static void test_files_link_then_unlink(void **state)
 {
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "old"), "before\n", 0644);
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), "/bin/sh", "-c",
-               "echo x > tmp_obj && ln tmp_obj final && rm tmp_obj && "
-               "ln old new && rm old && "
-               "echo y > a && ln a b && ln a c && rm a && "
-               "echo z > gone && ln gone gone2 && rm gone gone2");
+    run_files(t, "/bin/sh", "-c",
+              "echo x > tmp_obj && ln tmp_obj final && rm tmp_obj && "
+              "ln old new && rm old && "
+              "echo y > a && ln a b && ln a c && rm a && "
+              "echo z > gone && ln gone gone2 && rm gone gone2");
     const char *d = t->dir;
     e2e_assert_report(t, e2e_str("create  %s/b\n"
                                  "link    %s/c -> %s/b\n"
@@ -664,13 +668,13 @@ static void test_files_link_then_unlink(void **state)
     const char *python = python3();
     if (!python)
         skip();
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
-               "import os, tempfile\n"
-               "fd, tmp = tempfile.mkstemp(dir='.')\n"
-               "os.write(fd, b'object')\n"
-               "os.close(fd)\n"
-               "os.link(tmp, 'object')\n"
-               "os.unlink(tmp)\n");
+    run_files(t, python, "-B", "-c",
+              "import os, tempfile\n"
+              "fd, tmp = tempfile.mkstemp(dir='.')\n"
+              "os.write(fd, b'object')\n"
+              "os.close(fd)\n"
+              "os.link(tmp, 'object')\n"
+              "os.unlink(tmp)\n");
     e2e_assert_report(t, e2e_str("create  %s/object\n", d));
 }
 
@@ -680,18 +684,16 @@ static void test_files_link_then_unlink(void **state)
 static void test_files_kernel_names(void **state)
 {
     struct e2e *t = *state;
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
-               "procfd", t->dir);
+    run_files(t, e2e_fixture("openers"), "procfd", t->dir);
     e2e_assert_report(t, e2e_str("mkdir   %s/sub\ncreate  %s/sub/procfd\n", t->dir, t->dir));
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
-               "race", t->dir);
+    run_files(t, e2e_fixture("openers"), "race", t->dir);
     e2e_assert_report(t, e2e_str("create  %s/real\n", t->dir));
 
     if (mkdir(e2e_path(t, "dir"), 0755) < 0 || symlink("dir", e2e_path(t, "lnk")) < 0)
         fail_msg("mkdir, symlink: %s", strerror(errno));
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), "/bin/sh", "-c",
-               "echo x > lnk/f && rm lnk/f && echo y > lnk/g && mv lnk/g lnk/h && "
-               "chmod 600 lnk/h");
+    run_files(t, "/bin/sh", "-c",
+              "echo x > lnk/f && rm lnk/f && echo y > lnk/g && mv lnk/g lnk/h && "
+              "chmod 600 lnk/h");
     e2e_assert_report(t, e2e_str("create  %s/dir/h\nchmod   %s/dir/h 0600\n", t->dir, t->dir));
 }
 
@@ -712,10 +714,10 @@ static void test_files_by_descriptor(void **state)
     if (!python)
         skip();
     e2e_write(e2e_path(t, "ro"), "before\n", 0644);
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
-               "import os\n"
-               "fd = os.open('ro', os.O_RDONLY)\n"
-               "os.fchmod(fd, 0o600)\n");
+    run_files(t, python, "-B", "-c",
+              "import os\n"
+              "fd = os.open('ro', os.O_RDONLY)\n"
+              "os.fchmod(fd, 0o600)\n");
     e2e_assert_report(t, e2e_str("chmod   %s/ro 0600\n", t->dir));
 }
 

@@ -1,18 +1,8 @@
 -- wt.agg: counts, stats and histograms, as text (print captured).
 local agg = require "wt.agg"
 
-local function printed(fn)
-  local lines, saved = {}, print
-  print = function(...)
-    local parts = table.pack(...)
-    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
-    lines[#lines + 1] = table.concat(parts, "\t", 1, parts.n)
-  end
-  local ok, err = pcall(fn)
-  print = saved
-  assert(ok, err)
-  return table.concat(lines, "\n")
-end
+-- the helpers of these tests are next to them, in lib/
+local printed = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "lib/printed.lua")
 
 -- stats: count, sum, min, max, average per key
 local bytes = agg.stats("bytes")

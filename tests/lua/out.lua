@@ -1,14 +1,8 @@
 -- wt.out: JSON text both ways, streams whose columns widen.
 local out = require "wt.out"
 
-local function printed(fn)
-  local lines, saved = {}, print
-  print = function(s) lines[#lines + 1] = s end
-  local ok, err = pcall(fn)
-  print = saved
-  assert(ok, err)
-  return table.concat(lines, "\n")
-end
+-- the helpers of these tests are next to them, in lib/
+local printed = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "lib/printed.lua")
 
 -- decode is cjson's, and reads what encode writes
 local v = out.decode('{"a":[1,2,{"b":null}],"s":"x\\/y","t":true,"f":1.5}')
