@@ -90,7 +90,7 @@ wt.trace {
   "chown32", "lchown32", "fchown32", "truncate", "truncate64",
   open = for_changes,
   openat = for_changes,
-  open_by_handle_at = { [3] = wt.any(O_WRONLY | O_RDWR | O_TRUNC) },  -- its flags
+  open_by_handle_at = { [3] = { wt.any(O_WRONLY | O_RDWR | O_TRUNC), wt.none(O_PATH) } },
 }
 
 -- ---- the model ----
@@ -319,12 +319,21 @@ local function canonical(path)
   return path
 end
 
--- The kernel's name of an opened file (given: the path as the program
--- gave it, made canonical), learning an alias when they differ only in
--- the directory.
+-- The name of the file open on descriptor fd of thread tid, as the
+-- kernel has it; nil when it has none that is a path, or the file is
+-- deleted.
+local function name_of_fd(tid, fd)
+  local name, deleted = wt.fd_path(tid, fd & 0xffffffff)
+  if not name or deleted or name:sub(1, 1) ~= "/" then return nil end
+  return name
+end
+
+-- The kernel's name of a file just opened on fd (given: the path as the
+-- program gave it, made canonical, used where the kernel has none),
+-- learning an alias when the two differ only in the directory.
 local function kernel_name(sc, fd, given)
-  local name, deleted = sc:fd_path(fd)
-  if not name or deleted or name:sub(1, 1) ~= "/" then return given end
+  local name = name_of_fd(sc.tid, fd)
+  if not name then return given end
   if given and name ~= given and fs.basename(name) == fs.basename(given) then
     alias[fs.dirname(given)] = fs.dirname(name)
   end
@@ -364,31 +373,21 @@ local function owner_ids(sc, name, i)
   return uid ~= none and uid or nil, gid ~= none and gid or nil
 end
 
--- The name of the file open on descriptor fd of the calling thread, as
--- the kernel has it; nil when it has none that is a path or the file is
--- deleted.
-local function name_of_fd(pid, fd)
-  local name, deleted = wt.fd_path(pid, fd & 0xffffffff)
-  if not name or deleted or name:sub(1, 1) ~= "/" then return nil end
-  return name
-end
-
 -- An argument's path, absolute and canonical.
 local function path_arg(sc, i)
   return canonical(sc:path(i))
 end
 
 -- linkat: what it links.  A descriptor (an O_TMPFILE's, or any file's
--- through /proc/PID/fd/N) whose file has no name makes a new file;
--- otherwise it is a hard link to the file's name.
+-- through /proc/PID/fd/N) whose file has no name makes a new file
+-- (call.from stays nil); otherwise it is a hard link to the file's name.
 local function link_source(sc, call)
   local pid, fd = fds.linkat_source(sc)
   if not pid then
     call.from = path_arg(sc, 2)
     return call.from ~= nil
   end
-  local _, deleted = wt.fd_path(pid, fd)
-  call.from = not deleted and name_of_fd(pid, fd) or nil
+  call.from = name_of_fd(pid, fd)
   return true
 end
 

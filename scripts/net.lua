@@ -119,8 +119,6 @@ function on_enter(sc)
   if name == "socketcall" then
     name, args = unpack_socketcall(sc)
     if not name then return nil end
-  elseif name == "getsockopt" then
-    args = { args[1], args[2], args[3], args[4] }
   else
     args = table.move(args, 1, 6, 1, {})
   end
