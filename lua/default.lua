@@ -12,6 +12,7 @@
 -- gave it only where the kernel has none (a FIFO, a terminal through
 -- /dev/stdout).
 require("wt.opts").parse {} -- no arguments: refuse any
+local fds = require "wt.fds"
 
 local WRITE = O_WRONLY | O_RDWR
 local MAY_WRITE = WRITE | O_CREAT | O_TRUNC
@@ -71,14 +72,9 @@ end
 -- linkat of a file that has no name (an O_TMPFILE, or one unlinked while
 -- open): the new name is a file the command wrote.
 local function linked(sc)
-  local fd = sc.args[5] & AT_EMPTY_PATH ~= 0 and (sc:string(2) or "") == "" and sc.args[1]
-  local pid = sc.tid
-  if not fd then
-    local owner, n = (sc:string(2) or ""):match("^/proc/([^/]+)/fd/(%d+)$")
-    if not owner then return end
-    pid, fd = tonumber(owner) or sc.tid, tonumber(n)
-  end
-  local _, deleted = wt.fd_path(pid, fd & 0xffffffff)
+  local pid, fd = fds.linkat_source(sc)
+  if not pid then return end
+  local _, deleted = wt.fd_path(pid, fd)
   if deleted then list(sc:path(4)) end
 end
 
