@@ -197,9 +197,11 @@ local function file_of(obj)
 end
 
 -- Whether something is at path before the call runs, as the file system
--- says: the one place this script asks it (see fs.exists).
+-- says: the one place this script asks it.  Where asking would mean
+-- waiting for a process that serves the file system (FUSE), it counts as
+-- there: such a file is listed as modified, never as created.
 local function on_disk(path)
-  return fs.exists(path)
+  return fs.exists(path) ~= false
 end
 
 -- Whether path exists, as the model knows it or, failing that, as the

@@ -27,7 +27,9 @@ assert(fs.under("/ab", "/a") == nil)
 assert(fs.under("/x", "/") == "/x")
 
 assert(fs.exists("/") and fs.exists("/etc/passwd") and fs.exists("/dev/null"))
-assert(not fs.exists("/no/such/path") and not fs.exists("/etc/no/such"))
-assert(fs.is_dir("/etc") and not fs.is_dir("/etc/passwd") and not fs.is_dir("/nope"))
+assert(fs.exists("/no/such/path") == false and fs.exists("/etc/no/such") == false)
+assert(fs.exists("/etc/passwd/x") == false) -- below a file: nothing
+assert(fs.is_dir("/etc") and fs.is_dir("/") and fs.is_dir("/etc/passwd") == false)
+assert(fs.is_dir("/nope") == false)
 
 print("ok")
