@@ -78,8 +78,7 @@ local opts = require("wt.opts").parse {
 local out = require "wt.out"
 local proc = require "wt.proc"
 
-local CHANGES = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
-local for_changes = { flags = { wt.any(CHANGES), wt.none(O_PATH) } }
+local for_changes = { flags = { wt.any(flags.MAY_WRITE), wt.none(O_PATH) } }
 
 -- exit = true everywhere: every change is applied only once the call has
 -- succeeded.
@@ -358,15 +357,6 @@ local BY_FD = { fchmod = true, fchown = true, fchown32 = true }
 local OPENS = { open = true, creat = true, openat = true, openat2 = true,
                 open_by_handle_at = true }
 
-local function open_flags(sc, name)
-  if name == "creat" then return O_WRONLY | O_CREAT | O_TRUNC end
-  if name == "openat2" then
-    local how = sc:bytes(3, 8)
-    return how and #how == 8 and string.unpack("<I8", how) or 0
-  end
-  return sc.args[name == "open" and 2 or 3] & 0xffffffff
-end
-
 -- The ids of a chown: nil for -1 (16 bits wide in i386's old chown).
 local function owner_ids(sc, name, i)
   local none = (name == "chown" or name == "lchown" or name == "fchown")
@@ -437,10 +427,10 @@ local function describe(sc)
     if not call.path then return nil end
   end
   if name == "open_by_handle_at" then
-    call.open_flags, call.existed = sc.args[3] & 0xffffffff, true
+    call.open_flags, call.existed = flags.of_open(sc), true
   elseif OPENS[name] then
-    local f = open_flags(sc, name)
-    if f & CHANGES == 0 or f & O_PATH ~= 0 then return nil end
+    local f = flags.of_open(sc)
+    if not f or not flags.may_write(f) then return nil end
     if f & O_TMPFILE == O_TMPFILE then return nil end -- nameless until linkat
     call.open_flags = f
     if f & O_CREAT == 0 then

@@ -65,7 +65,7 @@ static void die(const char *fmt, ...)
 static void find_datadir(char *out, size_t outsz)
 {
     char exe[PATH_MAX];
-    if (procfs_readlink(getpid(), "exe", exe, sizeof exe) > 0) {
+    if (procfs_readlink(0, "exe", exe, sizeof exe) > 0) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
