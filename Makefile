@@ -72,7 +72,7 @@ E2E_SRC   := $(wildcard tests/e2e/test_*.c)
 E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 FIX_SRC   := $(wildcard tests/fixtures/*.c)
 # Fixtures also built with -m32, to trace i386 tracees.
-FIXTURES_32 := openers hostile stress own_filter syscalls
+FIXTURES_32 := openers hostile stress own_filter changes syscalls
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32)
 

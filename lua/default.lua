@@ -12,19 +12,20 @@
 -- gave it only where the kernel has none (a FIFO, a terminal through
 -- /dev/stdout).
 require("wt.opts").parse {} -- no arguments: refuse any
+local fds = require "wt.fds"
 
-local WRITE = O_WRONLY | O_RDWR
-local MAY_WRITE = WRITE | O_CREAT | O_TRUNC
+local flags = require "wt.flags"
+
 -- Opens that change nothing are turned away by the kernel's filter and
 -- never stop the tracee.
-local may_write = { flags = { wt.any(MAY_WRITE), wt.none(O_PATH) } }
+local may_write = { flags = { wt.any(flags.MAY_WRITE), wt.none(O_PATH) } }
 
 wt.trace {
   "creat",
   open = may_write,
   openat = may_write,
   openat2 = true,   -- its flags sit in struct open_how: checked at return
-  open_by_handle_at = { [3] = wt.any(WRITE | O_TRUNC) },  -- its flags
+  open_by_handle_at = { flags = wt.any(O_WRONLY | O_RDWR | O_TRUNC) },
   -- an O_TMPFILE file named: linkat(fd, "", ..., AT_EMPTY_PATH) or
   -- linkat(AT_FDCWD, "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW)
   linkat = { { flags = wt.all(AT_EMPTY_PATH) }, { flags = wt.all(AT_SYMLINK_FOLLOW) } },
@@ -42,28 +43,13 @@ local function list(path)
   end
 end
 
-local FLAGS_ARG = { open = 2, openat = 3, open_by_handle_at = 3 }
-
--- The open's flags; openat2's are in its struct open_how.
-local function open_flags(sc, name)
-  if name == "creat" then return O_WRONLY | O_CREAT | O_TRUNC end
-  if name == "openat2" then
-    local how = sc:bytes(3, 8)
-    return how and #how == 8 and string.unpack("=I8", how) or 0
-  end
-  return sc.args[FLAGS_ARG[name]]
-end
-
--- Which argument holds the path as the program gave it.
-local PATH_ARG = { open = 1, creat = 1, openat = 2, openat2 = 2 }
-
 local function opened(sc, name)
-  local flags = open_flags(sc, name)
-  if flags & MAY_WRITE == 0 or flags & O_PATH ~= 0 then return end
-  if flags & O_TMPFILE == O_TMPFILE then return end -- nameless until linkat
+  local f = flags.of_open(sc)
+  if not f or not flags.may_write(f) then return end
+  if f & O_TMPFILE == O_TMPFILE then return end -- nameless until linkat
   local path = sc:fd_path(sc.ret)
-  if not (path and path:sub(1, 1) == "/") and PATH_ARG[name] then
-    path = sc:path(PATH_ARG[name])
+  if not (path and path:sub(1, 1) == "/") and name ~= "open_by_handle_at" then
+    path = sc:path() -- the name as given, where the kernel has none
   end
   if path then list(path) end
 end
@@ -71,14 +57,9 @@ end
 -- linkat of a file that has no name (an O_TMPFILE, or one unlinked while
 -- open): the new name is a file the command wrote.
 local function linked(sc)
-  local fd = sc.args[5] & AT_EMPTY_PATH ~= 0 and (sc:string(2) or "") == "" and sc.args[1]
-  local pid = sc.tid
-  if not fd then
-    local owner, n = (sc:string(2) or ""):match("^/proc/([^/]+)/fd/(%d+)$")
-    if not owner then return end
-    pid, fd = tonumber(owner) or sc.tid, tonumber(n)
-  end
-  local _, deleted = wt.fd_path(pid, fd & 0xffffffff)
+  local pid, fd = fds.linkat_source(sc)
+  if not pid then return end
+  local _, deleted = wt.fd_path(pid, fd)
   if deleted then list(sc:path(4)) end
 end
 

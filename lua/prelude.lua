@@ -58,12 +58,12 @@ function wt.masked(mask, value) return (cond("masked", value, mask)) end
 local function arg_ref(name, key)
   if math.type(key) == "integer" then
     if key < 1 or key > 6 then
-      wt.error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 5)
+      wt.error(("wt.trace: %s: argument %d out of range 1..6"):format(name, key), 6)
     end
     return "arg", key
   end
   if type(key) ~= "string" then
-    wt.error(("wt.trace: %s: an argument is an index or a name, not %s"):format(name, type(key)), 5)
+    wt.error(("wt.trace: %s: an argument is an index or a name, not %s"):format(name, type(key)), 6)
   end
   return "argname", key
 end
@@ -72,7 +72,7 @@ local function as_cond(name, c)
   if math.type(c) == "integer" then return wt.eq(c) end
   if getmetatable(c) == Cond then return c end
   wt.error(("wt.trace: %s: a condition must be an integer or wt.eq/any/all/...(), not %s")
-    :format(name, type(c)), 5)
+    :format(name, type(c)), 6)
 end
 
 -- One rule: { [arg] = condition or { condition, ... }, exit = bool }.
@@ -139,60 +139,122 @@ local function suggestion(name)
   return " (did you mean '" .. table.concat(best, "' or '") .. "'?)"
 end
 
-local function declare(name, spec, where)
+-- Adds the rules for syscall name to list (wt._declared or wt._denied).
+local function declare(list, name, spec, where, deny)
   if type(name) ~= "string" or not wt.is_syscall(name) then
     local hint = type(name) == "string" and suggestion(name) or ""
-    wt.error(("wt.trace: unknown syscall '%s'%s"):format(tostring(name), hint), 3)
+    wt.error(("%s: unknown syscall '%s'%s"):format(deny and "wt.deny" or "wt.trace",
+      tostring(name), hint), 4)
   end
-  local list = wt._declared
+  local rules
   if spec == true then
-    list[#list + 1] = { name = name, exit = true, conds = {}, where = where }
+    rules = { {} }
   elseif type(spec) == "table" and getmetatable(spec) == nil then
     -- a list of rules is a list of alternatives: any one of them matches
-    local rules = type(spec[1]) == "table" and getmetatable(spec[1]) == nil and spec or { spec }
-    for _, rule in ipairs(rules) do
-      list[#list + 1] = compile_rule(name, rule, where)
-    end
+    rules = type(spec[1]) == "table" and getmetatable(spec[1]) == nil and spec or { spec }
   else
-    wt.error(("wt.trace: %s: expected true or a table of conditions"):format(name), 3)
+    wt.error(("%s: %s: expected true or a table of conditions")
+      :format(deny and "wt.deny" or "wt.trace", name), 4)
+  end
+  for _, rule in ipairs(rules) do
+    local entry = compile_rule(name, rule, where)
+    entry.deny = deny
+    list[#list + 1] = entry
   end
 end
 
 -- "%file", "%network"...: every syscall of that class, as strace's -e
 -- trace= selects them.
-local function declare_class(class, where)
+local function declare_class(list, class, where, deny)
   local names = wt.syscalls_in(class)
   if not names then
-    wt.error(("wt.trace: unknown syscall class '%s' (%%file, %%desc, %%network, %%process, "
+    wt.error(("unknown syscall class '%s' (%%file, %%desc, %%network, %%process, "
       .. "%%signal, %%ipc, %%memory, %%creds, %%clock, %%stat, %%lstat, %%fstat, %%%%stat, "
       .. "%%statfs, %%fstatfs, %%%%statfs, %%pure)"):format(class), 4)
   end
-  for _, name in ipairs(names) do declare(name, true, where) end
+  for _, name in ipairs(names) do declare(list, name, true, where, deny) end
+end
+
+-- The position of the script's call to wt.trace or wt.deny (this, then
+-- declare_all, then wt.trace, then the script).
+local function caller_position()
+  local info = debug.getinfo(4, "Sl")
+  return info and info.currentline > 0 and (info.short_src .. ":" .. info.currentline)
+end
+
+-- The entries of a wt.trace or wt.deny table (deny: the errno) into list.
+local function declare_all(list, spec, deny)
+  local where = caller_position()
+  for key, value in pairs(spec) do
+    if key == "errno" and deny then
+      -- read by wt.deny
+    elseif math.type(key) == "integer" and type(value) == "string" and value:sub(1, 1) == "%" then
+      declare_class(list, value, where, deny)
+    elseif math.type(key) == "integer" then
+      declare(list, value, true, where, deny)
+    else
+      declare(list, key, value, where, deny)
+    end
+  end
+end
+
+local function check_open(what)
+  if wt._sealed then
+    wt.error(what .. ": declarations are read once, after the main chunk: call " .. what
+             .. " there, not in a hook", 3)
+  end
 end
 
 -- wt.trace{ "creat", openat = { flags = wt.any(O_WRONLY | O_RDWR) } }
 -- Declares the syscalls to stop at; may be called more than once.  A
 -- script that never calls it sees every syscall.
 function wt.trace(spec)
-  if wt._sealed then
-    wt.error("wt.trace: declarations are read once, after the main chunk: call wt.trace "
-             .. "there, not in a hook", 2)
-  end
+  check_open("wt.trace")
   if type(spec) ~= "table" then
     wt.error("wt.trace: expected a table of syscall names", 2)
   end
-  local info = debug.getinfo(2, "Sl")
-  local where = info and info.currentline > 0 and (info.short_src .. ":" .. info.currentline)
   wt._declared = wt._declared or {}
-  for key, value in pairs(spec) do
-    if math.type(key) == "integer" and type(value) == "string" and value:sub(1, 1) == "%" then
-      declare_class(value, where)
-    elseif math.type(key) == "integer" then
-      declare(value, true, where)
-    else
-      declare(key, value, where)
-    end
+  declare_all(wt._declared, spec)
+end
+
+-- wt.deny{ "connect", openat = { flags = wt.any(O_WRONLY) }, errno = EROFS }
+-- The calls that match fail with errno (EPERM by default), decided by the
+-- kernel's filter: they never stop, no hook sees them, and the filter
+-- stays with the command when wtlua goes.
+function wt.deny(spec)
+  check_open("wt.deny")
+  if type(spec) ~= "table" then
+    wt.error("wt.deny: expected a table of syscall names", 2)
   end
+  local e = spec.errno or wt.errno.EPERM
+  if type(e) == "string" then e = wt.errno[e] or e end
+  if math.type(e) ~= "integer" or e < 1 or e > 4095 then
+    wt.error(("wt.deny: errno must be an errno number or name, not %s"):format(tostring(spec.errno)), 2)
+  end
+  wt._denied = wt._denied or {}
+  declare_all(wt._denied, spec, e)
+end
+
+-- wt.every(interval, fn): calls fn every interval while the command runs
+-- (interval in seconds, or a duration such as "100ms").  Like the hooks, the
+-- functions are read once, after the main chunk.
+function wt.every(interval, fn)
+  check_open("wt.every")
+  local ns
+  if type(interval) == "string" then
+    ns = require("wt.time").parse_duration(interval, "s")
+  elseif type(interval) == "number" then
+    ns = math.floor(interval * 1e9 + 0.5)
+  end
+  if not ns or ns < 1000000 then
+    wt.error(("wt.every: interval must be a duration of 1ms or more (0.5, \"100ms\"), not %s")
+      :format(tostring(interval)), 2)
+  end
+  if type(fn) ~= "function" then
+    wt.error("wt.every: expected a function to call", 2)
+  end
+  wt._every = wt._every or {}
+  wt._every[#wt._every + 1] = { period = ns, fn = fn }
 end
 
 -- ---- helpers ----

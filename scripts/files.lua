@@ -22,15 +22,23 @@
 -- a file or directory that existed and is gone; rename: a file or
 -- directory that existed, now under another name (what was inside a
 -- renamed directory is not listed again); mkdir, symlink (with its
--- target as given), link (a hard link, with the file it links to),
--- mknod: made during the run; chmod and chown: the last mode or owner
--- set ("-1" for an id left alone).
+-- target as given), link (a second name of a file, with the file's
+-- name), mknod: made during the run; chmod and chown: the last mode or
+-- owner set ("-1" for an id left alone).
 --
 -- What only existed during the run (temporary files, a build dir made and
 -- removed) is not listed.  A file written under a temporary name and
--- renamed into place is listed under its final name, as create or
--- modify: what matters is whether that name existed before.  Files linked
--- into place from an O_TMPFILE are listed too.
+-- renamed into place, or linked into place and its temporary name
+-- removed (as git and mkstemp users do), is listed under its final name,
+-- as create or modify: what matters is whether that name existed before.
+-- Files linked into place from an O_TMPFILE are listed too.
+--
+-- Names: a file opened is named as the kernel names the new descriptor
+-- (/proc/PID/fd/N, as strace -y shows it), so a symlinked directory, a
+-- /proc/self/fd/N/name path or a thread rewriting the path cannot name
+-- another file; other calls' paths are as given, made absolute, with the
+-- directories that opens showed to be symlinks (/var/run for /run)
+-- replaced by what they lead to.
 --
 -- How "existed before" is known: from the calls' own results where they
 -- tell (an O_EXCL create, mkdir, symlink and link succeed only on a new
@@ -40,32 +48,37 @@
 -- earlier call already told.
 --
 -- Watched: open, openat, openat2, creat (for writing, creating or
--- truncating), rename, renameat, renameat2, unlink, unlinkat, rmdir,
--- mkdir, mkdirat, mknod, mknodat, symlink, symlinkat, link, linkat,
--- chmod, fchmod, fchmodat, fchmodat2, chown, lchown, fchown, fchownat
--- (and i386's 32-bit variants), truncate.  Writes through descriptors
--- opened elsewhere (inherited, or opened before -p attached) are not
--- seen; fchmod and fchown are only seen on descriptors opened for writing
--- while traced.
+-- truncating), open_by_handle_at (for writing), rename, renameat,
+-- renameat2, unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat,
+-- symlink, symlinkat, link, linkat, chmod, fchmod, fchmodat, fchmodat2,
+-- chown, lchown, fchown, fchownat (and i386's 32-bit variants),
+-- truncate.  Writes through descriptors opened elsewhere (inherited, or
+-- opened before -p attached) are not seen.
 --
 -- Options:
 --   -a under=DIR    only paths under DIR (e.g. a DESTDIR)
 --   -a all          also paths under /dev, /proc and /sys (left out
 --                   by default: "> /dev/null" opens /dev/null to write)
+--   -a who          which process made each change: its pid, its name
+--                   (comm) and its argv, after the change
+--                   ("by 4242 (rm) rm -f old.db")
 --
 -- With --json, one object per line: action, path, kind (file, dir,
 -- symlink, link, node, or absent when unknown) and by action: from
--- (rename), target (symlink, link), mode (chmod), uid and gid (chown).
+-- (rename), target (symlink, link), mode (chmod), uid and gid (chown);
+-- with -a who also pid, comm and argv.
 local flags = require "wt.flags"
+local fds = require "wt.fds"
 local fs = require "wt.fs"
 local opts = require("wt.opts").parse {
   under = { "string" },
   all = { "flag" },
+  who = { "flag" },
 }
 local out = require "wt.out"
+local proc = require "wt.proc"
 
-local CHANGES = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
-local for_changes = { flags = { wt.any(CHANGES), wt.none(O_PATH) } }
+local for_changes = { flags = { wt.any(flags.MAY_WRITE), wt.none(O_PATH) } }
 
 -- exit = true everywhere: every change is applied only once the call has
 -- succeeded.
@@ -76,18 +89,33 @@ wt.trace {
   "chown32", "lchown32", "fchown32", "truncate", "truncate64",
   open = for_changes,
   openat = for_changes,
+  open_by_handle_at = { [3] = { wt.any(O_WRONLY | O_RDWR | O_TRUNC), wt.none(O_PATH) } },
 }
 
 -- ---- the model ----
 --
 -- An object is a file system entry: { kind, created (made during the
 -- run), origin (for an entry that existed before: its path then), at (its
--- path now, nil once deleted), written, mode, uid, gid, target }.
--- before[path]: whether path existed before the run (nil: not known
--- yet); now[path]: the object there now, or false for nothing.
+-- path now, nil once deleted), written, mode, uid, gid, target (a
+-- symlink's), by (with -a who: the process of each kind of change) }.
+-- A hard link made during the run is an object of kind "link" whose
+-- `file` is the object it is another name of; that object lists it in
+-- `links`.  before[path]: whether path existed before the run (nil: not
+-- known yet); now[path]: the object there now, or false for nothing.
 local before, now = {}, {}
 local preexisting = {}   -- objects that existed before, in order seen
 local kids = {}          -- kids[dir][path] = true for each object in dir
+
+-- With -a who: the process making the current call, for the objects it
+-- changes (see stamp).
+local actor
+
+local function stamp(obj, change)
+  if actor then
+    obj.by = obj.by or {}
+    obj.by[change] = actor
+  end
+end
 
 local function set(path, obj)
   now[path] = obj
@@ -162,13 +190,26 @@ local function existing(path)
   return obj
 end
 
+-- The file behind a name: a hard link's file, or the object itself.
+local function file_of(obj)
+  return obj.file or obj
+end
+
+-- Whether something is at path before the call runs, as the file system
+-- says: the one place this script asks it.  Where asking would mean
+-- waiting for a process that serves the file system (FUSE), it counts as
+-- there: such a file is listed as modified, never as created.
+local function on_disk(path)
+  return fs.exists(path) ~= false
+end
+
 -- Whether path exists, as the model knows it or, failing that, as the
 -- file system says now: called at entry, before the call can change it.
 local function exists_now(path)
   local obj = now[path]
   if obj ~= nil then return obj ~= false end
   if origin_of(path) == nil then return false end -- in a new directory
-  return fs.exists(path)
+  return on_disk(path)
 end
 
 -- The tracked paths at and below path (what is inside a directory).
@@ -182,21 +223,50 @@ local function subtree(path)
   return list
 end
 
+-- A file that lost its name lives on under a hard link made during the
+-- run, if one is left: the first such name takes the file's place, so
+-- that it is reported as the file (created, modified or renamed there)
+-- and not as a link to a name that is gone.
+local function promote(file)
+  for i, link in ipairs(file.links or {}) do
+    if link.at and now[link.at] == link then
+      table.remove(file.links, i)
+      file.at, link.at = link.at, nil
+      set(file.at, file)
+      stamp(file, "rename")
+      return
+    end
+  end
+end
+
 local function remove(path, kind)
   local obj = now[path]
   if obj and kind then obj.kind = obj.kind or kind end
+  local gone = {}
   for _, p in ipairs(subtree(path)) do
-    now[p].at = nil
+    local o = now[p]
+    o.at = nil
+    stamp(o, "delete")
     set(p, false)
+    gone[#gone + 1] = o
   end
+  for _, o in ipairs(gone) do promote(o) end
 end
 
 local function create(path, obj)
   observe(path, false)
   if now[path] then remove(path) end -- replaced
   obj.created, obj.at = true, path
+  stamp(obj, "create")
   set(path, obj)
   return obj
+end
+
+-- A hard link at path to the object file.
+local function link(path, file)
+  local obj = create(path, { kind = "link", file = file })
+  file.links = file.links or {}
+  file.links[#file.links + 1] = obj
 end
 
 -- rename(from, to): the entry and everything below it move.
@@ -213,6 +283,7 @@ local function move(from, to)
     if before[dest] == nil then before[dest] = false end
     set(dest, objs[i])
     objs[i].at = dest
+    stamp(objs[i], "rename")
   end
 end
 
@@ -221,16 +292,53 @@ local function exchange(a, b)
   local oa, ob = now[a], now[b]
   set(a, ob)
   set(b, oa)
-  if oa then oa.at = b end
-  if ob then ob.at = a end
+  if oa then
+    oa.at = b
+    stamp(oa, "rename")
+  end
+  if ob then
+    ob.at = a
+    stamp(ob, "rename")
+  end
 end
 
--- Descriptors opened for writing, per process: for fchmod and fchown.
-local fds = {}
+-- Directories the command named through a symbolic link, learnt from
+-- opens whose kernel name differs from the given one only in the
+-- directory: alias["/var/run"] = "/run".
+local alias = {}
 
-local function fd_path(pid, fd)
-  local t = fds[pid]
-  return t and t[fd]
+-- path with the directories known to be symbolic links replaced by what
+-- they lead to, so that one file has one name in the model.
+local function canonical(path)
+  if not path or next(alias) == nil then return path end
+  local dir = path
+  while dir ~= "/" do
+    dir = fs.dirname(dir)
+    local real = alias[dir]
+    if real then return join(real, fs.under(path, dir)) end
+  end
+  return path
+end
+
+-- The name of the file open on descriptor fd of thread tid, as the
+-- kernel has it; nil when it has none that is a path, or the file is
+-- deleted.
+local function name_of_fd(tid, fd)
+  local name, deleted = wt.fd_path(tid, fd & 0xffffffff)
+  if not name or deleted or name:sub(1, 1) ~= "/" then return nil end
+  return name
+end
+
+-- The kernel's name of a file just opened on fd (given: the path as the
+-- program gave it, made canonical, used where the kernel has none),
+-- learning an alias when the two differ only in the directory.
+local function kernel_name(sc, fd, given)
+  local name = name_of_fd(sc.tid, fd)
+  if not name then return given end
+  if given and name ~= given and fs.basename(name) == fs.basename(given) then
+    alias[fs.dirname(given)] = fs.dirname(name)
+  end
+  return name
 end
 
 -- ---- the calls ----
@@ -245,15 +353,9 @@ local TWO_PATHS = { rename = { 1, 2 }, renameat = { 2, 4 }, renameat2 = { 2, 4 }
 local MODE = { chmod = 2, fchmod = 2, fchmodat = 3, fchmodat2 = 3 }
 local OWNER = { chown = 2, lchown = 2, fchown = 2, chown32 = 2, lchown32 = 2, fchown32 = 2,
                 fchownat = 3 }
-
-local function open_flags(sc, name)
-  if name == "creat" then return O_WRONLY | O_CREAT | O_TRUNC end
-  if name == "openat2" then
-    local how = sc:bytes(3, 8)
-    return how and #how == 8 and string.unpack("<I8", how) or 0
-  end
-  return sc.args[name == "open" and 2 or 3] & 0xffffffff
-end
+local BY_FD = { fchmod = true, fchown = true, fchown32 = true }
+local OPENS = { open = true, creat = true, openat = true, openat2 = true,
+                open_by_handle_at = true }
 
 -- The ids of a chown: nil for -1 (16 bits wide in i386's old chown).
 local function owner_ids(sc, name, i)
@@ -263,24 +365,39 @@ local function owner_ids(sc, name, i)
   return uid ~= none and uid or nil, gid ~= none and gid or nil
 end
 
+-- An argument's path, absolute and canonical.
+local function path_arg(sc, i)
+  return canonical(sc:path(i))
+end
+
+-- linkat: what it links.  A descriptor (an O_TMPFILE's, or any file's
+-- through /proc/PID/fd/N) whose file has no name makes a new file
+-- (call.from stays nil); otherwise it is a hard link to the file's name.
+local function link_source(sc, call)
+  local pid, fd = fds.linkat_source(sc)
+  if not pid then
+    call.from = path_arg(sc, 2)
+    return call.from ~= nil
+  end
+  call.from = name_of_fd(pid, fd)
+  return true
+end
+
 -- At entry: what the call is about (its paths, read now), or nil.
 local function describe(sc)
   local name = sc.name
   local call = { name = name }
   local two = TWO_PATHS[name]
   if two then
-    call.from, call.to = sc:path(two[1]), sc:path(two[2])
-    if not (call.from or name == "linkat") or not call.to then return nil end
-    if name == "renameat2" then call.flags = sc.args[5] end
+    call.to = path_arg(sc, two[2])
+    if not call.to then return nil end
     if name == "linkat" then
-      -- linking an O_TMPFILE (or any descriptor) into place
-      call.lflags = sc.args[5]
-      if call.lflags & AT_EMPTY_PATH ~= 0 and (sc:string(2) or "") == "" then
-        call.from = nil
-      elseif (sc:string(2) or ""):match("^/proc/[^/]+/fd/%d+$") then
-        call.from = nil
-      end
+      if not link_source(sc, call) then return nil end
+    else
+      call.from = path_arg(sc, two[1])
+      if not call.from then return nil end
     end
+    if name == "renameat2" then call.flags = sc.args[5] end
     if name:match("^rename") then
       local f = call.flags or 0
       call.to_existed = f & flags.RENAME_NOREPLACE == 0 and (f & flags.RENAME_EXCHANGE ~= 0
@@ -290,32 +407,33 @@ local function describe(sc)
   end
   if name == "symlink" or name == "symlinkat" then
     call.target = sc:string(1)
-    call.path = sc:path(name == "symlink" and 2 or 3)
+    call.path = path_arg(sc, name == "symlink" and 2 or 3)
     return call.path and call
   end
   local i = PATH[name]
   if i then
-    call.path = sc:path(i)
+    call.path = path_arg(sc, i)
     if not call.path then
       -- fchownat(fd, "", ..., AT_EMPTY_PATH), fchmodat2 too: the
       -- descriptor itself
       local at_flags = name == "fchownat" and sc.args[5] or name == "fchmodat2" and sc.args[4]
       if at_flags and at_flags & AT_EMPTY_PATH ~= 0 then
-        call.path = fd_path(sc.pid, sc.args[1] & 0xffffffff)
+        call.path = name_of_fd(sc.tid, sc.args[1])
       end
       if not call.path then return nil end
     end
-  elseif name == "fchmod" or name == "fchown" or name == "fchown32" then
-    call.path = fd_path(sc.pid, sc.args[1] & 0xffffffff)
+  elseif BY_FD[name] then
+    call.path = name_of_fd(sc.tid, sc.args[1])
     if not call.path then return nil end
   end
-  if name == "open" or name == "openat" or name == "openat2" or name == "creat" then
-    local f = open_flags(sc, name)
-    if f & CHANGES == 0 or f & O_PATH ~= 0 then return nil end
+  if name == "open_by_handle_at" then
+    call.open_flags, call.existed = flags.of_open(sc), true
+  elseif OPENS[name] then
+    local f = flags.of_open(sc)
+    if not f or not flags.may_write(f) then return nil end
+    if f & O_TMPFILE == O_TMPFILE then return nil end -- nameless until linkat
     call.open_flags = f
-    if f & wt.O_TMPFILE == wt.O_TMPFILE then
-      call.tmpfile = true
-    elseif f & O_CREAT == 0 then
+    if f & O_CREAT == 0 then
       call.existed = true
     elseif f & O_EXCL ~= 0 then
       call.existed = false
@@ -336,35 +454,34 @@ end
 
 -- After a successful return: the change, into the model.
 local function apply(call, sc)
-  local name, path = call.name, call.path
+  local name = call.name
+  local path = canonical(call.path)
   if call.open_flags then
-    if call.tmpfile then
-      fds[sc.pid] = fds[sc.pid] or {}
-      fds[sc.pid][sc.ret] = nil
-      return
-    end
+    path = kernel_name(sc, sc.ret, path)
+    if not path then return end
     local obj
     if call.existed then
-      obj = existing(path)
+      obj = file_of(existing(path))
+      stamp(obj, "modify")
     else
       obj = create(path, { kind = "file" })
     end
     obj.written = true
-    fds[sc.pid] = fds[sc.pid] or {}
-    fds[sc.pid][sc.ret] = path
   elseif name:match("^rename") then
-    observe(call.from, true)
-    observe(call.to, call.to_existed)
+    local from, to = canonical(call.from), canonical(call.to)
+    observe(from, true)
+    observe(to, call.to_existed)
     if (call.flags or 0) & flags.RENAME_EXCHANGE ~= 0 then
-      exchange(call.from, call.to)
-    elseif call.from ~= call.to then
-      move(call.from, call.to)
+      exchange(from, to)
+    elseif from ~= to then
+      move(from, to)
     end
   elseif name == "link" or name == "linkat" then
+    local to = canonical(call.to)
     if call.from then
-      create(call.to, { kind = "link", target = call.from })
+      link(to, file_of(existing(canonical(call.from))))
     else
-      create(call.to, { kind = "file", written = true })
+      create(to, { kind = "file", written = true })
     end
   elseif name == "symlink" or name == "symlinkat" then
     create(path, { kind = "symlink", target = call.target or "?" })
@@ -379,40 +496,36 @@ local function apply(call, sc)
     existing(path)
     remove(path, "file")
   elseif call.mode then
-    existing(path).mode = call.mode
+    local file = file_of(existing(path))
+    file.mode = call.mode
+    stamp(file, "chmod")
   elseif OWNER[name] then
-    local obj = existing(path)
-    obj.uid = call.uid or obj.uid
-    obj.gid = call.gid or obj.gid
+    local file = file_of(existing(path))
+    file.uid = call.uid or file.uid
+    file.gid = call.gid or file.gid
+    stamp(file, "chown")
   elseif name == "truncate" or name == "truncate64" then
-    existing(path).written = true
+    local file = file_of(existing(path))
+    file.written = true
+    stamp(file, "modify")
   end
 end
 
-local pending = {}
+-- With -a who: the processes, for their argv.
+local tree = opts.who and proc.tree()
+if tree then on_spawn, on_exec, on_exit = tree:hooks() end
 
-function on_enter(sc)
-  pending[sc.tid] = describe(sc) or false
+local function who(sc)
+  local p = tree.procs[sc.pid]
+  return { pid = sc.pid, comm = sc.comm, argv = p and p.argv }
 end
 
-function on_return(sc)
-  local call = pending[sc.tid]
-  pending[sc.tid] = nil
-  if call and not sc.errno then apply(call, sc) end
-end
+on_enter = describe
 
-function on_spawn(p)
-  -- a new process starts with a copy of its parent's descriptors
-  if not p.thread and p.ppid and fds[p.ppid] then
-    local copy = {}
-    for fd, path in pairs(fds[p.ppid]) do copy[fd] = path end
-    fds[p.pid] = copy
-  end
-end
-
-function on_exit(p)
-  pending[p.tid] = nil
-  if p.tid == p.pid then fds[p.pid] = nil end
+function on_return(sc, call)
+  if not call or sc.errno then return end
+  actor = tree and who(sc)
+  apply(call, sc)
 end
 
 -- ---- the report ----
@@ -432,44 +545,52 @@ end
 
 local function changes()
   local list = {}
-  local function add(change)
-    if wanted(change.path) then list[#list + 1] = change end
+  -- change, made by obj.by[made] (the kind of call that made it)
+  local function add(change, obj, made)
+    if not wanted(change.path) then return end
+    local w = obj.by and obj.by[made]
+    if w then change.pid, change.comm, change.argv = w.pid, w.comm, w.argv end
+    list[#list + 1] = change
   end
   for path, obj in pairs(now) do
     if obj then
       local kind = obj.kind
       if obj.created then
         if kind == "dir" then
-          add { action = "mkdir", path = path, kind = kind }
-        elseif kind == "symlink" or kind == "link" then
-          add { action = kind, path = path, kind = kind, target = obj.target }
+          add({ action = "mkdir", path = path, kind = kind }, obj, "create")
+        elseif kind == "symlink" then
+          add({ action = kind, path = path, kind = kind, target = obj.target }, obj, "create")
+        elseif kind == "link" then
+          add({ action = kind, path = path, kind = kind, target = obj.file.at }, obj, "create")
         elseif kind == "node" then
-          add { action = "mknod", path = path, kind = kind }
+          add({ action = "mknod", path = path, kind = kind }, obj, "create")
         else
-          add { action = before[path] and "modify" or "create", path = path, kind = kind }
+          add({ action = before[path] and "modify" or "create", path = path, kind = kind },
+              obj, "create")
         end
       else
         local origin = obj.origin
         -- a rename of its own, not one implied by its directory's
         local parent = origin_at(fs.dirname(path))
         if origin ~= path and (not parent or join(parent, "/" .. fs.basename(path)) ~= origin) then
-          add { action = "rename", path = path, from = origin, kind = kind }
+          add({ action = "rename", path = path, from = origin, kind = kind }, obj, "rename")
         end
-        if obj.written then add { action = "modify", path = path, kind = kind } end
+        if obj.written then add({ action = "modify", path = path, kind = kind }, obj, "modify") end
       end
       if obj.mode then
-        add { action = "chmod", path = path, kind = kind, mode = flags.mode(obj.mode) }
+        add({ action = "chmod", path = path, kind = kind, mode = flags.mode(obj.mode) }, obj,
+            "chmod")
       end
       if obj.uid or obj.gid then
-        add { action = "chown", path = path, kind = kind, uid = obj.uid or -1,
-              gid = obj.gid or -1 }
+        add({ action = "chown", path = path, kind = kind, uid = obj.uid or -1,
+              gid = obj.gid or -1 }, obj, "chown")
       end
     end
   end
   for _, obj in ipairs(preexisting) do
     if not obj.at and not now[obj.origin] then
-      add { action = obj.kind == "dir" and "rmdir" or "delete", path = obj.origin,
-            kind = obj.kind }
+      add({ action = obj.kind == "dir" and "rmdir" or "delete", path = obj.origin,
+            kind = obj.kind }, obj, "delete")
     end
   end
   table.sort(list, function(a, b)
@@ -490,13 +611,18 @@ local function text(c)
   elseif c.action == "chown" then
     line = line .. (" %d:%d"):format(c.uid, c.gid)
   end
+  if c.pid then
+    line = ("%s  by %d (%s) %s"):format(line, c.pid, wt.escape(c.comm or "?"),
+                                        proc.argv_text(c.argv))
+  end
   return line
 end
 
 function on_end()
   for _, c in ipairs(changes()) do
     if out.json then
-      out.emit(c, { "action", "path", "kind", "from", "target", "mode", "uid", "gid" })
+      out.emit(c, { "action", "path", "kind", "from", "target", "mode", "uid", "gid", "pid",
+                    "comm", "argv" })
     else
       print(text(c))
     end

@@ -32,13 +32,12 @@ local opts = require("wt.opts").parse {
   pid = { "integer" },
 }
 local out = require "wt.out"
-local proc = require "wt.proc"
 local time = require "wt.time"
 
 -- Stop only at the opens we report: with -a write, read-only opens are
 -- turned away by the kernel's filter and cost nothing.
 if opts.write then
-  local for_writing = { flags = { wt.any(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC), wt.none(O_PATH) } }
+  local for_writing = { flags = { wt.any(flags.MAY_WRITE), wt.none(O_PATH) } }
   wt.trace { "creat", open = for_writing, openat = for_writing, openat2 = true }
 else
   wt.trace { "open", "openat", "openat2", "creat" }
@@ -58,43 +57,23 @@ local log = out.stream {
   { "path", "PATH" },
 }
 
--- Which argument holds the path and the flags, per syscall.
-local PATH_ARG = { open = 1, creat = 1, openat = 2, openat2 = 2 }
-local FLAGS_ARG = { open = 2, openat = 3 }
-local CREAT_FLAGS = O_WRONLY | O_CREAT | O_TRUNC
-
--- The call as seen at entry, per thread, until it returns: by then the
--- path buffer may have been reused and the working directory changed.
-local pending = {}
-
--- flags, mode of the call: openat2 keeps them in struct open_how.
-local function flags_and_mode(sc, name)
-  if name == "creat" then return CREAT_FLAGS, sc.args[2] end
-  if name == "openat2" then
-    local how = sc:bytes(3, 16)
-    if not how or #how < 16 then return nil end
-    return string.unpack("<I8I8", how)
-  end
-  local i = FLAGS_ARG[name]
-  return sc.args[i] & 0xffffffff, sc.args[i + 1] & 0xffffffff
-end
-
+-- The call as seen at entry, handed to on_return by the engine: by the
+-- return the path buffer may have been reused and the working directory
+-- changed.
 function on_enter(sc)
   if opts.pid and sc.pid ~= opts.pid then return end
   local name = sc.name
-  local f, mode = flags_and_mode(sc, name)
-  if not f or (opts.write and name == "openat2"
-               and f & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC) == 0) then
+  local f, mode = flags.of_open(sc)
+  if not f or (opts.write and name == "openat2" and not flags.may_write(f)) then
     return
   end
-  local i = PATH_ARG[name]
-  local path = sc:path(i) or sc:string(i) or "?"
+  local path = sc:path() or sc:string(name == "creat" and "pathname" or "filename") or "?"
   if opts.path and not path:find(opts.path, 1, true) then return end
-  pending[sc.tid] = {
-    time = time.since(),
+  return {
+    time = time.since(sc.time),
     pid = sc.pid,
     tid = sc.tid,
-    comm = proc.comm(sc.tid),
+    comm = sc.comm,
     syscall = name,
     flags = flags.open(f),
     mode = (f & O_CREAT ~= 0 or f & wt.O_TMPFILE == wt.O_TMPFILE) and flags.mode(mode) or nil,
@@ -102,25 +81,12 @@ function on_enter(sc)
   }
 end
 
-function on_return(sc)
-  local call = pending[sc.tid]
+function on_return(sc, call)
   if not call then return end
-  pending[sc.tid] = nil
   local e = sc.errno
   if opts.failed and not e then return end
   if e then call.errno = names.errno(e) else call.fd = sc.ret end
   call.result = call.errno or tostring(call.fd)
   call.path = out.json and call.path or wt.escape(call.path)
   log:row(call)
-end
-
--- A process's name changes when it execs; a thread id can be reused.
-function on_exec(p)
-  proc.forget(p.pid)
-  proc.forget(p.old_tid)
-end
-
-function on_exit(p)
-  proc.forget(p.tid)
-  pending[p.tid] = nil
 end

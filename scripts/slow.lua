@@ -2,11 +2,12 @@
 -- Usage: wtlua -s slow [-a OPTION]... [--json] [--] COMMAND [ARG...]
 --
 -- Times every syscall of COMMAND and everything it starts, from entry to
--- return, and prints each one that took at least the threshold when it
--- returns:
+-- return, and prints each one that took at least the threshold as it
+-- returns, stamped with that moment, so the lines come in time order
+-- while the command runs (the call began DURATION earlier):
 --
---   TIME(s)   PID     COMM             SYSCALL          DURATION RESULT
---   0.004113  4242    sleep            clock_nanosleep  200ms    0
+--   END(s)    PID     COMM             SYSCALL          DURATION RESULT
+--   0.204113  4242    sleep            clock_nanosleep  200ms    0
 --
 -- then, when the command has ended, a power-of-two histogram of the
 -- latencies in microseconds of each syscall that had a slow call:
@@ -15,7 +16,8 @@
 --   [128K, 256K)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
 --
 -- Times are wall-clock and include the tracer's own overhead (some
--- microseconds per call).
+-- microseconds per call).  COMM is the caller's name at the return (an
+-- execve returns in the new program).
 --
 -- Options:
 --   -a threshold=T     the threshold, with a unit: ns, us, ms or s
@@ -26,9 +28,10 @@
 --   -a syscalls=a,b,c  time only these syscalls (the others do not stop
 --                      the command)
 --
--- With --json: per slow call {"event":"slow", time, pid, tid, comm,
--- syscall, ns, duration, result, args}; then per histogram {"map":"usecs",
--- key (the syscall), count, buckets: [{min, max, count}...]}.
+-- With --json: per slow call {"event":"slow", time (the entry), end (the
+-- return), pid, tid, comm, syscall, ns, duration, result, args}; then per
+-- histogram {"map":"usecs", key (the syscall), count, buckets: [{min,
+-- max, count}...]}.
 local agg = require "wt.agg"
 local names = require "wt.names"
 local opts = require("wt.opts").parse {
@@ -37,7 +40,6 @@ local opts = require("wt.opts").parse {
   syscalls = { "syscalls" },
 }
 local out = require "wt.out"
-local proc = require "wt.proc"
 local time = require "wt.time"
 
 if opts.syscalls then wt.trace(opts.syscalls) end
@@ -48,7 +50,8 @@ local slow_ones, slow_order = {}, {}
 
 local log = out.stream {
   { "event", json_only = true },
-  { "time", "TIME(s)", 9, fmt = "%.6f" },
+  { "time", json_only = true },
+  { "end", "END(s)", 9, fmt = "%.6f" },
   { "pid", "PID", 7 },
   { "tid", json_only = true },
   { "comm", "COMM", 16 },
@@ -59,7 +62,9 @@ local log = out.stream {
 }
 
 -- The engine times each call: sc.time is its entry, sc.duration how long
--- it took, so nothing needs to run at entry.
+-- it took, so nothing needs to run at entry.  The lines are stamped with
+-- the return: stamped with the entry they would come out of order (a
+-- long call returns after shorter ones that began later).
 function on_return(sc)
   local name, ns, tid = sc.name, sc.duration, sc.tid
   if opts.hist ~= "none" then usecs:add(ns // 1000, name) end
@@ -71,24 +76,16 @@ function on_return(sc)
   log:row {
     event = "slow",
     time = time.since(sc.time),
+    ["end"] = time.since(sc.time + ns),
     pid = sc.pid,
     tid = tid,
-    comm = proc.comm(tid),
+    comm = sc.comm,
     syscall = name,
     ns = ns,
     duration = time.duration(ns),
     result = names.result(sc),
     args = { table.unpack(sc.args) },
   }
-end
-
-function on_exec(p)
-  proc.forget(p.pid)
-  proc.forget(p.old_tid)
-end
-
-function on_exit(p)
-  proc.forget(p.tid)
 end
 
 function on_end()

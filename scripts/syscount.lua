@@ -15,7 +15,9 @@
 -- tracer sees them (strace -c -w), so a call that blocks (wait4, read of
 -- a pipe) counts all the time it waited, and every call carries some
 -- tracing overhead.  A call that never returns (exit_group) is counted
--- but not timed.
+-- but not timed.  With -a per, a call counts under the process, thread
+-- or name its caller has when it returns: a successful execve is the
+-- new program's.
 --
 -- Options:
 --   -a per=pid         one table per process (also: tid, comm)
@@ -34,7 +36,6 @@ local opts = require("wt.opts").parse {
   syscalls = { "syscalls" },
 }
 local out = require "wt.out"
-local proc = require "wt.proc"
 
 if opts.syscalls then wt.trace(opts.syscalls) end
 
@@ -48,7 +49,7 @@ if opts.per == "pid" then
 elseif opts.per == "tid" then
   group_of = function(sc) return sc.tid end
 elseif opts.per == "comm" then
-  group_of = function(sc) return proc.comm(sc.tid) end
+  group_of = function(sc) return sc.comm or "?" end
 else
   group_of = function() return "" end
 end
@@ -57,14 +58,12 @@ end
 -- and again after an exec, as the process may be gone at the end.
 local labels = {}
 
-local function entry(sc, name)
-  local g = group_of(sc)
+local function entry(g, name)
   local stats = groups[g]
   if not stats then
     stats = {}
     groups[g] = stats
     order[#order + 1] = g
-    labels[g] = proc.comm(sc.tid)
   end
   local e = stats[name]
   if not e then
@@ -74,28 +73,34 @@ local function entry(sc, name)
   return e
 end
 
--- Calls are counted at entry (exit_group never returns); the engine
--- times each call (sc.duration) for its return.
+-- A call is counted at entry (exit_group never returns), in the group
+-- of the caller then, and moved at its return when the group has changed
+-- meanwhile: an execve returns in the new program, under its comm (and a
+-- non-leader thread's under the process id).  The engine times each call
+-- (sc.duration) for its return.
 function on_enter(sc)
-  local e = entry(sc, sc.name)
+  local g = group_of(sc)
+  if labels[g] == nil then labels[g] = sc.comm or "?" end
+  local e = entry(g, sc.name)
   e.calls = e.calls + 1
+  return g
 end
 
-function on_return(sc)
-  local e = entry(sc, sc.name)
+function on_return(sc, entered)
+  local g, name = group_of(sc), sc.name
+  local e = entry(g, name)
+  if entered ~= nil and entered ~= g then
+    local was = entry(entered, name)
+    was.calls = was.calls - 1
+    e.calls = e.calls + 1
+  end
   e.ns = e.ns + sc.duration
   e.timed = e.timed + 1
   if sc.errno then e.errors = e.errors + 1 end
 end
 
 function on_exec(p)
-  proc.forget(p.pid)
-  proc.forget(p.old_tid)
-  if groups[p.pid] then labels[p.pid] = proc.comm(p.pid) end
-end
-
-function on_exit(p)
-  proc.forget(p.tid)
+  if labels[p.pid] then labels[p.pid] = wt.comm(p.pid) or labels[p.pid] end
 end
 
 local sorters = {
@@ -107,12 +112,14 @@ local sorters = {
 local function rows_of(stats, group)
   local rows, total = {}, { syscall = "total", calls = 0, errors = 0, ns = 0, timed = 0 }
   for name, e in pairs(stats) do
-    rows[#rows + 1] = { syscall = name, calls = e.calls, errors = e.errors, ns = e.ns,
-                        timed = e.timed }
-    total.calls = total.calls + e.calls
-    total.errors = total.errors + e.errors
-    total.ns = total.ns + e.ns
-    total.timed = total.timed + e.timed
+    if e.calls > 0 or e.timed > 0 then -- not all moved to another group
+      rows[#rows + 1] = { syscall = name, calls = e.calls, errors = e.errors, ns = e.ns,
+                          timed = e.timed }
+      total.calls = total.calls + e.calls
+      total.errors = total.errors + e.errors
+      total.ns = total.ns + e.ns
+      total.timed = total.timed + e.timed
+    end
   end
   local better = sorters[opts.sort]
   table.sort(rows, function(a, b)
@@ -151,16 +158,20 @@ local columns = {
 }
 
 function on_end()
-  for i, g in ipairs(order) do
-    if opts.per and not out.json then
-      if i > 1 then print() end
-      if opts.per == "comm" then
-        print(("%s:"):format(g))
-      else
-        print(("%s %d (%s):"):format(opts.per, g, labels[g]))
-      end
-    end
+  local printed = 0
+  for _, g in ipairs(order) do
     local rows, total = rows_of(groups[g], g)
-    out.table(columns, rows, { footer = total })
+    if #rows > 0 then -- a group whose calls all moved is left out
+      if opts.per and not out.json then
+        if printed > 0 then print() end
+        if opts.per == "comm" then
+          print(("%s:"):format(g))
+        else
+          print(("%s %d (%s):"):format(opts.per, g, labels[g]))
+        end
+      end
+      printed = printed + 1
+      out.table(columns, rows, { footer = total })
+    end
   end
 end

@@ -166,12 +166,11 @@ static bool names_arguments(const char *const argnames[], unsigned ncond)
     return false;
 }
 
-int declare_read(lua_State *L, bool exit_hook, struct interest *in, char *err, size_t errsz)
+/* Adds the rules of the list at the top of the stack. */
+static int read_list(lua_State *L, bool exit_hook, struct interest *in, char *err, size_t errsz)
 {
-    bool declared = lua_istable(L, -1);
-    interest_init(in, !declared, exit_hook);
     int rc = 0;
-    for (lua_Integer i = 1; declared && rc == 0 && i <= luaL_len(L, -1); i++) {
+    for (lua_Integer i = 1; rc == 0 && i <= luaL_len(L, -1); i++) {
         struct rule rule;
         const char *argnames[RULE_MAX_CONDS];
         lua_rawgeti(L, -1, i);
@@ -179,6 +178,8 @@ int declare_read(lua_State *L, bool exit_hook, struct interest *in, char *err, s
         const char *where = lua_tostring(L, -1);
         lua_insert(L, -2); /* kept below the entry while it is read */
         rc = read_rule(L, &rule, argnames, exit_hook, err, errsz);
+        if (rc == 0)
+            rule.deny = (int)int_field(L, -1, "deny");
         if (rc == 0 && names_arguments(argnames, rule.ncond))
             rc = add_named(in, &rule, argnames, where, err, errsz);
         else if (rc == 0)
@@ -186,9 +187,24 @@ int declare_read(lua_State *L, bool exit_hook, struct interest *in, char *err, s
         if (rc < 0) {
             char msg[512];
             snprintf(msg, sizeof msg, "%s", err);
-            snprintf(err, errsz, "%s%swt.trace: %s", where ? where : "", where ? ": " : "", msg);
+            snprintf(err, errsz, "%s%s%s: %s", where ? where : "", where ? ": " : "",
+                     rule.deny ? "wt.deny" : "wt.trace", msg);
         }
         lua_pop(L, 2);
     }
+    return rc;
+}
+
+int declare_read(lua_State *L, bool exit_hook, struct interest *in, char *err, size_t errsz)
+{
+    interest_init(in, !lua_istable(L, -2), exit_hook);
+    int rc = 0;
+    if (lua_istable(L, -2)) {
+        lua_pushvalue(L, -2);
+        rc = read_list(L, exit_hook, in, err, errsz);
+        lua_pop(L, 1);
+    }
+    if (rc == 0 && lua_istable(L, -1))
+        rc = read_list(L, false, in, err, errsz);
     return rc;
 }

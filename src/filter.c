@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "sysent.h"
+
 /* Rules whose ANY_BITS conditions expand beyond this are refused. */
 #define MAX_ALTERNATIVES 64
 
@@ -167,6 +169,37 @@ static int append_rule(struct interest *in, const struct rule *rule)
     return 0;
 }
 
+/* A denial's range comparisons cannot be kept out of the filter and
+ * checked in C (ranges_unsafe_in_filter): the call never stops. */
+static bool denial_unsafe_in_filter(const struct interest *in, const char *name)
+{
+    if (!ranges_unsafe_in_filter(in, name))
+        return false;
+    for (size_t r = 0; r < in->nrules; r++) {
+        const struct rule *rule = &in->rules[r];
+        if (rule->deny && strcmp(rule->name, name) == 0)
+            for (unsigned i = 0; i < rule->ncond; i++)
+                if (is_range_op(rule->conds[i].op))
+                    return true;
+    }
+    return false;
+}
+
+/* When name has a multiplexed form on arch (i386's socketcall, ipc),
+ * flags the multiplexer: its stops are then checked for the denial. */
+static void mark_multiplexer(struct interest *in, const struct arch *arch, const char *name)
+{
+    const struct sysent *e = sysent_by_name(arch, name);
+    for (long nr = 0; e && nr < ARCH_MAX_NR; nr++) {
+        const struct sysent *mux = sysent_lookup(arch, nr);
+        for (uint64_t call = 0; mux && call < 64; call++)
+            if (sysent_subcall(mux, call) == e) {
+                in->nr_flags[arch->index][nr] |= NR_MULTIPLEXER;
+                break;
+            }
+    }
+}
+
 static bool rule_applies(const struct rule *rule, const struct arch *arch)
 {
     return !rule->arches || (rule->arches & (1u << arch->index));
@@ -201,9 +234,29 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
         snprintf(err, errsz, "unknown syscall '%s'", rule->name);
         return -1;
     }
+    if (rule->deny && needs_recheck(rule)) {
+        snprintf(err, errsz, "%s: the kernel cannot make this comparison (ne, lt, le, gt or ge "
+                 "of a negative int); a denial must be decided by the kernel", rule->name);
+        return -1;
+    }
     if (append_rule(in, rule) < 0) {
         snprintf(err, errsz, "out of memory");
         return -1;
+    }
+    if (denial_unsafe_in_filter(in, rule->name)) {
+        in->nrules--;
+        snprintf(err, errsz, "%s: libseccomp 2.5.4 cannot combine a ne/lt/le/gt/ge comparison "
+                 "in a denial with other rules for the same syscall", rule->name);
+        return -1;
+    }
+    if (rule->deny) {
+        for (size_t a = 0; a < count; a++) {
+            if (nrs[a] < 0)
+                continue;
+            in->nr_flags[a][nrs[a]] |= NR_DENY;
+            mark_multiplexer(in, &arches[a], rule->name);
+        }
+        return 0;
     }
     uint8_t add = NR_TRACED;
     if (rule->want_exit)
@@ -268,6 +321,26 @@ static bool arch_is_wide(const struct arch *arch)
     return arch->audit & __AUDIT_ARCH_64BIT;
 }
 
+/* The first rule for this call whose conditions hold: a denial (deny) or
+ * a rule to stop at. */
+static const struct rule *first_match(const struct interest *in, const struct arch *arch,
+                                      long nr, const uint64_t args[6], bool deny)
+{
+    const char *name = arch_syscall_name(arch, nr);
+    bool wide = arch_is_wide(arch);
+    for (size_t r = 0; r < in->nrules; r++) {
+        const struct rule *rule = &in->rules[r];
+        if (!rule->deny != !deny || strcmp(rule->name, name) != 0 || !rule_applies(rule, arch))
+            continue;
+        bool all = true;
+        for (unsigned i = 0; i < rule->ncond && all; i++)
+            all = cond_holds(&rule->conds[i], args, wide);
+        if (all)
+            return rule;
+    }
+    return NULL;
+}
+
 bool interest_match(const struct interest *in, const struct arch *arch, long nr,
                     const uint64_t args[6])
 {
@@ -276,18 +349,54 @@ bool interest_match(const struct interest *in, const struct arch *arch, long nr,
         return false;
     if (flags & NR_ALWAYS)
         return true;
-    const char *name = arch_syscall_name(arch, nr);
-    bool wide = arch_is_wide(arch);
-    for (size_t r = 0; r < in->nrules; r++) {
+    return first_match(in, arch, nr, args, false) != NULL;
+}
+
+/* i386's socketcall(2) or ipc(2) form of a denied call (connect through
+ * socketcall): libseccomp's companion rule checks only the call number,
+ * its arguments being in memory; so does this.  The errno, or 0. */
+static int denied_subcall(const struct interest *in, const struct arch *arch, long nr,
+                          const uint64_t args[6])
+{
+    const struct sysent *sub = sysent_subcall(sysent_lookup(arch, nr), args[0]);
+    for (size_t r = 0; sub && r < in->nrules; r++) {
         const struct rule *rule = &in->rules[r];
-        if (strcmp(rule->name, name) != 0 || !rule_applies(rule, arch))
-            continue;
-        bool all = true;
-        for (unsigned i = 0; i < rule->ncond && all; i++)
-            all = cond_holds(&rule->conds[i], args, wide);
-        if (all)
-            return true;
+        if (rule->deny && rule_applies(rule, arch) && strcmp(rule->name, sub->name) == 0)
+            return rule->deny;
     }
+    return 0;
+}
+
+int interest_denied(const struct interest *in, const struct arch *arch, long nr,
+                    const uint64_t args[6])
+{
+    const uint8_t *flags = in->nr_flags[arch->index];
+    if (!flags || nr < 0 || nr >= ARCH_MAX_NR)
+        return 0;
+    if (!(flags[nr] & NR_DENY))
+        return (flags[nr] & NR_MULTIPLEXER) ? denied_subcall(in, arch, nr, args) : 0;
+    const struct rule *rule = first_match(in, arch, nr, args, true);
+    return rule ? rule->deny : 0;
+}
+
+void interest_keep_denials_only(struct interest *in)
+{
+    size_t kept = 0;
+    for (size_t r = 0; r < in->nrules; r++)
+        if (in->rules[r].deny)
+            in->rules[kept++] = in->rules[r];
+    in->nrules = kept;
+    in->everything = in->everything_exit = false;
+    for (size_t a = 0; a < sizeof in->nr_flags / sizeof in->nr_flags[0]; a++)
+        for (size_t nr = 0; in->nr_flags[a] && nr < ARCH_MAX_NR; nr++)
+            in->nr_flags[a][nr] &= NR_DENY;
+}
+
+bool interest_denies(const struct interest *in)
+{
+    for (size_t r = 0; r < in->nrules; r++)
+        if (in->rules[r].deny)
+            return true;
     return false;
 }
 
@@ -394,7 +503,8 @@ static int add_rule(scmp_filter_ctx ctx, int nr, const struct rule *rule, bool w
             continue;
         /* Not _exact: i386's socket and ipc calls then also stop in
          * their socketcall(2)/ipc(2) form, by call number only. */
-        int rc = seccomp_rule_add_array(ctx, TRACE_ACTION, nr, (unsigned)n, cmp);
+        uint32_t action = rule->deny ? SCMP_ACT_ERRNO((uint32_t)rule->deny) : TRACE_ACTION;
+        int rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)n, cmp);
         if (rc < 0 && rc != -EEXIST)
             return rc;
     }
@@ -419,14 +529,19 @@ static int build_arch(const struct interest *in, const struct arch *arch, scmp_f
         rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
     if (rc == 0)
         rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-    for (size_t r = 0; rc == 0 && !in->everything && r < in->nrules; r++) {
-        /* libseccomp takes numbers in the native arch's numbering (or its
-         * pseudo numbers) and translates them for this ctx's arch. */
-        const char *name = in->rules[r].name;
-        if (rule_applies(&in->rules[r], arch) && arch_syscall_nr(arch, name) >= 0)
-            rc = add_rule(ctx, seccomp_syscall_resolve_name(name), &in->rules[r],
-                          arch_is_wide(arch), !ranges_unsafe_in_filter(in, name));
-    }
+    /* Denials first: libseccomp keeps the first of two rules with the same
+     * comparisons (EEXIST), and a denial must not give way to a stop. */
+    for (int denials = 1; denials >= 0; denials--)
+        for (size_t r = 0; rc == 0 && r < in->nrules; r++) {
+            const struct rule *rule = &in->rules[r];
+            /* libseccomp takes numbers in the native arch's numbering (or its
+             * pseudo numbers) and translates them for this ctx's arch. */
+            if (!rule->deny != !denials || (!rule->deny && in->everything) ||
+                !rule_applies(rule, arch) || arch_syscall_nr(arch, rule->name) < 0)
+                continue;
+            rc = add_rule(ctx, seccomp_syscall_resolve_name(rule->name), rule,
+                          arch_is_wide(arch), !ranges_unsafe_in_filter(in, rule->name));
+        }
     if (rc < 0) {
         seccomp_release(ctx);
         return rc;

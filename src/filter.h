@@ -34,6 +34,8 @@ struct rule {
     uint8_t arches;     /* the ABIs it applies to (bit arch->index), 0: all
                            (conditions on named arguments whose positions
                            differ between ABIs make one rule per ABI) */
+    int deny;           /* wt.deny: the calls fail with this errno, in the
+                           kernel, without a stop; 0: stop at them */
 };
 
 /* Per arch, per syscall number: what the engine does there. */
@@ -41,6 +43,8 @@ enum {
     NR_TRACED = 1,      /* some rule names it */
     NR_EXIT = 2,        /* some rule for it wants the exit stop */
     NR_ALWAYS = 4,      /* a rule for it has no conditions */
+    NR_DENY = 16,       /* some wt.deny rule names it */
+    NR_MULTIPLEXER = 32, /* socketcall/ipc carrying a denied call (i386) */
     NR_RECHECK = 8,     /* the filter stops at more than the rules want:
                            check them in C at its stops too */
 };
@@ -66,6 +70,18 @@ unsigned interest_flags(const struct interest *in, const struct arch *arch, long
  * tracees without a filter.  Rules of other syscalls are not consulted. */
 bool interest_match(const struct interest *in, const struct arch *arch, long nr,
                     const uint64_t args[6]);
+
+/* The errno a wt.deny rule gives a call with these arguments, or 0: the
+ * check in C for tracees without the filter, which wtlua then skips. */
+int interest_denied(const struct interest *in, const struct arch *arch, long nr,
+                    const uint64_t args[6]);
+
+/* Whether some wt.deny rule was added. */
+bool interest_denies(const struct interest *in);
+
+/* Drops every rule but the denials: for a script with no syscall hook,
+ * which needs a filter for its denials and no stop at all. */
+void interest_keep_denials_only(struct interest *in);
 
 /* Builds the seccomp filter for every arch into *ctx (a libseccomp
  * scmp_filter_ctx, released with seccomp_release).  Returns 0 or -errno. */

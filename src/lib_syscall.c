@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <lauxlib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "decode.h"
 #include "lib_decode.h"
 #include "lua_sink.h"
+#include "memory.h"
 #include "paths.h"
 #include "sysent.h"
 #include "readers.h"
@@ -20,9 +22,9 @@
 /* The one event object's slot is the first upvalue of each of its
  * methods: a pointer comparison, where luaL_checkudata's registry lookup
  * was half the cost of reading a field. */
-static const struct syscall_event *check_event(lua_State *L)
+static struct syscall_event *check_event(lua_State *L)
 {
-    const struct syscall_event **slot = lua_touserdata(L, lua_upvalueindex(1));
+    struct syscall_event **slot = lua_touserdata(L, lua_upvalueindex(1));
     if (lua_touserdata(L, 1) != slot)
         luaL_typeerror(L, 1, SYSCALL_META);
     if (!*slot)
@@ -234,6 +236,179 @@ static int sc_decode(lua_State *L)
     return 1;
 }
 
+/* ---- changing the call (issue 14): recorded now, applied by the tracer
+ * once the hook has returned (see modify.h) ---- */
+
+static void check_stop(lua_State *L, const struct syscall_event *ev, bool at_exit,
+                       const char *method)
+{
+    if (ev->at_exit != at_exit)
+        luaL_error(L, "sc:%s: only in %s", method, at_exit ? "on_return" : "on_enter");
+}
+
+/* An errno given as a number (ENOSPC's 28) or a name ("ENOSPC"). */
+static int check_errno(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, idx);
+        for (int e = 1; e < 4096; e++) {
+            const char *known = strerrorname_np(e);
+            if (known && strcmp(known, name) == 0)
+                return e;
+        }
+        luaL_argerror(L, idx, lua_pushfstring(L, "no errno named '%s'", name));
+    }
+    lua_Integer e = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, e >= 1 && e <= 4095, idx, "an errno is 1..4095");
+    return (int)e;
+}
+
+/* A signal given as a number or a name ("SIGUSR1"). */
+static int check_signal(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, idx);
+        for (int sig = 1; sig < NSIG; sig++) {
+            const char *abbrev = sigabbrev_np(sig);
+            if (abbrev && strncmp(name, "SIG", 3) == 0 && strcmp(name + 3, abbrev) == 0)
+                return sig;
+        }
+        luaL_argerror(L, idx, lua_pushfstring(L, "no signal named '%s'", name));
+    }
+    lua_Integer sig = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, sig >= 1 && sig < NSIG, idx, "not a signal number");
+    return (int)sig;
+}
+
+/* sc:fail(errno): at entry the call is skipped and fails with errno; at
+ * its return its result becomes -errno. */
+static int sc_fail(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    ev->change.ret = -check_errno(L, 2);
+    ev->change.what |= CHANGE_RETURN;
+    return 0;
+}
+
+/* sc:set_return(value): the same with any result. */
+static int sc_set_return(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    ev->change.ret = luaL_checkinteger(L, 2);
+    ev->change.what |= CHANGE_RETURN;
+    return 0;
+}
+
+/* Argument i (1-based) takes value: both registers of a 64-bit value
+ * that i386 splits in two. */
+static void set_arg(struct syscall_event *ev, unsigned i, uint64_t value)
+{
+    struct syscall_change *c = &ev->change;
+    if (!(c->what & CHANGE_ARGS))
+        memcpy(c->args, ev->args, sizeof c->args);
+    c->what |= CHANGE_ARGS;
+    const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+    unsigned hi = e && i <= e->nargs ? e->args[i - 1].hi : 0;
+    c->args[i - 1] = hi ? (uint32_t)value : value;
+    if (hi)
+        c->args[hi - 1] = value >> 32;
+}
+
+/* sc:set_arg(i or name, value): the call runs with that argument. */
+static int sc_set_arg(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    check_stop(L, ev, false, "set_arg");
+    unsigned i = check_arg(L, ev, 2);
+    set_arg(ev, i, (uint64_t)luaL_checkinteger(L, 3));
+    return 0;
+}
+
+/* sc:set_string(i or name, s): the argument points to a copy of s (and a
+ * NUL) placed below the thread's stack: true, or nil and a message. */
+static int sc_set_string(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    check_stop(L, ev, false, "set_string");
+    unsigned i = check_arg(L, ev, 2);
+    size_t len;
+    const char *text = luaL_checklstring(L, 3, &len);
+    uint64_t addr;
+    int rc = modify_scratch(ev->tid, len + 1, &ev->change.scratch_used, &addr);
+    if (rc == 0)
+        rc = mem_write(ev->tid, addr, text, len + 1);
+    if (rc < 0)
+        return readers_push_error(L, -rc);
+    set_arg(ev, i, addr);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* sc:delay(seconds): the thread waits this long before the call runs,
+ * while every other tracee runs on. */
+static int sc_delay(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    check_stop(L, ev, false, "delay");
+    lua_Number seconds = luaL_checknumber(L, 2);
+    luaL_argcheck(L, seconds >= 0 && seconds <= 86400, 2, "seconds must be 0..86400");
+    ev->change.delay_ns = (uint64_t)(seconds * 1e9);
+    ev->change.what |= CHANGE_DELAY;
+    return 0;
+}
+
+/* sc:signal(sig): the thread gets sig (after the call, or interrupting it). */
+static int sc_signal(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    ev->change.signal = check_signal(L, 2);
+    ev->change.what |= CHANGE_SIGNAL;
+    return 0;
+}
+
+/* The most sc:write may put into buffer argument i: what the call filled
+ * (its result, for a read) or its length argument. */
+static bool buffer_room(const struct syscall_event *ev, unsigned i, uint64_t *room)
+{
+    const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
+    if (!e || i > e->nargs || !e->args[i - 1].len)
+        return false;
+    unsigned len = e->args[i - 1].len;
+    if (len == SYSENT_LEN_RET)
+        *room = ev->ret > 0 ? (uint64_t)ev->ret : 0;
+    else
+        *room = ev->args[len - 1];
+    return true;
+}
+
+/* sc:write(i or name, bytes): at the return, bytes go into the buffer the
+ * argument points to (what a read returned), cut to what the call filled:
+ * the number of bytes that will be written. */
+static int sc_write(lua_State *L)
+{
+    struct syscall_event *ev = check_event(L);
+    check_stop(L, ev, true, "write");
+    unsigned i = check_arg(L, ev, 2);
+    size_t len;
+    const char *bytes = luaL_checklstring(L, 3, &len);
+    uint64_t room;
+    if (!buffer_room(ev, i, &room))
+        return luaL_error(L, "sc:write: %s's argument %d is not a buffer of known length",
+                          arch_syscall_name(ev->arch, ev->nr), (int)i);
+    struct syscall_change *c = &ev->change;
+    luaL_argcheck(L, c->nwrites < CHANGE_MAX_WRITES, 2, "too many writes in one call");
+    if (len > room)
+        len = (size_t)room;
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return luaL_error(L, "out of memory");
+    memcpy(copy, bytes, len);
+    c->writes[c->nwrites++] = (struct change_write){ ev->args[i - 1], copy, len };
+    c->what |= CHANGE_WRITE;
+    lua_pushinteger(L, (lua_Integer)len);
+    return 1;
+}
+
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
 {
     lua_pushinteger(L, (lua_Integer)ev->args[i]);
@@ -246,7 +421,7 @@ static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
     X(F_NR, "nr") X(F_NAME, "name") X(F_PID, "pid") X(F_TID, "tid") X(F_ARCH, "arch")  \
     X(F_ARGS, "args") X(F_EBX, "ebx") X(F_ECX, "ecx") X(F_EDX, "edx") X(F_RET, "ret") \
     X(F_ERRNO, "errno") X(F_TIME, "time") X(F_DURATION, "duration")                  \
-    X(F_EXITING, "exiting") X(F_COMM, "comm") X(F_EXE, "exe")
+    X(F_EXITING, "exiting") X(F_COMM, "comm") X(F_EXE, "exe") X(F_INJECTED, "injected")
 #define SC_FIELD_ENUM(field, name) field,
 #define SC_FIELD_NAME(field, name) name,
 enum sc_field { SC_FIELDS(SC_FIELD_ENUM) };
@@ -295,6 +470,7 @@ static void push_field(lua_State *L, const struct syscall_event *ev, enum sc_fie
             lua_pushnil(L);
         break;
     case F_EXITING: lua_pushboolean(L, ev->at_exit); break;
+    case F_INJECTED: lua_pushboolean(L, ev->at_exit && ev->injected); break;
     case F_COMM:
         if (taskinfo_push_comm(L, ev->tid) > 1)
             lua_pop(L, 1); /* nil, without the message */
@@ -326,14 +502,17 @@ static int sc_tostring(lua_State *L)
     return 1;
 }
 
-const struct syscall_event **syscall_object_new(lua_State *L)
+struct syscall_event **syscall_object_new(lua_State *L)
 {
-    const struct syscall_event **slot = lua_newuserdatauv(L, sizeof *slot, 0);
+    struct syscall_event **slot = lua_newuserdatauv(L, sizeof *slot, 0);
     *slot = NULL;
     luaL_newmetatable(L, SYSCALL_META);
     static const luaL_Reg methods[] = {
         { "string", sc_string }, { "bytes", sc_bytes }, { "path", sc_path },
-        { "fd_path", sc_fd_path }, { "arg", sc_arg }, { NULL, NULL },
+        { "fd_path", sc_fd_path }, { "arg", sc_arg }, { "fail", sc_fail },
+        { "set_return", sc_set_return }, { "set_arg", sc_set_arg },
+        { "set_string", sc_set_string }, { "delay", sc_delay }, { "signal", sc_signal },
+        { "write", sc_write }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
     lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) + 1 + SC_FIELD_COUNT);

@@ -11,6 +11,6 @@
  * stack.  Returns its slot: point it at the event before calling a hook,
  * and clear it after, so that a kept `sc` raises instead of showing
  * another call. */
-const struct syscall_event **syscall_object_new(lua_State *L);
+struct syscall_event **syscall_object_new(lua_State *L);
 
 #endif

@@ -1,5 +1,6 @@
 #include "lib_wt.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <lauxlib.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include "arch.h"
 #include "clock.h"
 #include "lib_decode.h"
+#include "paths.h"
 #include "readers.h"
 #include "sysent.h"
 #include "taskinfo.h"
@@ -45,6 +47,25 @@ static int wt_fd_path(lua_State *L)
 {
     pid_t pid = check_pid(L, 1);
     return readers_push_fd_path(L, pid, luaL_checkinteger(L, 2));
+}
+
+/* wt.exists(path): whether something exists at an absolute path (a final
+ * symlink followed), without ever waiting for a process: true or false,
+ * or nil and a reason when telling would need a file system a process
+ * serves (FUSE, whose daemon may be a stopped tracee). */
+static int wt_exists(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_argcheck(L, path[0] == '/', 1, "an absolute path");
+    int rc = path_exists_nonblocking(path);
+    if (rc >= 0) {
+        lua_pushboolean(L, rc);
+        return 1;
+    }
+    luaL_pushfail(L);
+    lua_pushstring(L, rc == -EAGAIN ? "unknown without waiting for a file system's process"
+                                    : strerror(-rc));
+    return 2;
 }
 
 static int wt_comm(lua_State *L)
@@ -387,6 +408,7 @@ int luaopen_wt(lua_State *L)
         { "comm", wt_comm },               { "exe", wt_exe },
         { "error", wt_error },             { "fd_path", wt_fd_path },
         { "signature", wt_signature },     { "syscalls_in", wt_syscalls_in },
+        { "exists", wt_exists },
         { NULL, NULL },
     };
     create_plain_error_meta(L);

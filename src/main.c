@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "command.h"
 #include "inherit.h"
+#include "modify.h"
 #include "procfs.h"
 #include "report.h"
 #include "script.h"
@@ -64,9 +65,7 @@ static void die(const char *fmt, ...)
 static void find_datadir(char *out, size_t outsz)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
+    if (procfs_readlink(0, "exe", exe, sizeof exe) > 0) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
@@ -79,6 +78,18 @@ static void find_datadir(char *out, size_t outsz)
         }
     }
     snprintf(out, outsz, "%s", WTLUA_DATADIR);
+}
+
+/* WTLUA_MODIFY=regs or =info pins how hooks' changes reach the kernel
+ * (the tests run both; the default picks PTRACE_SET_SYSCALL_INFO where the
+ * kernel has it). */
+static void choose_modify_method(void)
+{
+    const char *method = getenv("WTLUA_MODIFY");
+    if (method && strcmp(method, "regs") == 0)
+        modify_set_method(MODIFY_REGS);
+    else if (method && strcmp(method, "info") == 0)
+        modify_set_method(MODIFY_INFO);
 }
 
 static int exit_status_of(int wait_status)
@@ -138,6 +149,12 @@ static int trace(const struct cli *cli, struct script *script)
     }
     struct tracer_hooks hooks;
     script_hooks(script, &hooks);
+    if (!hooks.enter && !hooks.exit) /* no stop wanted: the filter only denies */
+        interest_keep_denials_only(&interest);
+    if (cli->npids && interest_denies(&interest))
+        fprintf(stderr, "wtlua: -p: an attached process runs without wtlua's filter, so wtlua "
+                        "makes its wt.deny denials at a stop of every syscall; they end when "
+                        "wtlua detaches\n");
     struct tracer tracer;
     tracer_init(&tracer, &interest, &hooks);
     waiter_init(&tracer.waiter, cli->spin_us);
@@ -264,6 +281,7 @@ int main(int argc, char **argv)
     int status = 0;
     inherit_init();
     procfs_init();
+    choose_modify_method();
     find_datadir(datadir, sizeof datadir);
     if (cli_parse(argc, argv, &cli, err, sizeof err) < 0) {
         die("%s", err);

@@ -132,3 +132,45 @@ ssize_t mem_read_string(pid_t pid, uint64_t addr, char *buf, size_t cap, bool *t
     buf[len] = '\0';
     return (ssize_t)len;
 }
+
+/* Word by word with PTRACE_POKEDATA: the first and last words are read
+ * first, so bytes around the range keep their values. */
+static int write_poke(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+    const size_t word = sizeof(long);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = addr + done;
+        uint64_t aligned = at & ~(uint64_t)(word - 1);
+        size_t skip = (size_t)(at - aligned), take = word - skip;
+        if (take > len - done)
+            take = len - done;
+        long value = 0;
+        if (skip || take < word) {
+            errno = 0;
+            value = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)aligned, NULL);
+            if (errno)
+                return errno == EIO ? -EFAULT : -errno;
+        }
+        memcpy((char *)&value + skip, (const char *)buf + done, take);
+        if (ptrace(PTRACE_POKEDATA, pid, (void *)(uintptr_t)aligned, (void *)value) < 0)
+            return errno == EIO ? -EFAULT : -errno;
+        done += take;
+    }
+    return 0;
+}
+
+int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+    if (method != MEM_PEEK) {
+        struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
+        ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+        if (n == (ssize_t)len)
+            return 0;
+        if (n >= 0)
+            return -EFAULT;
+        if (method == MEM_VM || (errno != ENOSYS && errno != EPERM))
+            return -errno;
+    }
+    return write_poke(pid, addr, buf, len);
+}

@@ -29,4 +29,9 @@ ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
  * memory after at least one byte. */
 ssize_t mem_read_string(pid_t pid, uint64_t addr, char *buf, size_t cap, bool *truncated);
 
+/* Copies len bytes from buf to addr in the tracee (for a hook's change to
+ * a syscall: a new string argument, what a read returns).  Returns 0, or
+ * -errno when some byte could not be written (then an unknown part was). */
+int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
+
 #endif

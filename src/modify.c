@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
@@ -139,4 +141,28 @@ int modify_set_return(pid_t tid, int64_t value)
             return rc;
     }
     return poke_reg(tid, REG_RET, (uint64_t)value);
+}
+
+void change_clear(struct syscall_change *c)
+{
+    for (unsigned i = 0; i < c->nwrites; i++)
+        free(c->writes[i].data);
+    memset(c, 0, sizeof *c);
+}
+
+/* Bytes below the stack pointer left alone: x86_64's red zone. */
+#define RED_ZONE 128
+
+int modify_scratch(pid_t tid, size_t len, uint64_t *used, uint64_t *addr)
+{
+    struct user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
+        return -errno;
+    uint64_t take = (len + 15) & ~(uint64_t)15;
+    uint64_t below = RED_ZONE + *used + take;
+    if (regs.rsp < below + 4096) /* no stack there, or about to wrap */
+        return -ENOSPC;
+    *used += take;
+    *addr = (regs.rsp - below) & ~(uint64_t)15;
+    return 0;
 }

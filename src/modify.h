@@ -11,6 +11,40 @@
 
 #include "arch.h"
 
+/* What the hooks asked to change in the syscall a task is stopped at
+ * (sc:fail, sc:set_arg, sc:delay...): recorded while the hook runs, and
+ * applied by the tracer once the hook has returned, so that a hook that
+ * raises an error changes nothing (change_clear). */
+enum {
+    CHANGE_RETURN = 1,  /* at entry: skip the call; either stop: result `ret` */
+    CHANGE_ARGS = 2,    /* at entry: run it with `args` */
+    CHANGE_DELAY = 4,   /* at entry: hold the thread `delay_ns` first */
+    CHANGE_SIGNAL = 8,  /* send `signal` to the thread */
+    CHANGE_WRITE = 16,  /* at exit: copy `writes` into its memory */
+};
+
+#define CHANGE_MAX_WRITES 6
+
+struct change_write {
+    uint64_t addr;
+    char *data;         /* malloc'd */
+    size_t len;
+};
+
+struct syscall_change {
+    unsigned what;      /* CHANGE_* */
+    int64_t ret;        /* -errno for an error */
+    uint64_t args[6];
+    uint64_t delay_ns;
+    int signal;
+    unsigned nwrites;
+    struct change_write writes[CHANGE_MAX_WRITES];
+    uint64_t scratch_used; /* bytes below the stack taken by new strings */
+};
+
+/* Forgets every change (and frees what the writes hold). */
+void change_clear(struct syscall_change *c);
+
 enum modify_method {
     MODIFY_AUTO,    /* PTRACE_SET_SYSCALL_INFO; the registers where the
                        first try shows the kernel lacks it (EIO) */
@@ -39,5 +73,13 @@ bool modify_is_error(int64_t value);
 /* At a syscall-exit stop: the syscall returns value (-errno for an error,
  * as the kernel has it).  Returns 0 or -errno. */
 int modify_set_return(pid_t tid, int64_t value);
+
+/* Where a new string argument of len bytes can go in a tracee stopped in
+ * a syscall: below its stack pointer and the 128-byte red zone (x86_64
+ * leaf functions keep data there; i386 gets the same margin), below what
+ * this stop already took (*used, updated).  A thread in a syscall uses no
+ * stack below that; the kernel reads such arguments when the call starts.
+ * Returns 0 with *addr, or -errno. */
+int modify_scratch(pid_t tid, size_t len, uint64_t *used, uint64_t *addr);
 
 #endif

@@ -132,7 +132,10 @@ ssize_t procfs_read(pid_t pid, const char *name, char **buf, size_t *cap)
 ssize_t procfs_readlink(pid_t pid, const char *name, char *out, size_t outsz)
 {
     char link[64];
-    snprintf(link, sizeof link, "/proc/%d/%s", (int)pid, name);
+    if (pid == 0) /* /proc/self: wtlua even where /proc numbers another namespace */
+        snprintf(link, sizeof link, "/proc/self/%s", name);
+    else
+        snprintf(link, sizeof link, "/proc/%d/%s", (int)pid, name);
     ssize_t n = readlink(link, out, outsz);
     if (n < 0)
         return -errno;

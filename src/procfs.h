@@ -31,8 +31,9 @@ int procfs_field(const char *file, const char *field, char *out, size_t outsz);
  * size; the contents are not NUL-terminated).  Returns the length, or -errno. */
 ssize_t procfs_read(pid_t pid, const char *name, char **buf, size_t *cap);
 
-/* The target of the link /proc/PID/NAME ("cwd", "exe", "fd/3"), NUL-terminated.
- * Returns its length, -ENAMETOOLONG when it does not fit, or -errno. */
+/* The target of the link /proc/PID/NAME ("cwd", "exe", "fd/3"), NUL-terminated;
+ * pid 0 is /proc/self.  Returns its length, -ENAMETOOLONG when it does not
+ * fit, or -errno. */
 ssize_t procfs_readlink(pid_t pid, const char *name, char *out, size_t outsz);
 
 /* A thread's name (/proc/TID/comm, at most 15 bytes) into out (16 bytes).

@@ -22,9 +22,13 @@
 #include "taskinfo.h"
 
 
-enum hook { HOOK_ENTER, HOOK_RETURN, HOOK_SPAWN, HOOK_EXEC, HOOK_EXIT, HOOK_END, HOOK_COUNT };
-static const char *const hook_names[HOOK_COUNT] = {
-    "on_enter", "on_return", "on_spawn", "on_exec", "on_exit", "on_end",
+enum hook {
+    HOOK_ENTER, HOOK_RETURN, HOOK_SPAWN, HOOK_EXEC, HOOK_EXIT, HOOK_SIGNAL, HOOK_END,
+    HOOK_TICK, /* a wt.every function: not a global */
+    HOOK_COUNT
+};
+static const char *const hook_names[HOOK_TICK] = {
+    "on_enter", "on_return", "on_spawn", "on_exec", "on_exit", "on_signal", "on_end",
 };
 
 struct script {
@@ -34,13 +38,16 @@ struct script {
     int event_ref;                  /* the reused syscall userdata */
     int pending_ref;                /* tid -> what on_enter returned, until
                                        on_return gets it */
-    const struct syscall_event **event_slot;
+    struct syscall_event **event_slot;
     bool failed;
     struct guard guard;             /* os.exit, interrupts, children */
     volatile sig_atomic_t in_hook;
     volatile long hook_started_ms;  /* CLOCK_MONOTONIC_COARSE */
     char *proc_buf;                 /* /proc reads (argv can be megabytes) */
     size_t proc_cap;
+    uint64_t *periods;              /* wt.every: each function's period (ns) */
+    int *period_refs;               /* ... and the function */
+    unsigned nperiods;
 };
 
 /* The script is reachable from C functions through this registry key. */
@@ -168,7 +175,7 @@ static void take_pending(struct script *s, pid_t tid)
 
 /* Calls on_enter(sc), keeping what it returns for on_return, or
  * on_return(sc, that value). */
-static void call_event_hook(struct script *s, enum hook hook, const struct syscall_event *ev)
+static void call_event_hook(struct script *s, enum hook hook, struct syscall_event *ev)
 {
     if (hooks_off(s))
         return;
@@ -179,19 +186,21 @@ static void call_event_hook(struct script *s, enum hook hook, const struct sysca
     if (!enter)
         take_pending(s, ev->tid);
     *s->event_slot = ev;
-    if (protected_call(s, enter ? 1 : 2, enter ? 1 : 0) < 0)
+    if (protected_call(s, enter ? 1 : 2, enter ? 1 : 0) < 0) {
         hook_failed(s, hook);
-    else if (enter)
+        change_clear(&ev->change); /* a hook that failed changes nothing */
+    } else if (enter) {
         set_pending(s, ev->tid);
+    }
     *s->event_slot = NULL;
 }
 
-static void hook_enter(void *ctx, const struct syscall_event *ev)
+static void hook_enter(void *ctx, struct syscall_event *ev)
 {
     call_event_hook(ctx, HOOK_ENTER, ev);
 }
 
-static void hook_return(void *ctx, const struct syscall_event *ev)
+static void hook_return(void *ctx, struct syscall_event *ev)
 {
     call_event_hook(ctx, HOOK_RETURN, ev);
 }
@@ -256,6 +265,48 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
     }
     if (protected_call(s, 1, 0) < 0)
         hook_failed(s, hook);
+}
+
+/* on_signal(s): its result false suppresses the signal. */
+static bool hook_signal(void *ctx, const struct signal_event *ev)
+{
+    struct script *s = ctx;
+    if (hooks_off(s))
+        return true;
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_SIGNAL]);
+    lua_createtable(L, 0, 6);
+    set_int(L, "pid", ev->pid);
+    set_int(L, "tid", ev->tid);
+    set_int(L, "signal", ev->signal);
+    const char *abbrev = sigabbrev_np(ev->signal);
+    if (abbrev) {
+        lua_pushfstring(L, "SIG%s", abbrev);
+        lua_setfield(L, -2, "name");
+    }
+    set_int(L, "code", ev->code);
+    if (ev->sender) {
+        set_int(L, "sender", ev->sender);
+        set_int(L, "sender_uid", ev->sender_uid);
+    }
+    if (protected_call(s, 1, 1) < 0) {
+        hook_failed(s, HOOK_SIGNAL);
+        return true;
+    }
+    bool deliver = !(lua_isboolean(L, -1) && !lua_toboolean(L, -1));
+    lua_pop(L, 1);
+    return deliver;
+}
+
+/* A wt.every function is due. */
+static void hook_tick(void *ctx, unsigned id)
+{
+    struct script *s = ctx;
+    if (hooks_off(s))
+        return;
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->period_refs[id]);
+    if (protected_call(s, 0, 0) < 0)
+        hook_failed(s, HOOK_TICK);
 }
 
 static void hook_spawn(void *ctx, const struct task_event *ev)
@@ -382,7 +433,7 @@ int script_load(struct script *s, const char *path, const char *code, char *err,
 
 static void resolve_hooks(struct script *s)
 {
-    for (int h = 0; h < HOOK_COUNT; h++) {
+    for (int h = 0; h < HOOK_TICK; h++) {
         if (s->hook_refs[h] != LUA_NOREF)
             continue;
         if (lua_getglobal(s->L, hook_names[h]) == LUA_TFUNCTION)
@@ -392,14 +443,46 @@ static void resolve_hooks(struct script *s)
     }
 }
 
+/* wt._every, made by wt.every in the prelude: { {period = ns, fn = f}... },
+ * read once, as the hooks are. */
+static int read_periodic(struct script *s, char *err, size_t errsz)
+{
+    lua_State *L = s->L;
+    lua_getglobal(L, "wt");
+    lua_getfield(L, -1, "_every");
+    lua_Integer n = lua_istable(L, -1) ? luaL_len(L, -1) : 0;
+    if (n > 0) {
+        s->periods = calloc((size_t)n, sizeof *s->periods);
+        s->period_refs = calloc((size_t)n, sizeof *s->period_refs);
+        if (!s->periods || !s->period_refs) {
+            snprintf(err, errsz, "out of memory");
+            lua_pop(L, 2);
+            return -1;
+        }
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        lua_getfield(L, -1, "period");
+        s->periods[s->nperiods] = (uint64_t)lua_tointeger(L, -1);
+        lua_getfield(L, -2, "fn");
+        s->period_refs[s->nperiods++] = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
 int script_interest(struct script *s, struct interest *in, char *err, size_t errsz)
 {
     lua_State *L = s->L;
     resolve_hooks(s);
     lua_getglobal(L, "wt");
     lua_getfield(L, -1, "_declared");
+    lua_getfield(L, -2, "_denied");
     int rc = declare_read(L, s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
-    lua_pop(L, 1);
+    lua_pop(L, 2);
+    if (rc == 0)
+        rc = read_periodic(s, err, errsz);
     /* Declarations are read now, once: wt.trace in a hook would do nothing. */
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "_sealed");
@@ -420,7 +503,15 @@ void script_hooks(struct script *s, struct tracer_hooks *hooks)
         hooks->spawn = hook_spawn;
     hooks->exec = hook_exec;
     hooks->gone = hook_exit;
+    if (s->hook_refs[HOOK_SIGNAL] != LUA_NOREF)
+        hooks->signal = hook_signal;
+    if (s->nperiods) {
+        hooks->tick = hook_tick;
+        hooks->periods = s->periods;
+        hooks->nperiods = s->nperiods;
+    }
 }
+
 
 int script_finish(struct script *s)
 {
@@ -464,5 +555,7 @@ void script_free(struct script *s)
         return;
     lua_close(s->L);
     free(s->proc_buf);
+    free(s->periods);
+    free(s->period_refs);
     free(s);
 }

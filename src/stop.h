@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "arch.h"
+#include "modify.h"
 
 enum stop_kind {
     STOP_EXITED,        /* WIFEXITED or WIFSIGNALED: the task is gone */
@@ -41,6 +42,9 @@ struct syscall_event {
                                        SECCOMP_RET_DATA */
     uint64_t enter_ns, exit_ns;     /* CLOCK_MONOTONIC at the entry and
                                        exit stops (set by the tracer) */
+    struct syscall_change change;   /* what the hook at this stop asked */
+    bool injected;                  /* at exit: the result is a hook's, the
+                                       kernel did not run the call */
 };
 
 enum syscall_op { SYSCALL_NONE, SYSCALL_ENTRY, SYSCALL_EXIT };

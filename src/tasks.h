@@ -24,6 +24,8 @@ struct task {
                                    sets its result, skip_ret */
     int64_t skip_ret;
     struct syscall_event entry; /* that syscall's entry, for the exit hook */
+    int held_how;               /* held at a stop (sc:delay) until a timer
+                                   resumes it this way; 0: not held */
 };
 
 struct task_table {

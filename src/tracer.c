@@ -13,6 +13,7 @@
 #include "children.h"
 #include "clock.h"
 #include "inherit.h"
+#include "memory.h"
 #include "modify.h"
 #include "procfs.h"
 
@@ -46,9 +47,11 @@ void tracer_init(struct tracer *t, const struct interest *interest,
     t->root_resume = PTRACE_CONT;
 }
 
+/* Whether the command needs the filter (or, without one, syscall stops):
+ * for the script's syscall hooks, or for its denials. */
 static bool wants_syscalls(const struct tracer *t)
 {
-    return t->hooks->enter || t->hooks->exit;
+    return t->hooks->enter || t->hooks->exit || interest_denies(t->interest);
 }
 
 /* How a task without our filter is resumed between syscalls. */
@@ -244,6 +247,51 @@ static void finish_skip(struct task *task, struct syscall_event *ev)
     task->skipped = false;
 }
 
+/* A hook's changes at an entry stop (sc:set_arg, sc:fail, sc:signal,
+ * sc:delay), applied now that it has returned without an error. */
+static void apply_entry_change(struct tracer *t, struct task *task, bool seccomp_stop)
+{
+    struct syscall_event *ev = &task->entry;
+    struct syscall_change *c = &ev->change;
+    int rc = 0;
+    if (c->what & CHANGE_ARGS) {
+        rc = modify_set_args(task->tid, seccomp_stop, ev->arch, ev->nr, c->args);
+        if (rc < 0)
+            warn_modify(task->tid, "change the arguments of", rc);
+    }
+    if ((c->what & CHANGE_RETURN) && (rc = modify_skip(task->tid, seccomp_stop)) == 0) {
+        task->skipped = true;
+        task->skip_ret = c->ret;
+        ev->injected = true;
+    } else if (c->what & CHANGE_RETURN) {
+        warn_modify(task->tid, "skip", rc);
+    }
+    if (c->what & CHANGE_SIGNAL)
+        tgkill(task->tgid, task->tid, c->signal);
+    struct timer resume = { monotonic_ns() + c->delay_ns, TIMER_RESUME, task->tid, 0 };
+    if ((c->what & CHANGE_DELAY) && timers_add(&t->timers, resume) == 0)
+        task->held_how = -1; /* set to the resume request by the caller */
+    change_clear(c);
+}
+
+/* A hook's changes at an exit stop (sc:set_return, sc:fail, sc:write). */
+static void apply_exit_change(struct task *task)
+{
+    struct syscall_event *ev = &task->entry;
+    struct syscall_change *c = &ev->change;
+    int rc;
+    if ((c->what & CHANGE_RETURN) && (rc = modify_set_return(task->tid, c->ret)) < 0)
+        warn_modify(task->tid, "set the result of", rc);
+    for (unsigned i = 0; i < c->nwrites; i++) {
+        const struct change_write *w = &c->writes[i];
+        if ((rc = mem_write(task->tid, w->addr, w->data, w->len)) < 0)
+            warn_modify(task->tid, "write the buffer of", rc);
+    }
+    if (c->what & CHANGE_SIGNAL)
+        tgkill(task->tgid, task->tid, c->signal);
+    change_clear(c);
+}
+
 /* A syscall entry, seccomp or exit stop; returns how to resume. */
 static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
 {
@@ -272,12 +320,25 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         bool wanted =
             (by_filter && !own_filter && (flags & NR_TRACED) && !(flags & NR_RECHECK)) ||
             interest_match(t->interest, ev->arch, ev->nr, ev->args);
+        ev->injected = false;
+        /* Where the kernel did not deny a call it should (no filter: an
+         * attached task, or one it failed to load; libseccomp letting a
+         * stop rule for socketcall override a denial's companion rule),
+         * wtlua does: the call fails, and no hook sees it. */
+        int denied = interest_denied(t->interest, ev->arch, ev->nr, ev->args);
+        if (denied) {
+            ev->change.what = CHANGE_RETURN;
+            ev->change.ret = -denied;
+            wanted = false;
+        }
         if (wanted)
             ev->enter_ns = monotonic_ns();
         if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
         if (own_filter)
             skip_as_untraced(task);
+        else
+            apply_entry_change(t, task, seccomp_stop);
         task->exit_hook = wanted && t->hooks->exit && (flags & NR_EXIT);
         task->in_syscall = task->exit_hook || task->skipped || task->resume == PTRACE_SYSCALL;
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;
@@ -288,6 +349,7 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         if (task->exit_hook) {
             ev->exit_ns = monotonic_ns();
             t->hooks->exit(t->hooks->ctx, ev);
+            apply_exit_change(task);
         }
         task->in_syscall = task->exit_hook = false;
         return task->resume;
@@ -314,6 +376,27 @@ static void detach_now(struct tracer *t, struct task *task, struct stop s)
 {
     ptrace(PTRACE_DETACH, task->tid, NULL, (void *)(long)(s.kind == STOP_SIGNAL ? s.signal : 0));
     tasks_remove(&t->tasks, task);
+}
+
+/* At a signal-delivery stop: whether the script lets the signal through. */
+static bool deliver_signal(struct tracer *t, struct task *task, int sig)
+{
+    /* The SIGCONT tracer_spawn sends the command before its exec is
+     * wtlua's own: no script needs to see it. */
+    bool own = task->tid == t->root && !t->root_started && sig == SIGCONT;
+    if (!t->hooks->signal || own)
+        return true;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (ptrace(PTRACE_GETSIGINFO, task->tid, NULL, &info) < 0)
+        info.si_signo = sig;
+    struct signal_event ev = { .pid = task->tgid, .tid = task->tid, .signal = sig,
+                               .code = info.si_code };
+    if (info.si_code <= 0) { /* kill, tgkill, sigqueue: a process sent it */
+        ev.sender = info.si_pid;
+        ev.sender_uid = info.si_uid;
+    }
+    return t->hooks->signal(t->hooks->ctx, &ev);
 }
 
 static void handle_stop(struct tracer *t, pid_t tid, int status)
@@ -357,13 +440,54 @@ static void handle_stop(struct tracer *t, pid_t tid, int status)
         how = PTRACE_LISTEN;
         break;
     case STOP_SIGNAL:
-        sig = s.signal;
+        sig = deliver_signal(t, task, s.signal) ? s.signal : 0;
         break;
     default:
         break;
     }
+    if (task->held_how) { /* sc:delay: the timer resumes it */
+        task->held_how = how;
+        return;
+    }
     resume(task->tid, how, sig);
 }
+
+/* Resumes the threads whose sc:delay is over, and calls the periodic
+ * functions that are due (each again one period later; missed periods of
+ * a slow one are skipped, not made up). */
+static void run_timers(struct tracer *t)
+{
+    struct timer due;
+    uint64_t now = monotonic_ns();
+    while (timers_take_due(&t->timers, now, &due)) {
+        if (due.kind == TIMER_TICK) {
+            t->hooks->tick(t->hooks->ctx, due.id);
+            uint64_t period = t->hooks->periods[due.id];
+            now = monotonic_ns();
+            due.deadline += period;
+            if (due.deadline <= now)
+                due.deadline = now + period;
+            timers_add(&t->timers, due);
+            continue;
+        }
+        struct task *task = tasks_find(&t->tasks, due.tid);
+        if (task && task->held_how) { /* not killed meanwhile */
+            resume(task->tid, task->held_how, 0);
+            task->held_how = 0;
+        }
+    }
+}
+
+static void start_ticks(struct tracer *t)
+{
+    uint64_t now = monotonic_ns();
+    for (unsigned id = 0; t->hooks->tick && id < t->hooks->nperiods; id++) {
+        struct timer tick = { now + t->hooks->periods[id], TIMER_TICK, 0, id };
+        if (timers_add(&t->timers, tick) < 0)
+            fprintf(stderr, "wtlua: out of memory: periodic function %u not started\n", id + 1);
+    }
+}
+
 
 static void kill_task(struct task *task, void *arg)
 {
@@ -378,7 +502,12 @@ static void start_detach(struct task *task, void *arg)
     (void)arg;
     if (task->attached && !task->detaching) {
         task->detaching = true;
-        ptrace(PTRACE_INTERRUPT, task->tid, NULL, NULL);
+        if (task->held_how) { /* no stop will come while it is held: let it go on */
+            resume(task->tid, task->held_how, 0);
+            task->held_how = 0;
+        } else {
+            ptrace(PTRACE_INTERRUPT, task->tid, NULL, NULL);
+        }
     }
 }
 
@@ -425,10 +554,11 @@ int tracer_interrupt(int sig, bool from_process)
  * us, so each of its processes gets the signal, as from a terminal (whose
  * own Ctrl-C has reached them already), and we trace on until they are
  * gone; a second signal kills them. */
-static void handle_interrupts(struct tracer *t, int *seen)
+/* Returns whether there was an interrupt to handle. */
+static bool handle_interrupts(struct tracer *t, int *seen)
 {
     if (interrupts == *seen)
-        return;
+        return false;
     /* Disarmed before the count is read: a signal after this arms it again. */
     set_wake_timer(false);
     *seen = interrupts;
@@ -438,6 +568,7 @@ static void handle_interrupts(struct tracer *t, int *seen)
         tasks_each(&t->tasks, kill_task, NULL);
     else if (signal_from_process)
         tasks_each(&t->tasks, signal_process, &sig);
+    return true;
 }
 
 static void on_wake_timer(int sig)
@@ -456,10 +587,17 @@ int tracer_run(struct tracer *t)
     loop_running = 1;
     /* Until no tracee is left: a script's own children (io.popen) may
      * still be running, and are not waited for. */
+    bool woken = false;
+    start_ticks(t);
     while (tasks_count(&t->tasks) > 0) {
-        handle_interrupts(t, &seen_interrupts);
+        bool interrupted = handle_interrupts(t, &seen_interrupts);
+        run_timers(t);
+        /* The interrupt timer shares ITIMER_REAL; a wake-up may have come
+         * early for a deadline: then arm again. */
+        timers_arm(&t->timers, interrupted || woken);
         int status;
         pid_t tid = waiter_wait(&t->waiter, &status, &interrupts, seen_interrupts);
+        woken = tid < 0;
         if (tid < 0) {
             if (errno == EINTR)
                 continue;
@@ -469,6 +607,7 @@ int tracer_run(struct tracer *t)
     }
     loop_running = 0;
     set_wake_timer(false); /* its signal would break the report's writes */
+    t->timers.armed = 0;
     return t->failed_stage == SPAWN_OK ? 0 : -1;
 }
 
@@ -679,6 +818,7 @@ int tracer_spawn(struct tracer *t, const char *path, char *const argv[])
 void tracer_free(struct tracer *t)
 {
     tasks_free(&t->tasks);
+    timers_free(&t->timers);
     if (t->report_pipe >= 0)
         close(t->report_pipe);
     t->report_pipe = -1;

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "stop.h"
 #include "tasks.h"
+#include "timers.h"
 #include "waiter.h"
 
 struct task_event {
@@ -22,15 +23,32 @@ struct task_event {
     int status;             /* exit: the wait status */
 };
 
+struct signal_event {
+    pid_t pid, tid;         /* the thread it is delivered to */
+    int signal;
+    int code;               /* si_code: <= 0 when a process sent it */
+    pid_t sender;           /* si_pid, for a signal a process sent; else 0 */
+    uid_t sender_uid;
+};
+
 /* What the script handles; a NULL member means no such hook, and the
  * engine then skips the work that hook would need. */
 struct tracer_hooks {
     void *ctx;
-    void (*enter)(void *ctx, const struct syscall_event *ev);
-    void (*exit)(void *ctx, const struct syscall_event *ev);
+    /* ev->change: what the hook asks to change in the call (see modify.h) */
+    void (*enter)(void *ctx, struct syscall_event *ev);
+    void (*exit)(void *ctx, struct syscall_event *ev);
     void (*spawn)(void *ctx, const struct task_event *ev);
     void (*exec)(void *ctx, const struct task_event *ev);
     void (*gone)(void *ctx, const struct task_event *ev);
+    /* A signal is about to be delivered to a tracee: returns false to
+     * suppress it. */
+    bool (*signal)(void *ctx, const struct signal_event *ev);
+    /* Periodic function id is due: called every periods[id] ns from the
+     * start of the run, while tracees are left. */
+    void (*tick)(void *ctx, unsigned id);
+    const uint64_t *periods;
+    unsigned nperiods;
 };
 
 /* Why starting the command failed: in which step, with which errno. */
@@ -42,6 +60,7 @@ struct tracer {
     struct task_table tasks;
     struct waiter waiter;   /* zeroed by tracer_init: never polls; the
                                caller sets the budget with waiter_init */
+    struct timers timers;   /* threads a hook holds back (sc:delay) */
     int root_resume;        /* the spawned command's resume request: CONT
                                under the filter, SYSCALL when it failed */
     pid_t root;             /* the spawned command, 0 when only attaching */

@@ -3,6 +3,7 @@
 --   local flags = require "wt.flags"
 --   flags.open(sc.args[3])     --> "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC"
 --   flags.mode(sc.args[4])     --> "0644"
+--   flags.of_open(sc)          --> flags, mode of an open, openat, openat2, creat
 --   flags.at(0x100)            --> "AT_SYMLINK_NOFOLLOW"
 --   flags.rename(1)            --> "RENAME_NOREPLACE"
 --   flags.family(10)           --> "AF_INET6"
@@ -61,6 +62,31 @@ end
 function flags.writes(value)
   local acc = value & O_ACCMODE
   return acc == O_WRONLY or acc == O_RDWR
+end
+
+-- The open flags that can change a file: a write access mode, O_CREAT
+-- (a read-only open can make the file) and O_TRUNC (and empty it).
+flags.MAY_WRITE = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC
+
+-- True when an open with these flags may write its file (not O_PATH,
+-- which opens nothing).
+function flags.may_write(value)
+  return value & flags.MAY_WRITE ~= 0 and value & O_PATH == 0
+end
+
+-- The flags and the mode an open-like call (open, openat, openat2, creat,
+-- open_by_handle_at) was made with: openat2 keeps them in its struct
+-- open_how; creat has no flags (they are O_WRONLY|O_CREAT|O_TRUNC) and
+-- open_by_handle_at no mode.  nil when openat2's struct cannot be read.
+function flags.of_open(sc)
+  local name = sc.name
+  if name == "creat" then return O_WRONLY | O_CREAT | O_TRUNC, sc:arg("mode") end
+  if name == "openat2" then
+    local how = sc:bytes("how", 16)
+    if not how or #how < 16 then return nil end
+    return string.unpack("<I8I8", how)
+  end
+  return sc:arg("flags"), name ~= "open_by_handle_at" and sc:arg("mode") or nil
 end
 
 -- ---- *at(2) and rename ----

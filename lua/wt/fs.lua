@@ -2,32 +2,24 @@
 -- sees it) whether a path exists.
 --
 --   local fs = require "wt.fs"
---   fs.exists("/etc/passwd")        --> true
+--   fs.exists("/etc/passwd")        --> true (nil, reason: cannot tell without waiting)
 --   fs.dirname("/a/b/c")            --> "/a/b"
 --   fs.under("/a/b/c", "/a")        --> "/b/c"  (nil when not under)
 local fs = {}
 
-local ENOENT = wt.errno.ENOENT
-
 -- Whether something exists at path, following a final symlink as stat(2)
--- does.  Works by opening "path/.": a directory opens, anything else
--- fails with ENOTDIR and a missing path with ENOENT, so no FIFO, device
--- or file is ever opened (no side effect, no blocking).  A path the
--- tracer may not search counts as existing.
+-- does: true or false, or nil and a reason where telling would mean
+-- waiting for a process that serves the file system (FUSE: its daemon
+-- may be a tracee stopped in wtlua).  wt.exists: the kernel's caches
+-- first, then a walk on one file system.
 function fs.exists(path)
-  local f, _, err = io.open(path .. "/.", "r")
-  if f then
-    f:close()
-    return true
-  end
-  return err ~= ENOENT
+  return wt.exists(path)
 end
 
--- Whether path is a directory (or a symlink to one).
+-- Whether path is a directory (or a symlink to one), the same way.
 function fs.is_dir(path)
-  local f = io.open(path .. "/.", "r")
-  if f then f:close() end
-  return f ~= nil
+  if path:sub(-1) ~= "/" then path = path .. "/" end
+  return wt.exists(path .. ".")
 end
 
 -- "/a/b" for "/a/b/c"; "/" for "/a".

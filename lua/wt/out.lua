@@ -214,13 +214,18 @@ function Stream:row(row)
     for i, col in ipairs(self.cols) do titles[i] = col.title end
     print(line(self.cols, titles, self.widths))
   end
-  local texts = {}
-  for i, col in ipairs(self.cols) do texts[i] = cell(col, row) end
-  print(line(self.cols, texts, self.widths))
+  local texts, widths = {}, self.widths
+  for i, col in ipairs(self.cols) do
+    local text = cell(col, row)
+    texts[i] = text
+    widths[i] = math.max(widths[i], utf8.len(text) or #text)
+  end
+  print(line(self.cols, texts, widths))
 end
 
--- out.stream(columns): an object whose :row(t) prints one row at once,
--- in fixed-width columns (a longer value just pushes the line on).
+-- out.stream(columns): an object whose :row(t) prints one row at once.
+-- A column starts as wide as its width or title; a longer value widens
+-- it from that row on, so later rows line up with it again.
 function out.stream(spec)
   local cols, keys = column_list(spec)
   local widths = {}

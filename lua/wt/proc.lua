@@ -1,9 +1,10 @@
--- wt.proc: what a traced process is called, the argv an execve passes,
--- and the tree of processes the command made.
+-- wt.proc: a process's argv (from /proc, or as an execve passes it),
+-- argv as text for people, and the tree of processes the command made.
+-- A task's name is the engine's: sc.comm in a hook, wt.comm(tid)
+-- elsewhere (read once, forgotten at exec and exit).
 --
 --   local proc = require "wt.proc"
---   proc.comm(sc.tid)                 --> "cc1" (cached; /proc/TID/comm)
---   function on_exec(p) proc.forget(p.pid) end
+--   proc.cmdline(pid)                 --> { "make", "-j4" }
 --
 --   local tree = proc.tree()          -- feed it the process hooks:
 --   on_spawn, on_exec, on_exit = tree:hooks()
@@ -11,33 +12,6 @@
 local names = require "wt.names"
 
 local proc = {}
-
-local comms = {}
-
--- A thread's name (its comm, at most 15 bytes), read once from
--- /proc/TID/comm and then cached until proc.forget(tid).  "?" when the
--- task is gone.
-function proc.comm(tid)
-  local name = comms[tid]
-  if name then return name end
-  local f = io.open("/proc/" .. tid .. "/comm", "r")
-  name = f and f:read("l")
-  if f then f:close() end
-  name = name or "?"
-  comms[tid] = name
-  return name
-end
-
--- Drops a cached comm: call it from on_exec (the name changes) and
--- on_exit (the id may be reused).  Without tid, drops them all.
-function proc.forget(tid)
-  if tid then comms[tid] = nil else comms = {} end
-end
-
--- Sets the cached comm of tid, for a script that knows it better.
-function proc.set_comm(tid, name)
-  comms[tid] = name
-end
 
 -- The NUL-separated arguments of /proc/PID/cmdline as an array.
 function proc.cmdline(pid)

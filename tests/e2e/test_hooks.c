@@ -484,6 +484,68 @@ static void test_trace_class(void **state)
     e2e_assert_report(t, "true\tnil\n");
 }
 
+/* wt.every calls its function every interval while the command runs:
+ * about 10 times at 100 ms during a 1 s sleep (loosely: a loaded machine
+ * stretches intervals), 2 at 400 ms, alongside syscall hooks. */
+static void test_every(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e",
+              "wt.trace { 'nanosleep', 'clock_nanosleep' }\n"
+              "local fast, slow, calls = 0, 0, 0\n"
+              "wt.every('100ms', function() fast = fast + 1 end)\n"
+              "wt.every(0.4, function() slow = slow + 1 end)\n"
+              "function on_enter(sc) calls = calls + 1 end\n"
+              "function on_end() print(fast, slow, calls) end\n",
+              "/bin/sleep", "1");
+    e2e_assert_status(t, 0);
+    int fast = 0, slow = 0, calls = 0;
+    char *report = e2e_read(t->report);
+    assert_int_equal(sscanf(report, "%d\t%d\t%d", &fast, &slow, &calls), 3);
+    free(report);
+    if (fast < 6 || fast > 12 || slow < 1 || slow > 3 || calls != 1)
+        fail_msg("%d ticks at 100 ms (6..12 expected), %d at 400 ms (1..3), %d sleeps (1)",
+                 fast, slow, calls);
+}
+
+static void test_every_misused(void **state)
+{
+    struct e2e *t = *state;
+    const char *cases[][2] = {
+        { "wt.every('0.5ms', print)", "wt.every: interval must be a duration of 1ms or more" },
+        { "wt.every('1s')", "wt.every: expected a function to call" },
+        { "function on_exec() wt.every(1, print) end",
+          "wt.every: declarations are read once, after the main chunk" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        e2e_wtlua(t, "-e", cases[i][0], "/bin/true");
+        e2e_assert_status(t, 125);
+        if (!strstr(t->err, cases[i][1]))
+            fail_msg("expected '%s' in:\n%s", cases[i][1], t->err);
+    }
+}
+
+/* on_signal sees a signal before its delivery (name, number, sender);
+ * returning false suppresses it: the shell lives on. */
+static void test_on_signal(void **state)
+{
+    struct e2e *t = *state;
+    const char *command = "kill -USR1 $$; echo alive";
+    e2e_wtlua(t, "-e",
+              "function on_signal(s)\n"
+              "  print(s.name, s.signal, s.sender == s.pid, s.tid == s.pid)\n"
+              "  return false\n"
+              "end\n",
+              "/bin/sh", "-c", command);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->out, "alive\n");
+    e2e_assert_report(t, "SIGUSR1\t10\ttrue\ttrue\n");
+    e2e_wtlua(t, "-e", "function on_signal(s) print(s.name) end", "/bin/sh", "-c", command);
+    e2e_assert_status(t, 128 + SIGUSR1);
+    assert_string_equal(t->out, "");
+    e2e_assert_report(t, "SIGUSR1\n");
+}
+
 /* A condition on dirfd with AT_FDCWD: C programs pass it as an int, so
  * the upper half of a 64-bit register is not part of the value. */
 static void check_dirfd_condition(struct e2e *t, const char *fixture)
@@ -729,6 +791,9 @@ int main(void)
         e2e_test(test_arguments_by_name_32bit),
         e2e_test(test_argument_split_on_i386),
         e2e_test(test_trace_class),
+        e2e_test(test_every),
+        e2e_test(test_every_misused),
+        e2e_test(test_on_signal),
         e2e_test(test_named_argument_per_abi_32bit),
         e2e_test(test_named_argument_missing_on_one_abi),
         e2e_test(test_trace_connect_by_name),

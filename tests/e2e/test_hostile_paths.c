@@ -352,6 +352,49 @@ static void check_fuse_result(struct e2e *t, const char *report)
     assert_string_equal(created, FUSE_CREATED);
 }
 
+/* A shell that starts the daemon on mnt (so that it is traced too), waits
+ * for the mount, writes there, and ends the daemon. */
+static const char *fuse_shell(const struct e2e *t, const char *mnt)
+{
+    return e2e_str(
+        "set -e; mkdir mnt; %s %s %s & d=$!; trap 's=$?; kill $d; wait $d || :; exit $s' EXIT\n"
+        "n=0; until grep -q ' %s ' /proc/self/mountinfo; do\n"
+        "  n=$((n + 1)); [ $n -lt 500 ] || { echo not mounted >&2; exit 9; }; sleep 0.01\n"
+        "done\n"
+        FUSE_WRITES "\n",
+        e2e_fixture("fuse_memfs"), mnt, e2e_path(t, "journal"), mnt);
+}
+
+/* wt.exists on a path in the mount, at the entry of an open there, while
+ * the daemon waits for requests (any it got would stop it at its journal's
+ * open): never a request, so never a hang, and "unknown" for an answer. */
+static void test_fuse_exists_never_waits(void **state)
+{
+    struct e2e *t = *state;
+    skip_without_fuse();
+    if (geteuid() != 0) {
+        print_message("skipped: mounting needs root here (see test_fuse_daemon_traced)\n");
+        skip();
+    }
+    const char *mnt = e2e_path(t, "mnt");
+    e2e_wtlua_start(t, -1, "-e",
+                    e2e_str("wt.trace { openat = { flags = wt.any(O_WRONLY) } }\n"
+                            "function on_enter(sc)\n"
+                            "  local p = sc:path()\n"
+                            "  if p and p:find('%s/', 1, true) == 1 then print(wt.exists(p)) end\n"
+                            "end\n", mnt),
+                    "/bin/sh", "-c", fuse_shell(t, mnt));
+    finish_or_rescue(t, mnt, 0);
+    fuse_end(mnt);
+    if (t->status == 9) {
+        print_message("skipped: cannot mount FUSE here: %s\n", t->err);
+        skip();
+    }
+    e2e_assert_status(t, 0);
+    const char *unknown = "nil\tunknown without waiting for a file system's process\n";
+    e2e_assert_report(t, e2e_str("%s%s%s%s%s", unknown, unknown, unknown, unknown, unknown));
+}
+
 /* The daemon is started by the traced shell, so it is traced itself: each
  * request it serves stops it at its journal's open.  Mounting takes root
  * (a traced program runs fusermount3 without its set-uid bit). */
@@ -365,14 +408,7 @@ static void test_fuse_daemon_traced(void **state)
         skip();
     }
     const char *mnt = e2e_path(t, "mnt");
-    const char *script = e2e_str(
-        "set -e; mkdir mnt; %s %s %s & d=$!; trap 's=$?; kill $d; wait $d || :; exit $s' EXIT\n"
-        "n=0; until grep -q ' %s ' /proc/self/mountinfo; do\n"
-        "  n=$((n + 1)); [ $n -lt 500 ] || { echo not mounted >&2; exit 9; }; sleep 0.01\n"
-        "done\n"
-        FUSE_WRITES "\n",
-        e2e_fixture("fuse_memfs"), mnt, e2e_path(t, "journal"), mnt);
-    e2e_wtlua_start(t, -1, "/bin/sh", "-c", script);
+    e2e_wtlua_start(t, -1, "/bin/sh", "-c", fuse_shell(t, mnt));
     finish_or_rescue(t, mnt, 0);
     fuse_end(mnt);
     if (t->status == 9) {
@@ -441,6 +477,7 @@ int main(void)
         test(test_foreign_pid_namespace_not_guessed),
         test(test_pid_namespace_with_own_proc),
         test(test_fuse_daemon_traced),
+        test(test_fuse_exists_never_waits),
         test(test_fuse_daemon_attached_as_ordinary_user),
     };
     return cmocka_run_group_tests_name("hostile paths", tests, NULL, NULL);

@@ -8,7 +8,8 @@
 #include <regex.h>
 
 static const char *const script_names[] = {
-    "execs", "files", "net", "opens", "slow", "syscount", "timeline", "trace", "writes", NULL,
+    "execs", "files", "net", "opens", "slow", "syscount", "timeline", "top", "trace", "writes",
+    NULL,
 };
 
 /* ---- helpers ---- */
@@ -255,6 +256,24 @@ static void test_bad_arguments(void **state)
     assert_false(e2e_exists(marker));
 }
 
+/* Every bundled script checks its arguments (wt.opts): none ignores one
+ * it does not know. */
+static void test_unknown_argument_every_script(void **state)
+{
+    struct e2e *t = *state;
+    const char *marker = e2e_path(t, "ran");
+    for (int i = 0; script_names[i]; i++) {
+        const char *name = script_names[i];
+        e2e_wtlua(t, "-s", name, "-a", "bogus=1", "/bin/sh", "-c", e2e_str("touch %s", marker));
+        e2e_assert_status(t, 125);
+        /* writes is the default script, which names itself so */
+        const char *shown = strcmp(name, "writes") == 0 ? "default" : name;
+        assert_string_equal(t->err, e2e_str("wtlua: %s: unknown argument 'bogus' (see wtlua -s "
+                                            "%s --help)\n", shown, name));
+        assert_false(e2e_exists(marker));
+    }
+}
+
 /* ---- writes ---- */
 
 static void test_writes(void **state)
@@ -303,6 +322,24 @@ static void test_opens(void **state)
     assert_string_equal(rest, e2e_str("%s\ncat              ENOENT O_RDONLY                 %s/missing\n",
                                       opens_header, t->dir));
     free(rest);
+}
+
+/* A process that execs is named after its program from then on: sh
+ * opens the redirect, then the same process, now cat, opens its file. */
+static void test_opens_comm_after_exec(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "in"), "hello\n", 0644);
+    run_status(t, 0, "-s", "opens", "-a", e2e_str("path=%s", t->dir), "/bin/sh", "-c",
+               "exec cat in > out");
+    int pids[2];
+    char *rest = cut_time_and_pid(e2e_read(t->report), opens_header, pids, 2);
+    assert_string_equal(rest, e2e_str("%s\n"
+                                      "sh               3      O_WRONLY|O_CREAT|O_TRUNC %s/out\n"
+                                      "cat              3      O_RDONLY                 %s/in\n",
+                                      opens_header, t->dir, t->dir));
+    free(rest);
+    assert_int_equal(pids[0], pids[1]);
 }
 
 static void test_opens_json(void **state)
@@ -453,6 +490,29 @@ static void test_syscount_per_pid(void **state)
     free(report);
 }
 
+/* -a per=comm: a call counts under the name its caller has when it
+ * returns, so an execve is the new program's (never "wtlua", which makes
+ * the command's first). */
+static void test_syscount_per_comm(void **state)
+{
+    struct e2e *t = *state;
+    run_status(t, 0, "-s", "syscount", "-a", "per=comm", "-a", "sort=name", "-a",
+               "syscalls=execve,mkdir,rmdir", "/bin/sh", "-c", "mkdir d1; rmdir d1");
+    char *report = e2e_read(t->report);
+    const char *cols = "^ *[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{6} +[0-9]+ +";
+    const char *header = "^% TIME +SECONDS USECS/CALL CALLS ERRORS SYSCALL$";
+    const char *rule = "^------ -+ -+ -+ -+ -+$";
+    const char *total = "^100\\.00 [0-9]+\\.[0-9]{6} +[0-9]+ +";
+    assert_lines_match(report, "^sh:$", header, e2e_str("%s1 +0 execve$", cols), rule,
+                       e2e_str("%s1 +0 total$", total), "^$",
+                       "^mkdir:$", header, e2e_str("%s1 +0 execve$", cols),
+                       e2e_str("%s1 +0 mkdir$", cols), rule, e2e_str("%s2 +0 total$", total),
+                       "^$",
+                       "^rmdir:$", header, e2e_str("%s1 +0 execve$", cols),
+                       e2e_str("%s1 +0 rmdir$", cols), rule, e2e_str("%s2 +0 total$", total));
+    free(report);
+}
+
 static void test_syscount_json(void **state)
 {
     struct e2e *t = *state;
@@ -467,6 +527,10 @@ static void test_syscount_json(void **state)
 }
 
 /* ---- files ---- */
+
+/* wtlua -s files -a under=DIR ARGS...: must exit 0. */
+#define run_files(t, ...) \
+    run_status((t), 0, "-s", "files", "-a", e2e_str("under=%s", (t)->dir), __VA_ARGS__)
 
 static const char files_script[] =
     "set -e\n"
@@ -573,33 +637,133 @@ static void test_files_tmpfile(void **state)
     const char *python = python3();
     if (!python)
         skip();
-    run_status(t, 0, "-s", "files", "-a", e2e_str("under=%s", t->dir), python, "-B", "-c",
-               "import os, ctypes\n"
-               "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
-               "os.write(fd, b'x')\n"
-               "libc = ctypes.CDLL(None, use_errno=True)\n"
-               "path = b'/proc/self/fd/%d' % fd\n"
-               "if libc.linkat(-100, path, -100, b'linked', 0x400) != 0:\n"
-               "    raise OSError(ctypes.get_errno(), 'linkat')\n");
+    run_files(t, python, "-B", "-c",
+              "import os, ctypes\n"
+              "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
+              "os.write(fd, b'x')\n"
+              "libc = ctypes.CDLL(None, use_errno=True)\n"
+              "path = b'/proc/self/fd/%d' % fd\n"
+              "if libc.linkat(-100, path, -100, b'linked', 0x400) != 0:\n"
+              "    raise OSError(ctypes.get_errno(), 'linkat')\n");
     e2e_assert_report(t, e2e_str("create  %s/linked\n", t->dir));
+}
+
+/* A file linked into place and its first name removed (git's objects,
+ * mkstemp + link + unlink) is created under its final name; a link whose
+ * file kept another name stays a link, to the name the file has now. */
+static void test_files_link_then_unlink(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "old"), "before\n", 0644);
+    run_files(t, "/bin/sh", "-c",
+              "echo x > tmp_obj && ln tmp_obj final && rm tmp_obj && "
+              "ln old new && rm old && "
+              "echo y > a && ln a b && ln a c && rm a && "
+              "echo z > gone && ln gone gone2 && rm gone gone2");
+    const char *d = t->dir;
+    e2e_assert_report(t, e2e_str("create  %s/b\n"
+                                 "link    %s/c -> %s/b\n"
+                                 "create  %s/final\n"
+                                 "rename  %s/old -> %s/new\n",
+                                 d, d, d, d, d, d));
+    const char *python = python3();
+    if (!python)
+        skip();
+    run_files(t, python, "-B", "-c",
+              "import os, tempfile\n"
+              "fd, tmp = tempfile.mkstemp(dir='.')\n"
+              "os.write(fd, b'object')\n"
+              "os.close(fd)\n"
+              "os.link(tmp, 'object')\n"
+              "os.unlink(tmp)\n");
+    e2e_assert_report(t, e2e_str("create  %s/object\n", d));
+}
+
+/* Opened files are named as the kernel names the descriptor: through
+ * /proc/self/fd/N, through a symlinked directory (and the other calls'
+ * names follow), whatever a racing thread does to the path. */
+static void test_files_kernel_names(void **state)
+{
+    struct e2e *t = *state;
+    run_files(t, e2e_fixture("openers"), "procfd", t->dir);
+    e2e_assert_report(t, e2e_str("mkdir   %s/sub\ncreate  %s/sub/procfd\n", t->dir, t->dir));
+    run_files(t, e2e_fixture("openers"), "race", t->dir);
+    e2e_assert_report(t, e2e_str("create  %s/real\n", t->dir));
+
+    if (mkdir(e2e_path(t, "dir"), 0755) < 0 || symlink("dir", e2e_path(t, "lnk")) < 0)
+        fail_msg("mkdir, symlink: %s", strerror(errno));
+    run_files(t, "/bin/sh", "-c",
+              "echo x > lnk/f && rm lnk/f && echo y > lnk/g && mv lnk/g lnk/h && "
+              "chmod 600 lnk/h");
+    e2e_assert_report(t, e2e_str("create  %s/dir/h\nchmod   %s/dir/h 0600\n", t->dir, t->dir));
+}
+
+/* open_by_handle_at for writing modifies the file it opens (the fixture
+ * exits 77 without CAP_DAC_READ_SEARCH: skipped); fchmod names its file
+ * by the descriptor, however it was opened. */
+static void test_files_by_descriptor(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "by-handle"), "before\n", 0644);
+    e2e_wtlua(t, "-s", "files", "-a", e2e_str("under=%s", t->dir), e2e_fixture("openers"),
+              "by-handle", t->dir);
+    if (t->status != 77) {
+        e2e_assert_status(t, 0);
+        e2e_assert_report(t, e2e_str("modify  %s/by-handle\n", t->dir));
+    }
+    const char *python = python3();
+    if (!python)
+        skip();
+    e2e_write(e2e_path(t, "ro"), "before\n", 0644);
+    run_files(t, python, "-B", "-c",
+              "import os\n"
+              "fd = os.open('ro', os.O_RDONLY)\n"
+              "os.fchmod(fd, 0o600)\n");
+    e2e_assert_report(t, e2e_str("chmod   %s/ro 0600\n", t->dir));
+}
+
+/* -a who: the process that made each change, with its name and argv. */
+static void test_files_who(void **state)
+{
+    struct e2e *t = *state;
+    e2e_write(e2e_path(t, "old"), "before\n", 0644);
+    const char *cmd = "echo new > created; rm old; chmod 600 created";
+    run_status(t, 0, "-s", "files", "-a", "who", "-a", e2e_str("under=%s", t->dir), "/bin/sh",
+               "-c", cmd);
+    char *report = e2e_read(t->report);
+    assert_lines_match(report,
+                       e2e_str("^create  %s/created  by [0-9]+ \\(sh\\) /bin/sh -c "
+                               "'echo new > created; rm old; chmod 600 created'$",
+                               t->dir),
+                       e2e_str("^chmod   %s/created 0600  by [0-9]+ \\(chmod\\) "
+                               "chmod 600 created$", t->dir),
+                       e2e_str("^delete  %s/old  by [0-9]+ \\(rm\\) rm old$", t->dir));
+    free(report);
+    run_status(t, 0, "--json", "-s", "files", "-a", "who", "-a", e2e_str("under=%s", t->dir),
+               "/bin/sh", "-c", "echo again > created");
+    assert_string_equal(json_fields(t, "action,pid#,comm,argv"),
+                        "action=\"modify\" pid=# comm=\"sh\" "
+                        "argv=[\"/bin/sh\", \"-c\", \"echo again > created\"]\n");
 }
 
 /* ---- net ---- */
 
 struct ports {
-    int tcp4[3], tcp6[3], udp;
+    int tcp4[3], tcp6[3], udp, nonblocking[2];
     char abstract[64];
 };
 
-static struct ports read_ports(const struct e2e *t)
+/* What net_peer wrote into dir. */
+static struct ports read_ports(const char *dir)
 {
     struct ports p;
-    char *text = e2e_read(e2e_path(t, "ports"));
-    char *name = e2e_read(e2e_path(t, "abstract"));
+    char *text = e2e_read(e2e_str("%s/ports", dir));
+    char *name = e2e_read(e2e_str("%s/abstract", dir));
     if (!text || !name)
         fail_msg("net_peer wrote no ports");
-    if (sscanf(text, "tcp4 %d %d %d\ntcp6 %d %d %d\nudp %d", &p.tcp4[0], &p.tcp4[1], &p.tcp4[2],
-               &p.tcp6[0], &p.tcp6[1], &p.tcp6[2], &p.udp) != 7)
+    if (sscanf(text, "tcp4 %d %d %d\ntcp6 %d %d %d\nudp %d\nnonblocking %d %d", &p.tcp4[0],
+               &p.tcp4[1], &p.tcp4[2], &p.tcp6[0], &p.tcp6[1], &p.tcp6[2], &p.udp,
+               &p.nonblocking[0], &p.nonblocking[1]) != 9)
         fail_msg("bad ports file: %s", text);
     snprintf(p.abstract, sizeof p.abstract, "%.*s", (int)strcspn(name, "\n"), name);
     free(text);
@@ -608,42 +772,60 @@ static struct ports read_ports(const struct e2e *t)
 }
 
 static const char net_header[] =
-    "TIME(s)   PID     COMM             SYSCALL  FD  PROTO      ADDRESS          RESULT";
+    "TIME(s)   PID     COMM             SYSCALL    FD  PROTO      RESULT       ADDRESS";
 
+/* Appends one row of net's report, after its time and pid, to buf. */
+static void net_row(char *buf, size_t size, const char *syscall, int fd, const char *proto,
+                    const char *result, const char *fmt, ...)
+{
+    char address[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(address, sizeof address, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len, "net_peer         %-10s %-3d %-10s %-12s %s\n", syscall, fd,
+             proto, result, address);
+}
+
+/* Every call with its address, the address last (a long unix path pushes
+ * no column); a non-blocking connect's outcome when getsockopt tells. */
 static void test_net(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "-s", "net", e2e_fixture("net_peer"), t->dir);
-    struct ports p = read_ports(t);
-    int pids[16];
-    char *rest = cut_time_and_pid(e2e_read(t->report), net_header, pids, 16);
-    const char *l = "net_peer         ";
-    const char *sock = e2e_str("%s/sock", t->dir);
-    char expected[8192];
-    snprintf(expected, sizeof expected,
-             "%s\n"
-             "%sbind     4   tcp        127.0.0.1:0      0\n"
-             "%sconnect  5   tcp        127.0.0.1:%-5d  0\n"
-             "%saccept4  4   tcp        127.0.0.1:%-5d  6\n"
-             "%sbind     7   tcp        127.0.0.1:0      0\n"
-             "%sconnect  8   tcp        127.0.0.1:%-5d  ECONNREFUSED\n"
-             "%sbind     4   tcp6       [::1]:0          0\n"
-             "%sconnect  5   tcp6       [::1]:%-5d      0\n"
-             "%saccept4  4   tcp6       [::1]:%-5d      6\n"
-             "%sbind     7   tcp6       [::1]:0          0\n"
-             "%sconnect  8   tcp6       [::1]:%-5d      ECONNREFUSED\n"
-             "%sbind     4   udp        127.0.0.1:0      0\n"
-             "%ssendto   5   udp        127.0.0.1:%-5d  4\n"
-             "%sbind     3   unix       %-16s 0\n"
-             "%sconnect  4   unix       %-16s 0\n"
-             "%saccept4  3   unix       (unnamed)        5\n"
-             "%sbind     3   unix-dgram @%-15s 0\n",
-             net_header, l, l, p.tcp4[0], l, p.tcp4[1], l, l, p.tcp4[2], l, l, p.tcp6[0], l,
-             p.tcp6[1], l, l, p.tcp6[2], l, l, p.udp, l, sock, l, sock, l, l, p.abstract);
-    assert_string_equal(rest, expected);
+    struct ports p = read_ports(t->dir);
+    int pids[22];
+    char *rest = cut_time_and_pid(e2e_read(t->report), net_header, pids, 22);
+    char e[8192];
+    snprintf(e, sizeof e, "%s\n", net_header);
+    net_row(e, sizeof e, "bind", 4, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 5, "tcp", "0", "127.0.0.1:%d", p.tcp4[0]);
+    net_row(e, sizeof e, "accept4", 4, "tcp", "6", "127.0.0.1:%d", p.tcp4[1]);
+    net_row(e, sizeof e, "bind", 7, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 8, "tcp", "ECONNREFUSED", "127.0.0.1:%d", p.tcp4[2]);
+    net_row(e, sizeof e, "bind", 4, "tcp6", "0", "[::1]:0");
+    net_row(e, sizeof e, "connect", 5, "tcp6", "0", "[::1]:%d", p.tcp6[0]);
+    net_row(e, sizeof e, "accept4", 4, "tcp6", "6", "[::1]:%d", p.tcp6[1]);
+    net_row(e, sizeof e, "bind", 7, "tcp6", "0", "[::1]:0");
+    net_row(e, sizeof e, "connect", 8, "tcp6", "ECONNREFUSED", "[::1]:%d", p.tcp6[2]);
+    net_row(e, sizeof e, "bind", 4, "udp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "sendto", 5, "udp", "4", "127.0.0.1:%d", p.udp);
+    net_row(e, sizeof e, "bind", 4, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 5, "tcp", "EINPROGRESS", "127.0.0.1:%d", p.nonblocking[0]);
+    net_row(e, sizeof e, "getsockopt", 5, "tcp", "connected", "127.0.0.1:%d", p.nonblocking[0]);
+    net_row(e, sizeof e, "bind", 5, "tcp", "0", "127.0.0.1:0");
+    net_row(e, sizeof e, "connect", 6, "tcp", "EINPROGRESS", "127.0.0.1:%d", p.nonblocking[1]);
+    net_row(e, sizeof e, "getsockopt", 6, "tcp", "ECONNREFUSED", "127.0.0.1:%d",
+            p.nonblocking[1]);
+    net_row(e, sizeof e, "bind", 3, "unix", "0", "%s/sock", t->dir);
+    net_row(e, sizeof e, "connect", 4, "unix", "0", "%s/sock", t->dir);
+    net_row(e, sizeof e, "accept4", 3, "unix", "5", "(unnamed)");
+    net_row(e, sizeof e, "bind", 3, "unix-dgram", "0", "@%s", p.abstract);
+    assert_string_equal(rest, e);
     free(rest);
     int pid = atoi(strrchr(p.abstract, '-') + 1);
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 22; i++)
         assert_int_equal(pids[i], pid);
 }
 
@@ -651,7 +833,7 @@ static void test_net_json(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "--json", "-s", "net", "-a", "family=inet6", e2e_fixture("net_peer"), t->dir);
-    struct ports p = read_ports(t);
+    struct ports p = read_ports(t->dir);
     assert_string_equal(json_fields(t, "time#,pid#,tid#,comm,syscall,fd,proto,addr,result,new_fd?,"
                                        "errno?,family,ip,port"),
                         e2e_str("time=# pid=# tid=# comm=\"net_peer\" syscall=\"bind\" fd=4 "
@@ -689,6 +871,23 @@ static void test_net_json(void **state)
                                 "path=\"%s\" abstract=true\n",
                                 t->dir, t->dir, t->dir, t->dir, name, name));
     free(name);
+
+    /* -a failed: refused connects, in progress ones, and their outcome */
+    if (mkdir(e2e_path(t, "f"), 0755) < 0)
+        fail_msg("mkdir: %s", strerror(errno));
+    run_status(t, 0, "--json", "-s", "net", "-a", "failed", "-a", "family=inet",
+               e2e_fixture("net_peer"), e2e_path(t, "f"));
+    p = read_ports(e2e_path(t, "f"));
+    assert_string_equal(json_fields(t, "syscall,fd,proto,addr,result,errno,connected?"),
+                        e2e_str("syscall=\"connect\" fd=8 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"ECONNREFUSED\" errno=\"ECONNREFUSED\"\n"
+                                "syscall=\"connect\" fd=5 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"EINPROGRESS\" errno=\"EINPROGRESS\"\n"
+                                "syscall=\"connect\" fd=6 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"EINPROGRESS\" errno=\"EINPROGRESS\"\n"
+                                "syscall=\"getsockopt\" fd=6 proto=\"tcp\" addr=\"127.0.0.1:%d\" "
+                                "result=\"ECONNREFUSED\" errno=\"ECONNREFUSED\" connected=false\n",
+                                p.tcp4[2], p.nonblocking[0], p.nonblocking[1], p.nonblocking[1]));
 }
 
 /* ---- slow ---- */
@@ -700,7 +899,7 @@ static void test_slow(void **state)
                "syscalls=clock_nanosleep,nanosleep", "/bin/sh", "-c", "sleep 0.1");
     char *report = e2e_read(t->report);
     assert_lines_match(report,
-                       "^TIME\\(s\\)   PID     COMM             SYSCALL          DURATION RESULT$",
+                       "^END\\(s\\)    PID     COMM             SYSCALL          DURATION RESULT$",
                        "^[0-9]+\\.[0-9]{6} +[0-9]+ +sleep +clock_nanosleep +1[0-9]{2}ms +0$", "^$",
                        "^@usecs\\[clock_nanosleep\\]:$",
                        "^\\[(64K, 128K|128K, 256K)\\) +1 \\|@{52}\\|$", "^$");
@@ -710,14 +909,50 @@ static void test_slow(void **state)
     e2e_assert_report(t, "");
 }
 
+/* Lines come as calls return, stamped with the return: in time order,
+ * though the longer call began first.  (A 0.8 s sleep in the background,
+ * a 0.3 s one in front after 0.1 s; the short one is left out unless a
+ * busy machine makes it slow.) */
+static void test_slow_in_time_order(void **state)
+{
+    struct e2e *t = *state;
+    const char *cmd = "sleep 0.8 & sleep 0.1; sleep 0.3; wait";
+    run_status(t, 0, "-s", "slow", "-a", "threshold=250ms", "-a",
+               "syscalls=clock_nanosleep,nanosleep", "-a", "hist=none", "/bin/sh", "-c", cmd);
+    char *report = e2e_read(t->report);
+    assert_true(matches(report, "^END\\(s\\)    PID "));
+    double last = 0, end;
+    int rows = count_lines(report) - 1;
+    for (int i = 2; i <= rows + 1; i++) {
+        assert_int_equal(sscanf(line_of(report, i), "%lf", &end), 1);
+        assert_true(end >= last);
+        last = end;
+    }
+    assert_true(rows >= 2);
+    assert_true(matches(line_of(report, rows + 1), " +clock_nanosleep +[89][0-9]{2}ms +0$"));
+    free(report);
+    /* --json: time is when each call began, end when it returned */
+    run_status(t, 0, "--json", "-s", "slow", "-a", "threshold=250ms", "-a",
+               "syscalls=clock_nanosleep,nanosleep", "-a", "hist=none", "/bin/sh", "-c", cmd);
+    assert_string_equal(json_fields_v(t, "*",
+                                      "bg = objs[-1]\n"
+                                      "fg = [o for o in objs if 0.25e9 <= o['ns'] < 0.6e9][0]\n"
+                                      "print(bg['ns'] > 0.75e9, bg['time'] < fg['time'],"
+                                      " bg['end'] > fg['end'])\n"
+                                      "print([o['end'] for o in objs] == sorted(o['end'] for o in objs))\n"
+                                      "print(all(abs(o['end'] - o['time'] - o['ns'] / 1e9) < 2e-6"
+                                      " for o in objs))\n"),
+                        "True True True\nTrue\nTrue\n");
+}
+
 static void test_slow_json(void **state)
 {
     struct e2e *t = *state;
     run_status(t, 0, "--json", "-s", "slow", "-a", "threshold=50000us", "-a",
                "syscalls=clock_nanosleep,nanosleep", "/bin/sh", "-c", "sleep 0.1");
-    const char *got = json_fields(t, "event?,map?,key?,time?#,pid?#,tid?#,comm?,syscall?,ns?#,"
-                                     "result?,count?");
-    assert_string_equal(got, "event=\"slow\" time=# pid=# tid=# comm=\"sleep\" "
+    const char *got = json_fields(t, "event?,map?,key?,time?#,end?#,pid?#,tid?#,comm?,syscall?,"
+                                     "ns?#,result?,count?");
+    assert_string_equal(got, "event=\"slow\" time=# end=# pid=# tid=# comm=\"sleep\" "
                              "syscall=\"clock_nanosleep\" ns=# result=\"0\"\n"
                              "map=\"usecs\" key=\"clock_nanosleep\" count=1\n");
     char *report = e2e_read(t->report);
@@ -752,25 +987,41 @@ static void test_parse_duration(void **state)
 
 /* ---- timeline ---- */
 
-/* Checks a parsed trace (objs), prints what is deterministic about it. */
+/* Checks a parsed trace (objs), prints what is deterministic about it:
+ * the processes (named by program alone), a slice per process holding
+ * its thread's syscall slices, an arrow from each parent into each child's
+ * slice, the syscall slices. */
 static const char timeline_check[] =
     "events = objs\n"
     "assert events[-1]['name'] == 'end' and events[-1]['ph'] == 'i'\n"
-    "procs = sorted(e['args']['name'].split()[0] for e in events if e.get('name') == 'process_name')\n"
-    "print('processes', procs)\n"
+    "def ns(v): return int(round(v * 1000))\n"
+    "names = {e['pid']: e['args']['name'] for e in events if e.get('name') == 'process_name'}\n"
+    "print('processes', sorted(names.values()))\n"
     "print('execs', [e['args']['argv'] for e in events if e['ph'] == 'i' and e['name'] == 'exec'])\n"
-    "pids = {e['pid'] for e in events if e['ph'] == 'X'}\n"
-    "named = {e['pid'] for e in events if e.get('name') == 'process_name'}\n"
-    "print('every pid named', pids == named)\n"
-    "for e in events:\n"
-    "    if e['ph'] == 'X':\n"
-    "        assert isinstance(e['ts'], (int, float)) and e['dur'] >= 0, e\n"
-    "        assert isinstance(e['tid'], int) and e['cat'] == 'syscall', e\n"
-    "        assert len(e['args']) == 1 and set(e['args']) <= {'ret', 'errno', 'gone'}, e\n"
-    "print('exit_groups', sum(1 for e in events if e.get('name') == 'exit_group'"
+    "procs = {e['pid']: e for e in events if e['ph'] == 'X' and e['cat'] == 'process'}\n"
+    "print('process slices', sorted((e['name'], e['args']['status'], e['tid'] == e['pid'])"
+    " for e in procs.values()), {p: e['name'] for p, e in procs.items()} == names)\n"
+    "def inside(pid, ts, end=None):\n"
+    "    s = procs[pid]\n"
+    "    return ns(s['ts']) <= ns(ts) and ns(end or ts) <= ns(s['ts']) + ns(s['dur'])\n"
+    "calls = [e for e in events if e['ph'] == 'X' and e['cat'] == 'syscall']\n"
+    "print('every pid named', {e['pid'] for e in calls} == set(names))\n"
+    "print('calls in their process', all(inside(e['pid'], e['ts'], e['ts'] + e['dur'])"
+    " for e in calls))\n"
+    "starts = {e['id']: e for e in events if e['ph'] == 's'}\n"
+    "ends = {e['id']: e for e in events if e['ph'] == 'f'}\n"
+    "print('flows', sorted((names[starts[i]['pid']], names[ends[i]['pid']]) for i in starts),"
+    " set(starts) == set(ends))\n"
+    "print('flows bound', all(inside(s['pid'], s['ts']) and inside(ends[i]['pid'], ends[i]['ts'])"
+    " and ends[i]['bp'] == 'e' and s['tid'] == s['pid'] for i, s in starts.items()))\n"
+    "for e in calls:\n"
+    "    assert isinstance(e['ts'], (int, float)) and e['dur'] >= 0, e\n"
+    "    assert isinstance(e['tid'], int), e\n"
+    "    assert len(e['args']) == 1 and set(e['args']) <= {'ret', 'errno', 'gone'}, e\n"
+    "print('exit_groups', sum(1 for e in calls if e['name'] == 'exit_group'"
     " and e['args'] == {'gone': True}))\n"
-    "print('opened f', any(e.get('name') == 'openat' and e['args'] == {'ret': 3} for e in events))\n"
-    "print('failed', sorted({e['args']['errno'] for e in events if 'errno' in e.get('args', {})"
+    "print('opened f', any(e['name'] == 'openat' and e['args'] == {'ret': 3} for e in calls))\n"
+    "print('failed', sorted({e['args']['errno'] for e in calls if 'errno' in e['args']"
     " and e['name'] == 'openat'}))\n";
 
 static void test_timeline(void **state)
@@ -784,21 +1035,27 @@ static void test_timeline(void **state)
                         "processes ['cat', 'sh', 'true']\n"
                         "execs [['/bin/sh', '-c', '/bin/true; cat nosuch 2>/dev/null; echo x > f'], "
                         "['/bin/true'], ['cat', 'nosuch']]\n"
+                        "process slices [('cat', 'exit 1', True), ('sh', 'exit 0', True), "
+                        "('true', 'exit 0', True)] True\n"
                         "every pid named True\n"
+                        "calls in their process True\n"
+                        "flows [('sh', 'cat'), ('sh', 'true')] True\n"
+                        "flows bound True\n"
                         "exit_groups 3\n"
                         "opened f True\n"
                         "failed ['ENOENT']\n");
 }
 
-/* How many events of each kind (syscall slices together), in order. */
+/* How many events of each kind, in order: syscall slices (and their
+ * names), execs, process slices, flow ends, names, the end mark. */
 static const char timeline_counts[] =
     "seen = {}\n"
     "for e in objs:\n"
-    "    key = 'syscall' if e['ph'] == 'X' else e['name']\n"
+    "    key = e['cat'] if e['ph'] == 'X' else 'flow' if e['ph'] in 'sf' else e['name']\n"
     "    seen[key] = seen.get(key, 0) + 1\n"
-    "syscalls = {e['name'] for e in objs if e['ph'] == 'X'}\n"
-    "print(sorted(syscalls), seen.get('exec'), seen.get('process_name'),\n"
-    "      seen.get('thread_name'), seen.get('end'), objs[-1]['name'])\n";
+    "syscalls = {e['name'] for e in objs if e['ph'] == 'X' and e['cat'] == 'syscall'}\n"
+    "print(sorted(syscalls), seen.get('exec'), seen.get('process'), seen.get('flow'),\n"
+    "      seen.get('process_name'), seen.get('thread_name'), seen.get('end'), objs[-1]['name'])\n";
 
 /* -a out=FILE, -a min, -a syscalls; and --json lines. */
 static void test_timeline_options(void **state)
@@ -819,17 +1076,17 @@ static void test_timeline_options(void **state)
     free(trace);
     rename(file, t->report);
     assert_string_equal(json_fields_v(t, "-", timeline_counts),
-                        "['wait4'] 2 2 2 1 end\n");
+                        "['wait4'] 2 2 2 2 2 1 end\n");
 
-    /* a minimum longer than the run: no slices at all */
+    /* a minimum longer than the run: no syscall slices, but every process's */
     run_status(t, 0, "-s", "timeline", "-a", "min=10s", "/bin/sh", "-c", cmd);
-    assert_string_equal(json_fields_v(t, "-", timeline_counts), "[] 2 2 2 1 end\n");
+    assert_string_equal(json_fields_v(t, "-", timeline_counts), "[] 2 2 2 2 2 1 end\n");
 
     run_status(t, 0, "--json", "-s", "timeline", "-a", "syscalls=wait4", "/bin/sh", "-c", cmd);
     report = e2e_read(t->report);
     assert_false(matches(report, "^\\["));
     free(report);
-    assert_string_equal(json_fields_v(t, "*", timeline_counts), "['wait4'] 2 2 2 1 end\n");
+    assert_string_equal(json_fields_v(t, "*", timeline_counts), "['wait4'] 2 2 2 2 2 1 end\n");
 }
 
 int main(void)
@@ -839,21 +1096,29 @@ int main(void)
         e2e_test(test_help),
         e2e_test(test_unknown_script),
         e2e_test(test_bad_arguments),
+        e2e_test(test_unknown_argument_every_script),
         e2e_test(test_writes),
         e2e_test(test_opens),
+        e2e_test(test_opens_comm_after_exec),
         e2e_test(test_opens_json),
         e2e_test(test_execs),
         e2e_test(test_execs_failed),
         e2e_test(test_execs_json),
         e2e_test(test_syscount),
         e2e_test(test_syscount_per_pid),
+        e2e_test(test_syscount_per_comm),
         e2e_test(test_syscount_json),
         e2e_test(test_files),
         e2e_test(test_files_under_json),
         e2e_test(test_files_tmpfile),
+        e2e_test(test_files_link_then_unlink),
+        e2e_test(test_files_kernel_names),
+        e2e_test(test_files_by_descriptor),
+        e2e_test(test_files_who),
         e2e_test(test_net),
         e2e_test(test_net_json),
         e2e_test(test_slow),
+        e2e_test(test_slow_in_time_order),
         e2e_test(test_slow_json),
         e2e_test(test_parse_duration),
         e2e_test(test_timeline),
