@@ -3675,6 +3675,7 @@ static const struct xlat x_epoll_event_events = { .name = "epoll_event_events", 
     .bits = 32, .zero_is_empty = 0 };
 
 static const struct xlat_entry e_sigaction_flags_0[] = {
+    { 0x4000000, "SA_RESTORER" }, /* k */
     { 0x8000000, "SA_ONSTACK" }, /* k */
     { 0x10000000, "SA_RESTART" }, /* k */
     { 0x20000000, "SA_INTERRUPT" }, /* g */
@@ -3686,7 +3687,7 @@ static const struct xlat_entry e_sigaction_flags_0[] = {
 };
 static const struct xlat_part x_sigaction_flags_parts[] = {
     { .kind = XLAT_FLAGS, .mask = 0xffffffffffffffff, .format = XLAT_HEX, .verbose = 0, .shift = 0,
-      .shift_name = NULL, .unknown = "SA_???", .entries = e_sigaction_flags_0, .count = 8 },
+      .shift_name = NULL, .unknown = "SA_???", .entries = e_sigaction_flags_0, .count = 9 },
 };
 static const struct xlat x_sigaction_flags = { .name = "sigaction_flags", .parts = x_sigaction_flags_parts, .nparts = 1,
     .bits = 64, .zero_is_empty = 0 };
