@@ -379,6 +379,48 @@ static bool arg_len(struct dcall *c, const struct sysent_arg *a, uint64_t *len)
     return true;
 }
 
+/* The size of an integer element type of an array argument, or 0. */
+static size_t int_element(const char *type)
+{
+    static const struct {
+        const char *type;
+        size_t size;
+    } types[] = { { "int", 4 }, { "gid_t", 4 }, { "u32", 4 }, { "old_gid_t", 2 }, { "u64", 8 } };
+    for (size_t i = 0; type && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(type, types[i].type) == 0)
+            return types[i].size;
+    return 0;
+}
+
+/* count integers at addr: [0, 1, 2], at most the string limit of them */
+static void int_array(struct dcall *c, uint64_t addr, uint64_t count, size_t size)
+{
+    unsigned char b[8];
+    if (!addr || (count && !d_read(c, addr, b, size))) {
+        d_ptr(c, addr);
+        return;
+    }
+    d_begin(c, true);
+    for (uint64_t i = 0; i < count; i++) {
+        if (!c->opts->verbose && i >= c->opts->string_limit) {
+            d_end(c, true);
+            return;
+        }
+        uint64_t v = 0;
+        if (!d_read(c, addr + i * size, &v, size)) {
+            d_end(c, true);
+            return;
+        }
+        if (size == 2)
+            d_uint(c, (uint16_t)v);
+        else if (size == 4)
+            d_int(c, (int32_t)v);
+        else
+            d_uint(c, v);
+    }
+    d_end(c, false);
+}
+
 void d_arg(struct dcall *c, unsigned i)
 {
     const struct sysent_arg *a = &c->ent->args[i];
@@ -446,6 +488,11 @@ void d_arg(struct dcall *c, unsigned i)
             d_struct(c, a->type, v);
         break;
     case SYSENT_ARRAY:
+        if (int_element(a->type) && !(a->dir == SYSENT_OUT && d_failed(c)) && arg_len(c, a, &len))
+            int_array(c, v, len, int_element(a->type));
+        else
+            d_ptr(c, v);
+        break;
     default:
         d_ptr(c, v);
         break;

@@ -387,6 +387,21 @@ static void test_sigaction_and_sigsets(void **state)
     assert_string_equal(line(EV("kill", 42, SIGUSR1, 0, 0, 0, 0), 0), "kill(42, SIGUSR1) = 0");
 }
 
+/* arrays of integers: the elements, as many as the length argument says */
+static void test_int_arrays(void **state)
+{
+    (void)state;
+    uint32_t groups[3] = { 0, 27, 1000 };
+    uint64_t buf = put(groups, sizeof groups);
+    assert_string_equal(line(EV("setgroups", 3, buf, 0, 0, 0, 0), 0), "setgroups(3, [0, 27, 1000]) = 0");
+    assert_string_equal(line(EV("getgroups", 3, buf, 0, 0, 0, 0), 2), "getgroups(3, [0, 27]) = 2");
+    opts.string_limit = 1;
+    assert_string_equal(line(EV("setgroups", 3, buf, 0, 0, 0, 0), 0), "setgroups(3, [0, ...]) = 0");
+    uint16_t old[2] = { 5, 6 };
+    assert_string_equal(line(EV32("setgroups", 2, put(old, sizeof old), 0, 0, 0, 0), 0),
+                        "setgroups(2, [5, ...]) = 0");
+}
+
 /* ---- descriptors, sockets ---- */
 
 static void test_fcntl_results(void **state)
@@ -637,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup(test_clone_names_its_arguments, setup),
         cmocka_unit_test_setup(test_prlimit64_limits, setup),
         cmocka_unit_test_setup(test_sigaction_and_sigsets, setup),
+        cmocka_unit_test_setup(test_int_arrays, setup),
         cmocka_unit_test_setup(test_fcntl_results, setup),
         cmocka_unit_test_setup(test_poll_shows_returned_events_after_the_result, setup),
         cmocka_unit_test_setup(test_sockaddrs, setup),
