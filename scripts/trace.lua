@@ -28,12 +28,12 @@
 --   -a t, tt, ttt  the time of each call: 12:34:56, 12:34:56.123456, or
 --                  seconds since the epoch 1700000000.123456
 --
--- With --json, one object per syscall: pid, time (of the entry, in seconds
--- since the trace started),
--- name, args (each argument by its kernel name, decoded: structs as
--- objects, arrays as lists, flags as their text, pointers as "0x..."),
--- ret, error (the errno's name), aux (strace's text after the result),
--- duration (seconds).
+-- With --json, one object per syscall: pid, time (of the entry, in
+-- seconds since the trace started), name, args (each argument by its
+-- kernel name, decoded: structs as objects, arrays as lists, flags as
+-- their text, pointers as "0x..."), ret, error (the errno's name), aux
+-- (strace's text after the result), duration (seconds).
+local fail = require("wt.opts").fail
 local opts = require("wt.opts").parse {
   trace = { "string" },
   s = { "integer", default = 32 },
@@ -60,12 +60,11 @@ local function all_syscalls()
   return set
 end
 
--- strace's -e trace=SET as a set of names.
+-- strace's -e trace=SET as a list of names.
 local function selection(spec)
   local negate = spec:sub(1, 1) == "!"
-  if negate then spec = spec:sub(2) end
   local set = {}
-  for item in spec:gmatch("[^,]+") do
+  for item in spec:sub(negate and 2 or 1):gmatch("[^,]+") do
     if item == "all" then
       for name in pairs(all_syscalls()) do set[name] = true end
     elseif item == "none" then
@@ -73,7 +72,7 @@ local function selection(spec)
     elseif item:sub(1, 1) == "%" or item:match("^%a+$") and not wt.is_syscall(item) then
       local names = wt.syscalls_in(item)
       if not names then
-        require("wt.opts").fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
+        fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
       end
       for _, name in ipairs(names) do set[name] = true end
     elseif item:sub(1, 1) == "?" then
@@ -81,7 +80,7 @@ local function selection(spec)
     elseif wt.is_syscall(item) then
       set[item] = true
     else
-      require("wt.opts").fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
+      fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
     end
   end
   if negate then
@@ -97,7 +96,7 @@ end
 
 if opts.trace then
   local list = selection(opts.trace)
-  if #list == 0 then require("wt.opts").fail("trace: -a trace=%s selects no syscall", opts.trace) end
+  if #list == 0 then fail("trace: -a trace=%s selects no syscall", opts.trace) end
   wt.trace(list)
 end
 
