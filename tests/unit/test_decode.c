@@ -52,7 +52,8 @@ static uint64_t put_str(const char *s)
     return put(s, strlen(s) + 1);
 }
 
-/* An address nothing is mapped at (a page after mem's, unmapped). */
+/* An address that cannot be read: the PROT_NONE page after mem (kept
+ * mapped, so that nothing else is placed there). */
 static uint64_t unmapped;
 
 static struct syscall_event event(const char *arch_name, const char *name, uint64_t a0,
@@ -632,7 +633,7 @@ int main(void)
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (mem == MAP_FAILED)
         return 1;
-    munmap(mem + MEM_SIZE, 4096);
+    mprotect(mem + MEM_SIZE, 4096, PROT_NONE);
     unmapped = (uint64_t)(uintptr_t)(mem + MEM_SIZE);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_quote_escapes, setup),
