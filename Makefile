@@ -225,8 +225,11 @@ VG_CFLAGS ?= -O0 -g
 # - test_scripts:test_slow: the command's first execve is made by that
 #   child under valgrind and takes over 10 ms, which the test's
 #   "threshold=10" run then reports.
+# - test_trace:test_as_strace_*: they compare wtlua's log with strace's,
+#   and that child's own syscalls before its execve (valgrind's) are
+#   traced, where strace's child makes none.
 VG_SKIP_TESTS ?= test_filter:test_install_* test_errors:test_exec_fails_in_child \
-                 test_scripts:test_slow
+                 test_scripts:test_slow test_trace:test_as_strace_*
 VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG_B)/logs \
              VALGRIND_SUPP=$(CURDIR)/tests/valgrind/wtlua.supp \
              VALGRIND_SKIP_TESTS='$(VG_SKIP_TESTS)'

@@ -406,18 +406,18 @@ static void compare(struct e2e *t, const char *const strace_opts[], const char *
 
 /* ---- the fixture that makes every decoded call ---- */
 
-static void test_fixture(void **state)
+static void test_as_strace_fixture(void **state)
 {
     compare(*state, NULL, NULL, LIST(e2e_fixture("syscalls")));
 }
 
-static void test_fixture_i386(void **state)
+static void test_as_strace_fixture_i386(void **state)
 {
     compare(*state, NULL, NULL, LIST(e2e_fixture("syscalls-32")));
 }
 
 /* a thread killed in its read: "read(3, <unfinished ...>) = ?" */
-static void test_call_a_thread_dies_in(void **state)
+static void test_as_strace_call_a_thread_dies_in(void **state)
 {
     struct e2e *t = *state;
     compare(t, NULL, NULL, LIST(e2e_fixture("syscalls"), "thread"));
@@ -426,25 +426,25 @@ static void test_call_a_thread_dies_in(void **state)
     free(log);
 }
 
-static void test_fd_paths(void **state)
+static void test_as_strace_fd_paths(void **state)
 {
     compare(*state, LIST("-y"), LIST("y"), LIST(e2e_fixture("syscalls"), "files", "descriptors",
                                                  "sockets"));
 }
 
-static void test_string_limit(void **state)
+static void test_as_strace_string_limit(void **state)
 {
     compare(*state, LIST("-s", "8"), LIST("s=8"), LIST(e2e_fixture("syscalls"), "files",
                                                         "processes"));
 }
 
-static void test_selection_by_class(void **state)
+static void test_as_strace_selection_by_class(void **state)
 {
     compare(*state, LIST("-e", "trace=%file,%network,execve"), LIST("trace=%file,%network,execve"),
             LIST(e2e_fixture("syscalls")));
 }
 
-static void test_selection_negated(void **state)
+static void test_as_strace_selection_negated(void **state)
 {
     compare(*state, LIST("-e", "trace=!%memory,%signal,read"), LIST("trace=!%memory,%signal,read"),
             LIST(e2e_fixture("syscalls"), "files", "signals", "memory"));
@@ -475,7 +475,7 @@ static const char *work_dir(struct e2e *t)
     return d;
 }
 
-static void test_ls(void **state)
+static void test_as_strace_ls(void **state)
 {
     struct e2e *t = *state;
     const char *d = work_dir(t);
@@ -484,7 +484,7 @@ static void test_ls(void **state)
     compare(t, NULL, NULL, LIST(which("ls"), d));
 }
 
-static void test_ls_long(void **state)
+static void test_as_strace_ls_long(void **state)
 {
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "a"), "a\n", 0644);
@@ -492,7 +492,7 @@ static void test_ls_long(void **state)
     compare(t, NULL, NULL, LIST(which("ls"), "-l", e2e_path(t, "a"), e2e_path(t, "link")));
 }
 
-static void test_cp(void **state)
+static void test_as_strace_cp(void **state)
 {
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "src"), "some text to copy\n", 0644);
@@ -502,7 +502,7 @@ static void test_cp(void **state)
                                                           e2e_path(t, "dst"))));
 }
 
-static void test_sh_pipeline(void **state)
+static void test_as_strace_sh_pipeline(void **state)
 {
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "in"), "b\na\nc\n", 0644);
@@ -513,7 +513,7 @@ static void test_sh_pipeline(void **state)
     signal_timing = false;
 }
 
-static void test_python(void **state)
+static void test_as_strace_python(void **state)
 {
     const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : NULL;
     if (!python)
@@ -521,7 +521,7 @@ static void test_python(void **state)
     compare(*state, NULL, NULL, LIST(python, "-c", "pass"));
 }
 
-static void test_git_status(void **state)
+static void test_as_strace_git_status(void **state)
 {
     struct e2e *t = *state;
     const char *git = which("git");
@@ -619,19 +619,19 @@ static void test_unknown_selection(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        e2e_test(test_fixture),
-        e2e_test(test_fixture_i386),
-        e2e_test(test_call_a_thread_dies_in),
-        e2e_test(test_fd_paths),
-        e2e_test(test_string_limit),
-        e2e_test(test_selection_by_class),
-        e2e_test(test_selection_negated),
-        e2e_test(test_ls),
-        e2e_test(test_ls_long),
-        e2e_test(test_cp),
-        e2e_test(test_sh_pipeline),
-        e2e_test(test_python),
-        e2e_test(test_git_status),
+        e2e_test(test_as_strace_fixture),
+        e2e_test(test_as_strace_fixture_i386),
+        e2e_test(test_as_strace_call_a_thread_dies_in),
+        e2e_test(test_as_strace_fd_paths),
+        e2e_test(test_as_strace_string_limit),
+        e2e_test(test_as_strace_selection_by_class),
+        e2e_test(test_as_strace_selection_negated),
+        e2e_test(test_as_strace_ls),
+        e2e_test(test_as_strace_ls_long),
+        e2e_test(test_as_strace_cp),
+        e2e_test(test_as_strace_sh_pipeline),
+        e2e_test(test_as_strace_python),
+        e2e_test(test_as_strace_git_status),
         e2e_test(test_durations_and_timestamps),
         e2e_test(test_json),
         e2e_test(test_unknown_selection),
