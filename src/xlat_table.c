@@ -1081,11 +1081,20 @@ static const struct xlat_entry e_madvise_advice_0[] = {
     { 0x9, "MADV_REMOVE" }, /* k */
     { 0xa, "MADV_DONTFORK" }, /* k */
     { 0xb, "MADV_DOFORK" }, /* k */
+    { 0xc, "MADV_MERGEABLE" }, /* k */
+    { 0xd, "MADV_UNMERGEABLE" }, /* k */
+    { 0xe, "MADV_HUGEPAGE" }, /* k */
+    { 0xf, "MADV_NOHUGEPAGE" }, /* k */
+    { 0x10, "MADV_DONTDUMP" }, /* k */
+    { 0x11, "MADV_DODUMP" }, /* k */
+    { 0x12, "MADV_WIPEONFORK" }, /* k */
+    { 0x13, "MADV_KEEPONFORK" }, /* k */
     { 0x14, "MADV_COLD" }, /* k */
     { 0x15, "MADV_PAGEOUT" }, /* k */
     { 0x16, "MADV_POPULATE_READ" }, /* k */
     { 0x17, "MADV_POPULATE_WRITE" }, /* k */
     { 0x18, "MADV_DONTNEED_LOCKED" }, /* k */
+    { 0x19, "MADV_COLLAPSE" }, /* k */
     { 0x64, "MADV_HWPOISON" }, /* k */
     { 0x65, "MADV_SOFT_OFFLINE" }, /* k */
     { 0x66, "MADV_GUARD_INSTALL" }, /* f */
@@ -1093,7 +1102,7 @@ static const struct xlat_entry e_madvise_advice_0[] = {
 };
 static const struct xlat_part x_madvise_advice_parts[] = {
     { .kind = XLAT_VALUE, .mask = 0xffffffff, .format = XLAT_HEX, .verbose = 0, .shift = 0,
-      .shift_name = NULL, .unknown = "MADV_???", .entries = e_madvise_advice_0, .count = 18 },
+      .shift_name = NULL, .unknown = "MADV_???", .entries = e_madvise_advice_0, .count = 27 },
 };
 static const struct xlat x_madvise_advice = { .name = "madvise_advice", .parts = x_madvise_advice_parts, .nparts = 1,
     .bits = 32, .zero_is_empty = 0 };
