@@ -918,6 +918,10 @@ static void test_same_text_as_strace(void **state)
             }
             char out[512];
             const char *got = ours(c, raw_value, c->key >= 0 ? rargs[c->key] : NULL, out, sizeof out);
+            /* A handler other than SIG_DFL, SIG_IGN... is an address, which
+             * differs between the runs (ASan installs handlers). */
+            if (strcmp(c->set, "sigaction_handler") == 0 && strncmp(got, "SIG_", 4) != 0)
+                continue;
             seen[i] = true;
             compared_args++;
             if (strcmp(got, expected) != 0 && !strace61_differs(c, expected)) {
