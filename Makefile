@@ -30,6 +30,7 @@ BUILD_MODULES := $(call pc_modules,$(BUILD_DEPS))
 DEPS_PACKAGES := pkg-config $(call pc_packages,$(BUILD_DEPS))
 DEPS_PACKAGES += libcmocka-dev  # unit and e2e test programs
 DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
+DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
