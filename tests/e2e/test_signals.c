@@ -152,29 +152,17 @@ static int start_in_pty(struct e2e *t, const char *const args[])
     if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
         fail_msg("pty: %s", strerror(errno));
     const char *slave = e2e_str("%s", ptsname(master));
-    const char *argv[64] = { e2e_env("WTLUA"), "-o", t->report };
-    size_t n = 3;
-    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    const char *out = e2e_path(t, ".stdout"), *err = e2e_path(t, ".stderr");
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fail_msg("fork: %s", strerror(errno));
-    if (pid == 0) {
-        if (setsid() < 0 || chdir(t->dir) < 0)
+    const char *argv[E2E_MAX_ARGS];
+    e2e_wtlua_argv(t, argv, args);
+    if (e2e_fork_run(t, argv) == 0) {
+        if (setsid() < 0)
             _exit(124);
         int fd = open(slave, O_RDWR); /* the session's controlling terminal */
         if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0)
             _exit(124);
         close(fd);
-        e2e_redirect(out, 1, O_WRONLY | O_CREAT | O_TRUNC);
-        e2e_redirect(err, 2, O_WRONLY | O_CREAT | O_TRUNC);
-        execv(argv[0], (char *const *)argv);
-        _exit(124);
+        e2e_exec_child(t, argv);
     }
-    t->pid = pid;
     return master;
 }
 
