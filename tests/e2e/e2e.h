@@ -31,6 +31,12 @@
 /* A wtlua run that takes longer than this is killed and fails the test. */
 #define E2E_TIMEOUT_MS 20000
 
+/* How long a test waits for a sign that something happened (a file a
+ * fixture makes, a signal taken) before it fails: generous, because under
+ * valgrind and on a loaded machine everything is slow, and only a failing
+ * test waits this long. */
+#define E2E_WAIT_MS 10000
+
 /* The most arguments a run's argv holds, its NULL included. */
 #define E2E_MAX_ARGS 64
 
@@ -116,6 +122,14 @@ static inline void e2e_write(const char *path, const char *text, mode_t mode)
     close(fd);
     if (chmod(path, mode) < 0)
         fail_msg("chmod %s: %s", path, strerror(errno));
+}
+
+/* Writes a script to DIR/name and returns its path. */
+static inline const char *e2e_script(const struct e2e *t, const char *name, const char *text)
+{
+    const char *path = e2e_path(t, name);
+    e2e_write(path, text, 0644);
+    return path;
 }
 
 static inline bool e2e_exists(const char *path)
@@ -386,6 +400,62 @@ static inline bool e2e_wait_path(const char *path, long timeout_ms)
         e2e_sleep_ms(1);
     }
     return true;
+}
+
+/* fail_msg at the caller's line: the waits below fail there. */
+CMOCKA_PRINTF_ATTRIBUTE(3, 4)
+static inline void e2e_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    print_error("ERROR: ");
+    vprint_error(fmt, ap);
+    print_error("\n");
+    va_end(ap);
+    _fail(file, line);
+}
+
+/* Waits for DIR/name, the sign a fixture or a script makes when it has
+ * got somewhere; fails the test when it has not appeared in E2E_WAIT_MS. */
+static inline void e2e_await_path_at(const struct e2e *t, const char *name, const char *file,
+                                     int line)
+{
+    if (!e2e_wait_path(e2e_path(t, name), E2E_WAIT_MS))
+        e2e_fail_at(file, line, "%s did not appear within %d ms", name, E2E_WAIT_MS);
+}
+#define e2e_await_path(t, name) e2e_await_path_at((t), (name), __FILE__, __LINE__)
+
+/* Makes the directory DIR/name: the sign a fixture or a script waits for. */
+static inline void e2e_mark(const struct e2e *t, const char *name)
+{
+    if (mkdir(e2e_path(t, name), 0755) < 0)
+        fail_msg("mkdir %s: %s", name, strerror(errno));
+}
+
+/* A field of /proc/TID/status ("State", "PPid", "TracerPid"...) as text,
+ * "" when it cannot be read (TID may be any thread's id). */
+static inline const char *e2e_proc_status(pid_t tid, const char *field)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/status", (int)tid));
+    const char *key = e2e_str("\n%s:\t", field);
+    const char *at = text ? strstr(text, key) : NULL;
+    const char *value = at ? e2e_str("%.*s", (int)strcspn(at + strlen(key), "\n"),
+                                     at + strlen(key))
+                           : "";
+    free(text);
+    return value;
+}
+
+/* The syscall TID is blocked in (its number in TID's ABI), -1 when it is
+ * running, in no syscall or gone. */
+static inline long e2e_blocked_syscall(pid_t tid)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/syscall", (int)tid));
+    char *tail = NULL;
+    long nr = text ? strtol(text, &tail, 10) : -1;
+    bool number = text && tail != text && *tail == ' ';
+    free(text);
+    return number ? nr : -1;
 }
 
 /* Starts wtlua -o DIR/report ARGS in DIR the way e2e_wtlua runs it, but

@@ -12,19 +12,6 @@
 
 #define RUN_MS 10000
 
-static void wait_path(const struct e2e *t, const char *name)
-{
-    if (!e2e_wait_path(e2e_path(t, name), 5000))
-        fail_msg("%s did not appear", name);
-}
-
-/* Creates DIR/name as a directory: the fixture polls for it. */
-static void go(const struct e2e *t, const char *name)
-{
-    if (mkdir(e2e_path(t, name), 0755) < 0)
-        fail_msg("mkdir %s: %s", name, strerror(errno));
-}
-
 #define HOOKS_OFF "wtlua: hooks disabled; the command runs to its end without them\n"
 
 /* SIGTERM, SIGHUP and SIGINT from a process reach the command, which dies
@@ -45,7 +32,7 @@ static void test_signal_passed_on_command_dies(void **state)
                             e2e_fixture("stress"), "wait-signal", t->dir);
         else
             e2e_wtlua_start(t, -1, e2e_fixture("stress"), "wait-signal", t->dir);
-        wait_path(t, "ready");
+        e2e_await_path(t, "ready");
         kill(t->pid, sigs[i]);
         e2e_finish(t, RUN_MS, NULL);
         e2e_assert_status(t, 128 + sigs[i]);
@@ -59,12 +46,12 @@ static void test_sigterm_ignored_command_runs_to_its_end(void **state)
 {
     struct e2e *t = *state;
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "15");
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     kill(t->pid, SIGTERM);
     e2e_sleep_ms(200);
     assert_true(e2e_running(t));
     assert_false(e2e_exists(e2e_path(t, "done")));
-    go(t, "go");
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
@@ -81,13 +68,13 @@ static void test_signal_ignored_at_start_stays_ignored(void **state)
     sigaction(SIGHUP, &ignore, &old);
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "1");
     sigaction(SIGHUP, &old, NULL);
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     kill(t->pid, SIGHUP);
     e2e_sleep_ms(100); /* two pending SIGHUPs would be one */
     kill(t->pid, SIGHUP);
     e2e_sleep_ms(200);
     assert_true(e2e_running(t));
-    go(t, "go");
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
@@ -97,11 +84,7 @@ static void test_signal_ignored_at_start_stays_ignored(void **state)
 /* "PPid:" of a process, 0 when it cannot be read. */
 static int parent_of(int pid)
 {
-    char *text = e2e_read(e2e_str("/proc/%d/status", pid));
-    const char *line = text ? strstr(text, "\nPPid:\t") : NULL;
-    int ppid = line ? atoi(line + 7) : 0;
-    free(text);
-    return ppid;
+    return atoi(e2e_proc_status(pid, "PPid"));
 }
 
 /* A command and its child both ignore SIGINT: the first SIGINT leaves
@@ -112,8 +95,8 @@ static void test_second_sigint_kills_the_tree(void **state)
 {
     struct e2e *t = *state;
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore-tree", t->dir);
-    wait_path(t, "parent-ready");
-    wait_path(t, "child-ready");
+    e2e_await_path(t, "parent-ready");
+    e2e_await_path(t, "child-ready");
     e2e_sleep_ms(20);
     char *text = e2e_read(e2e_path(t, "child-ready"));
     int child = text ? atoi(text) : 0;
@@ -174,11 +157,11 @@ static void test_terminal_ctrl_c_not_passed_on_again(void **state)
     struct e2e *t = *state;
     int master = start_in_pty(t, (const char *const[]){ e2e_fixture("stress"), "count-int",
                                                          t->dir, NULL });
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     if (write(master, "\003", 1) != 1)
         fail_msg("write to the pty: %s", strerror(errno));
     e2e_sleep_ms(200);
-    go(t, "go");
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     close(master);
     e2e_assert_status(t, 0);
@@ -238,9 +221,9 @@ static void check_runaway(struct e2e *t, long phase, const char *script, const c
 {
     e2e_write(e2e_path(t, "hook.lua"), script, 0644);
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
-    wait_path(t, "waiting");
+    e2e_await_path(t, "waiting");
     align_to(phase);
-    go(t, "go");
+    e2e_mark(t, "go");
     long started = e2e_now_ms();
     e2e_sleep_ms(1500);
     kill(t->pid, SIGINT);
@@ -321,8 +304,8 @@ static void test_runaway_hook_second_sigint(void **state)
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "hook.lua"), loop_script, 0644);
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
-    wait_path(t, "waiting");
-    go(t, "go");
+    e2e_await_path(t, "waiting");
+    e2e_mark(t, "go");
     e2e_sleep_ms(300);
     kill(t->pid, SIGINT);
     e2e_sleep_ms(300);
