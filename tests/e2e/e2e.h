@@ -390,6 +390,15 @@ static inline void e2e_sleep_ms(long ms)
         ;
 }
 
+/* Gives what must not happen (wtlua ending, a command killed) the time
+ * to show that it did.  A sleep, since nothing happening makes no sign to
+ * wait for; what does happen is waited for by its sign (e2e_await_path,
+ * e2e_wait_signal_taken), never by a sleep. */
+static inline void e2e_let_nothing_happen(long ms)
+{
+    e2e_sleep_ms(ms);
+}
+
 /* Polls until path exists, for at most timeout_ms; returns whether it does. */
 static inline bool e2e_wait_path(const char *path, long timeout_ms)
 {
@@ -425,6 +434,28 @@ static inline void e2e_await_path_at(const struct e2e *t, const char *name, cons
 }
 #define e2e_await_path(t, name) e2e_await_path_at((t), (name), __FILE__, __LINE__)
 
+/* Waits until DIR/name holds a number (a pid a fixture wrote) and returns
+ * it.  The file is created before its one write: it must not be read
+ * while empty. */
+static inline long e2e_await_number_at(const struct e2e *t, const char *name, const char *file,
+                                       int line)
+{
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    for (;;) {
+        char *text = e2e_read(e2e_path(t, name));
+        char *tail = NULL;
+        long n = text ? strtol(text, &tail, 10) : 0;
+        bool whole = text && tail != text;
+        free(text);
+        if (whole)
+            return n;
+        if (e2e_now_ms() > end)
+            e2e_fail_at(file, line, "%s did not get a number within %d ms", name, E2E_WAIT_MS);
+        e2e_sleep_ms(1);
+    }
+}
+#define e2e_await_number(t, name) e2e_await_number_at((t), (name), __FILE__, __LINE__)
+
 /* Makes the directory DIR/name: the sign a fixture or a script waits for. */
 static inline void e2e_mark(const struct e2e *t, const char *name)
 {
@@ -457,6 +488,31 @@ static inline long e2e_blocked_syscall(pid_t tid)
     free(text);
     return number ? nr : -1;
 }
+
+/* Whether sig, sent to process pid, waits there to be taken. */
+static inline bool e2e_signal_pending(pid_t pid, int sig)
+{
+    unsigned long long bit = 1ULL << (sig - 1);
+    return (strtoull(e2e_proc_status(pid, "ShdPnd"), NULL, 16) & bit) ||
+           (strtoull(e2e_proc_status(pid, "SigPnd"), NULL, 16) & bit);
+}
+
+/* After kill(pid, sig): waits until the process has taken the signal, so
+ * that a handler of it has run (or runs before the process does anything
+ * else) and the same signal sent again counts as a second one.  A signal
+ * the process ignores is never pending: this returns at once. */
+static inline void e2e_wait_signal_taken_at(pid_t pid, int sig, const char *file, int line)
+{
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    while (e2e_signal_pending(pid, sig)) {
+        if (e2e_now_ms() > end)
+            e2e_fail_at(file, line, "process %d did not take signal %d within %d ms", (int)pid,
+                        sig, E2E_WAIT_MS);
+        e2e_sleep_ms(1);
+    }
+}
+#define e2e_wait_signal_taken(pid, sig) \
+    e2e_wait_signal_taken_at((pid), (sig), __FILE__, __LINE__)
 
 /* Starts wtlua -o DIR/report ARGS in DIR the way e2e_wtlua runs it, but
  * returns at once with t->pid set; stdin comes from in_fd (/dev/null when

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 
 #define RUN_MS 10000
 #define REPLY_MS 5000
@@ -118,17 +119,18 @@ static bool all_traced_by(pid_t pid, pid_t tracer)
     return n > 0;
 }
 
-/* Waits until wtlua has seized every thread of pid, then a little more
- * for its first stop of each (after which every syscall is seen). */
+/* Waits until wtlua has seized every thread of pid and waits for stops:
+ * it has then asked each thread for a first stop, which comes before the
+ * thread runs on (these are blocked in syscalls), and after which every
+ * syscall is seen. */
 static void wait_attached(const struct e2e *t, pid_t pid)
 {
-    long end = e2e_now_ms() + 5000;
-    while (!all_traced_by(pid, t->pid)) {
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    while (!all_traced_by(pid, t->pid) || e2e_blocked_syscall(t->pid) != SYS_wait4) {
         if (e2e_now_ms() > end || !e2e_running(t))
             fail_msg("wtlua did not attach to %d", (int)pid);
         e2e_sleep_ms(1);
     }
-    e2e_sleep_ms(50);
 }
 
 /* Every thread of pid: not traced, not stopped. */
@@ -256,7 +258,7 @@ static void test_attach_with_sigint_ignored(void **state)
     wait_attached(t, tg->pid);
     ask(tg, "w main");
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(200);
+    e2e_let_nothing_happen(200); /* a detach would end wtlua */
     assert_true(e2e_running(t));
     kill(t->pid, SIGTERM);
     e2e_finish(t, RUN_MS, NULL);
@@ -524,7 +526,7 @@ static void test_detach_handles_returns_already_due(void **state)
     while (thread_activity(opener)[0] != 't' && e2e_now_ms() < end)
         e2e_sleep_ms(1); /* its open has returned: stopped at the exit */
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(100); /* for the signal to reach wtlua while the hook runs */
+    e2e_wait_signal_taken(t->pid, SIGINT); /* it reaches wtlua while the hook runs */
     e2e_write(e2e_path(t, "go"), "", 0644);
     e2e_finish(t, RUN_MS, NULL);
     close(reader);

@@ -63,7 +63,7 @@ static void test_report_write_survives_signal(void **state)
         e2e_sleep_ms(1);
     assert_true(in_write(t->pid));
     kill(t->pid, SIGTERM);
-    e2e_sleep_ms(50);
+    e2e_wait_signal_taken(t->pid, SIGTERM); /* the write is interrupted */
     FILE *reader = fdopen(fd, "r");
     char line[256];
     int lines = 0, last = 0;

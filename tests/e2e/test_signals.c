@@ -48,7 +48,7 @@ static void test_sigterm_ignored_command_runs_to_its_end(void **state)
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "15");
     e2e_await_path(t, "ready");
     kill(t->pid, SIGTERM);
-    e2e_sleep_ms(200);
+    e2e_await_path(t, "ignored"); /* passed on, and ignored */
     assert_true(e2e_running(t));
     assert_false(e2e_exists(e2e_path(t, "done")));
     e2e_mark(t, "go");
@@ -70,10 +70,14 @@ static void test_signal_ignored_at_start_stays_ignored(void **state)
     sigaction(SIGHUP, &old, NULL);
     e2e_await_path(t, "ready");
     kill(t->pid, SIGHUP);
-    e2e_sleep_ms(100); /* two pending SIGHUPs would be one */
+    e2e_wait_signal_taken(t->pid, SIGHUP); /* two pending SIGHUPs would be one */
     kill(t->pid, SIGHUP);
-    e2e_sleep_ms(200);
+    e2e_wait_signal_taken(t->pid, SIGHUP);
+    /* Caught, the first SIGHUP would have been passed on (the directory
+     * ignored) and the second would have killed the command. */
+    e2e_let_nothing_happen(200);
     assert_true(e2e_running(t));
+    assert_false(e2e_exists(e2e_path(t, "ignored")));
     e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
@@ -96,17 +100,14 @@ static void test_second_sigint_kills_the_tree(void **state)
     struct e2e *t = *state;
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore-tree", t->dir);
     e2e_await_path(t, "parent-ready");
-    e2e_await_path(t, "child-ready");
-    e2e_sleep_ms(20);
-    char *text = e2e_read(e2e_path(t, "child-ready"));
-    int child = text ? atoi(text) : 0;
-    free(text);
+    int child = (int)e2e_await_number(t, "child-ready");
     assert_true(child > 0);
     int root = parent_of(child);
     assert_int_equal(parent_of(root), t->pid);
 
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(200);
+    e2e_await_path(t, "parent-ignored");
+    e2e_await_path(t, "child-ignored");
     assert_true(e2e_running(t));
     assert_int_equal(kill(child, 0), 0);
     kill(t->pid, SIGINT);
@@ -160,7 +161,10 @@ static void test_terminal_ctrl_c_not_passed_on_again(void **state)
     e2e_await_path(t, "ready");
     if (write(master, "\003", 1) != 1)
         fail_msg("write to the pty: %s", strerror(errno));
-    e2e_sleep_ms(200);
+    e2e_await_path(t, "got-int");
+    e2e_wait_signal_taken(t->pid, SIGINT);
+    /* The command waits 200 ms more after go, for a SIGINT wtlua would
+     * wrongly send it again. */
     e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     close(master);
@@ -197,10 +201,15 @@ static void test_hook_error_command_completes(void **state)
         assert_true(e2e_exists(e2e_path(t, e2e_str("vfork-%d", i))));
 }
 
+/* The runaway hooks' first line: it makes the file in-hook, the sign that
+ * the hook runs (on the same line as the print, so that the loops stay on
+ * the lines the tracebacks name). */
+#define HOOK_BEGINS "  print('enter') io.open('in-hook', 'w'):close()\n"
+
 static const char *const loop_script =
     "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
     "function on_enter(sc)\n"
-    "  print('enter')\n"
+    HOOK_BEGINS
     "  while true do end\n"
     "end\n"
     "function on_end() print('end') end\n";
@@ -214,7 +223,7 @@ static void align_to(long ms)
 }
 
 /* The hook loops forever at the command's first write-open; a SIGINT
- * 1.5 s later (the hook starting `phase` ms into a second) ends it with
+ * 1.5 s after it began (about `phase` ms into a second) ends it with
  * "interrupted"; the command, which ignores SIGINT, completes; hooks stay
  * off, so on_end does not run; 125. */
 static void check_runaway(struct e2e *t, long phase, const char *script, const char *err)
@@ -224,7 +233,10 @@ static void check_runaway(struct e2e *t, long phase, const char *script, const c
     e2e_await_path(t, "waiting");
     align_to(phase);
     e2e_mark(t, "go");
+    e2e_await_path(t, "in-hook");
     long started = e2e_now_ms();
+    /* Not an order but the length under test: only a hook that has run
+     * for over a second is interrupted. */
     e2e_sleep_ms(1500);
     kill(t->pid, SIGINT);
     long end = e2e_now_ms() + 3000;
@@ -260,7 +272,7 @@ static void test_runaway_hook_in_pcall(void **state)
     check_runaway(*state, 100,
                   "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
                   "function on_enter(sc)\n"
-                  "  print('enter')\n"
+                  HOOK_BEGINS
                   "  while true do pcall(function() while true do end end) end\n"
                   "end\n"
                   "function on_end() print('end') end\n",
@@ -277,7 +289,7 @@ static void test_runaway_hook_in_coroutine(void **state)
                   "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
                   "local co = coroutine.create(function() while true do end end)\n"
                   "function on_enter(sc)\n"
-                  "  print('enter')\n"
+                  HOOK_BEGINS
                   "  while true do coroutine.resume(co) end\n"
                   "end\n"
                   "function on_end() print('end') end\n",
@@ -306,9 +318,11 @@ static void test_runaway_hook_second_sigint(void **state)
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
     e2e_await_path(t, "waiting");
     e2e_mark(t, "go");
-    e2e_sleep_ms(300);
+    e2e_await_path(t, "in-hook");
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(300);
+    e2e_wait_signal_taken(t->pid, SIGINT);
+    /* Had it ended the hook, the command would run to its end. */
+    e2e_let_nothing_happen(300);
     assert_true(e2e_running(t));
     kill(t->pid, SIGINT);
     e2e_finish(t, RUN_MS, NULL);
