@@ -597,16 +597,10 @@ static inline int e2e_wtlua_nobody_v(struct e2e *t, const char *const args[])
     if (nftw(t->dir, e2e_chown_one, 16, FTW_PHYS) < 0)
         fail_msg("chown %s: %s", t->dir, strerror(errno));
     const char *id = e2e_str("%d", E2E_NOBODY);
-    const char *argv[64] = { "/usr/bin/setpriv", e2e_str("--reuid=%s", id),
-                             e2e_str("--regid=%s", id), "--clear-groups", e2e_env("WTLUA"),
-                             "-o", t->report };
-    size_t n = 7;
-    for (size_t i = 0; args[i]; i++) {
-        if (n + 1 >= sizeof argv / sizeof argv[0])
-            fail_msg("too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
+    const char *argv[E2E_MAX_ARGS] = { "/usr/bin/setpriv", e2e_str("--reuid=%s", id),
+                                       e2e_str("--regid=%s", id), "--clear-groups",
+                                       e2e_env("WTLUA"), "-o", t->report };
+    e2e_argv(argv, 7, args);
     return e2e_exec(t, argv);
 }
 #define e2e_wtlua_nobody(t, ...) e2e_wtlua_nobody_v((t), (const char *const[]){ __VA_ARGS__, NULL })
