@@ -335,10 +335,12 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
             ev->enter_ns = monotonic_ns();
         if (wanted && t->hooks->enter)
             t->hooks->enter(t->hooks->ctx, ev);
-        if (own_filter)
+        if (own_filter) { /* the call fails as without wtlua, unchanged */
+            change_clear(&ev->change);
             skip_as_untraced(task);
-        else
+        } else {
             apply_entry_change(t, task, seccomp_stop);
+        }
         task->exit_hook = wanted && t->hooks->exit && (flags & NR_EXIT);
         task->in_syscall = task->exit_hook || task->skipped || task->resume == PTRACE_SYSCALL;
         return task->in_syscall ? PTRACE_SYSCALL : task->resume;

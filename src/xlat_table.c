@@ -4,7 +4,8 @@
  * Values from the headers of linux-libc-dev 6.1.187-1 and libc6-dev 2.36-9+deb12u14,
  * compiled for each ABI.  After each entry, where its value comes from:
  * k the kernel's uapi header, g glibc's, f strace's fallback value (no
- * header here defines the name), b strace's copy of newer uapi headers. */
+ * header here defines the name), b strace's copy of newer uapi headers
+ * (x86_64's letter where the ABIs share a table). */
 #include "xlat_table.h"
 
 #include <stddef.h>
@@ -452,6 +453,9 @@ static const struct xlat_entry e_fcntl_cmd_0[] = {
     { 0x9, "F_GETOWN" }, /* k */
     { 0xa, "F_SETSIG" }, /* k */
     { 0xb, "F_GETSIG" }, /* k */
+    { 0xc, "F_GETLK64" }, /* f */
+    { 0xd, "F_SETLK64" }, /* f */
+    { 0xe, "F_SETLKW64" }, /* f */
     { 0xf, "F_SETOWN_EX" }, /* k */
     { 0x10, "F_GETOWN_EX" }, /* k */
     { 0x11, "F_GETOWNER_UIDS" }, /* k */
@@ -478,56 +482,9 @@ static const struct xlat_entry e_fcntl_cmd_0[] = {
 };
 static const struct xlat_part x_fcntl_cmd_parts[] = {
     { .kind = XLAT_VALUE, .mask = 0xffffffff, .format = XLAT_HEX, .verbose = 0, .shift = 0,
-      .shift_name = NULL, .unknown = "F_???", .entries = e_fcntl_cmd_0, .count = 35 },
+      .shift_name = NULL, .unknown = "F_???", .entries = e_fcntl_cmd_0, .count = 38 },
 };
 static const struct xlat x_fcntl_cmd = { .name = "fcntl_cmd", .parts = x_fcntl_cmd_parts, .nparts = 1,
-    .bits = 32, .zero_is_empty = 0 };
-
-static const struct xlat_entry e_fcntl_cmd_0_[] = {
-    { 0x0, "F_DUPFD" }, /* k */
-    { 0x1, "F_GETFD" }, /* k */
-    { 0x2, "F_SETFD" }, /* k */
-    { 0x3, "F_GETFL" }, /* k */
-    { 0x4, "F_SETFL" }, /* k */
-    { 0x5, "F_GETLK" }, /* k */
-    { 0x6, "F_SETLK" }, /* k */
-    { 0x7, "F_SETLKW" }, /* k */
-    { 0x8, "F_SETOWN" }, /* k */
-    { 0x9, "F_GETOWN" }, /* k */
-    { 0xa, "F_SETSIG" }, /* k */
-    { 0xb, "F_GETSIG" }, /* k */
-    { 0xc, "F_GETLK64" }, /* k */
-    { 0xd, "F_SETLK64" }, /* k */
-    { 0xe, "F_SETLKW64" }, /* k */
-    { 0xf, "F_SETOWN_EX" }, /* k */
-    { 0x10, "F_GETOWN_EX" }, /* k */
-    { 0x11, "F_GETOWNER_UIDS" }, /* k */
-    { 0x24, "F_OFD_GETLK" }, /* k */
-    { 0x25, "F_OFD_SETLK" }, /* k */
-    { 0x26, "F_OFD_SETLKW" }, /* k */
-    { 0x400, "F_SETLEASE" }, /* k */
-    { 0x401, "F_GETLEASE" }, /* k */
-    { 0x402, "F_NOTIFY" }, /* k */
-    { 0x403, "F_DUPFD_QUERY" }, /* b */
-    { 0x404, "F_CREATED_QUERY" }, /* b */
-    { 0x405, "F_CANCELLK" }, /* k */
-    { 0x406, "F_DUPFD_CLOEXEC" }, /* k */
-    { 0x407, "F_SETPIPE_SZ" }, /* k */
-    { 0x408, "F_GETPIPE_SZ" }, /* k */
-    { 0x409, "F_ADD_SEALS" }, /* k */
-    { 0x40a, "F_GET_SEALS" }, /* k */
-    { 0x40b, "F_GET_RW_HINT" }, /* k */
-    { 0x40c, "F_SET_RW_HINT" }, /* k */
-    { 0x40d, "F_GET_FILE_RW_HINT" }, /* k */
-    { 0x40e, "F_SET_FILE_RW_HINT" }, /* k */
-    { 0x40f, "F_GETDELEG" }, /* b */
-    { 0x410, "F_SETDELEG" }, /* b */
-};
-static const struct xlat_part x_fcntl_cmd_i386_parts[] = {
-    { .kind = XLAT_VALUE, .mask = 0xffffffff, .format = XLAT_HEX, .verbose = 0, .shift = 0,
-      .shift_name = NULL, .unknown = "F_???", .entries = e_fcntl_cmd_0_, .count = 38 },
-};
-static const struct xlat x_fcntl_cmd_i386 = { .name = "fcntl_cmd", .parts = x_fcntl_cmd_i386_parts, .nparts = 1,
     .bits = 32, .zero_is_empty = 0 };
 
 static const struct xlat_entry e_finit_module_flags_0[] = {
@@ -1081,11 +1038,20 @@ static const struct xlat_entry e_madvise_advice_0[] = {
     { 0x9, "MADV_REMOVE" }, /* k */
     { 0xa, "MADV_DONTFORK" }, /* k */
     { 0xb, "MADV_DOFORK" }, /* k */
+    { 0xc, "MADV_MERGEABLE" }, /* k */
+    { 0xd, "MADV_UNMERGEABLE" }, /* k */
+    { 0xe, "MADV_HUGEPAGE" }, /* k */
+    { 0xf, "MADV_NOHUGEPAGE" }, /* k */
+    { 0x10, "MADV_DONTDUMP" }, /* k */
+    { 0x11, "MADV_DODUMP" }, /* k */
+    { 0x12, "MADV_WIPEONFORK" }, /* k */
+    { 0x13, "MADV_KEEPONFORK" }, /* k */
     { 0x14, "MADV_COLD" }, /* k */
     { 0x15, "MADV_PAGEOUT" }, /* k */
     { 0x16, "MADV_POPULATE_READ" }, /* k */
     { 0x17, "MADV_POPULATE_WRITE" }, /* k */
     { 0x18, "MADV_DONTNEED_LOCKED" }, /* k */
+    { 0x19, "MADV_COLLAPSE" }, /* k */
     { 0x64, "MADV_HWPOISON" }, /* k */
     { 0x65, "MADV_SOFT_OFFLINE" }, /* k */
     { 0x66, "MADV_GUARD_INSTALL" }, /* f */
@@ -1093,7 +1059,7 @@ static const struct xlat_entry e_madvise_advice_0[] = {
 };
 static const struct xlat_part x_madvise_advice_parts[] = {
     { .kind = XLAT_VALUE, .mask = 0xffffffff, .format = XLAT_HEX, .verbose = 0, .shift = 0,
-      .shift_name = NULL, .unknown = "MADV_???", .entries = e_madvise_advice_0, .count = 18 },
+      .shift_name = NULL, .unknown = "MADV_???", .entries = e_madvise_advice_0, .count = 27 },
 };
 static const struct xlat x_madvise_advice = { .name = "madvise_advice", .parts = x_madvise_advice_parts, .nparts = 1,
     .bits = 32, .zero_is_empty = 0 };
@@ -5175,7 +5141,7 @@ const struct xlat_index_entry xlat_index[] = {
     { "fanotify_mark_flags", { &x_fanotify_mark_flags, &x_fanotify_mark_flags } },
     { "fanotify_mark_mask", { &x_fanotify_mark_mask, &x_fanotify_mark_mask } },
     { "fchmodat2_flags", { &x_fchmodat2_flags, &x_fchmodat2_flags } },
-    { "fcntl_cmd", { &x_fcntl_cmd, &x_fcntl_cmd_i386 } },
+    { "fcntl_cmd", { &x_fcntl_cmd, &x_fcntl_cmd } },
     { "fcntl_fd_flags", { &x_fcntl_fd_flags, &x_fcntl_fd_flags } },
     { "fcntl_lease", { &x_fcntl_lease, &x_fcntl_lease } },
     { "fcntl_lock_type", { &x_fcntl_lock_type, &x_fcntl_lock_type } },

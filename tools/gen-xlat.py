@@ -27,9 +27,12 @@ output gives (nothing is linked or run), from these sources in order:
   k  the Linux kernel's uapi header the list names (its #From lines; what
      the kernel reads at the syscall boundary: O_LARGEFILE is 0100000
      where glibc says 0), and the headers tools/xlat-sets adds;
-  g  glibc's headers (SOCK_STREAM is in no uapi header);
+  g  glibc's headers (SOCK_STREAM is in no uapi header), but not for the
+     names strace's decoder defines itself (def= in tools/xlat-sets: its
+     fcntl.c's F_GETLK64 is 12 where glibc's is F_GETLK);
   f  strace's fallback value, where neither header defines the name (a
-     kernel newer than linux-libc-dev);
+     kernel newer than linux-libc-dev), from its list or from its decoder
+     (def=);
   b  strace's copy of newer uapi headers (bundled/linux/include/uapi), for
      names it expects from them without a fallback.
 Each entry of the output carries its letter.  A name no source gives is
@@ -245,9 +248,11 @@ class Prober:
         return '\n'.join(text) + '\n', where
 
 
-def list_values(prober, xl, abi_flag, extra_headers, bundled):
+def list_values(prober, xl, abi_flag, extra, bundled):
     """([(Entry, value, source)] of the list's names that this ABI has, in
-    the list's order; [names no header or fallback gives])."""
+    the list's order; [names no header or fallback gives]).  extra: the
+    headers and fallbacks the sets using the list add."""
+    extra_headers, extra_fallbacks = extra
     wanted = xl.headers + [h for h in extra_headers if h not in xl.headers]
     kernel = prober.usable_headers(abi_flag, wanted)
     glibc = ['<%s>' % h for h in GLIBC_HEADERS]
@@ -266,10 +271,14 @@ def list_values(prober, xl, abi_flag, extra_headers, bundled):
         if not headers:
             continue
         if use_fallback:
-            probes = {i: (xl.entries[i].val_type, xl.entries[i].fallback)
-                      for i in pending if xl.entries[i].fallback}
+            fallbacks = {i: xl.entries[i].fallback or extra_fallbacks.get(xl.entries[i].name)
+                         for i in pending}
+            probes = {i: (xl.entries[i].val_type, f) for i, f in fallbacks.items() if f}
         else:
-            probes = {i: (xl.entries[i].val_type, xl.entries[i].expr) for i in pending}
+            # strace's decoder puts its own value before glibc's (glibc's
+            # F_GETLK64 is F_GETLK on x86_64; the kernel's is 12)
+            probes = {i: (xl.entries[i].val_type, xl.entries[i].expr) for i in pending
+                      if source != 'g' or xl.entries[i].name not in extra_fallbacks}
         if not probes:
             continue
         result = prober.run(abi_flag, headers, xl.lines, probes, cflags)
@@ -331,12 +340,17 @@ class Set:
         self.name = name
         self.bits = 32
         self.headers = []
+        self.fallbacks = {}
         self.parts = []
         for t in tokens:
             if t.startswith('bits='):
                 self.bits = int(t[5:])
             elif t.startswith('hdr='):
                 self.headers = t[4:].split(',')
+            elif t.startswith('def='):
+                for d in t[4:].split(','):
+                    name, _, value = d.partition('=')
+                    self.fallbacks[name] = value
             else:
                 self.parts.append(Part(t))
         if not self.parts:
@@ -509,7 +523,8 @@ def emit(out, sets, built, ioctls, keys, versions):
       ' * Values from the headers of linux-libc-dev %s and libc6-dev %s,\n'
       ' * compiled for each ABI.  After each entry, where its value comes from:\n'
       ' * k the kernel\'s uapi header, g glibc\'s, f strace\'s fallback value (no\n'
-      ' * header here defines the name), b strace\'s copy of newer uapi headers. */\n'
+      ' * header here defines the name), b strace\'s copy of newer uapi headers\n'
+      ' * (x86_64\'s letter where the ABIs share a table). */\n'
       % versions)
     w('#include "xlat_table.h"\n\n#include <stddef.h>\n\n')
 
@@ -625,13 +640,13 @@ def strace_version(strace):
     return 'unknown'
 
 
-def all_list_values(prober, xlists, extra_headers, bundled):
+def all_list_values(prober, xlists, extra, bundled):
     """{abi: {list: [(Entry, value, source)]}}, and {list: {names strace
     expects that no source gives}}."""
     lists = {abi: {} for abi, _ in ABIS}
     missing = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        jobs = {pool.submit(list_values, prober, xl, flag, extra_headers[n], bundled): (abi, n)
+        jobs = {pool.submit(list_values, prober, xl, flag, extra[n], bundled): (abi, n)
                 for abi, flag in ABIS for n, xl in xlists.items()}
         for f in concurrent.futures.as_completed(jobs):
             abi, n = jobs[f]
@@ -694,18 +709,20 @@ def main(argv):
         die('%s: no src/xlat here' % strace)
 
     sets = read_sets(SETS_FILE)
-    extra_headers = OrderedDict()   # list -> the hdr= of the sets that use it
+    extra = OrderedDict()   # list -> ([hdr=], {def=}) of the sets that use it
     for s in sets:
         for p in s.parts:
             for ln in p.lists:
                 if not os.path.exists(os.path.join(xlat_dir, ln + '.in')):
                     die('xlat-sets:%d: strace has no list %s' % (s.lineno, ln))
-                extra_headers.setdefault(ln, []).extend(s.headers)
-    xlists = {n: XlatList(n, os.path.join(xlat_dir, n + '.in')) for n in extra_headers}
+                headers, fallbacks = extra.setdefault(ln, ([], {}))
+                headers.extend(s.headers)
+                fallbacks.update(s.fallbacks)
+    xlists = {n: XlatList(n, os.path.join(xlat_dir, n + '.in')) for n in extra}
 
     prober = Prober()
     try:
-        lists, missing = all_list_values(prober, xlists, extra_headers, bundled)
+        lists, missing = all_list_values(prober, xlists, extra, bundled)
         consts = set_constants(prober, sets, lists, bundled)
     finally:
         prober.close()

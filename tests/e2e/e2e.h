@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,11 +31,22 @@
 /* A wtlua run that takes longer than this is killed and fails the test. */
 #define E2E_TIMEOUT_MS 20000
 
+/* How long a test waits for a sign that something happened (a file a
+ * fixture makes, a signal taken) before it fails: as long as a run may
+ * take, because under valgrind on a loaded machine everything is slow
+ * (wtlua took 4.6 s to start and attach there), and only a failing test
+ * waits this long. */
+#define E2E_WAIT_MS E2E_TIMEOUT_MS
+
+/* The most arguments a run's argv holds, its NULL included. */
+#define E2E_MAX_ARGS 64
+
 struct e2e {
     char dir[PATH_MAX];     /* the fresh temp dir, canonical; wtlua's cwd */
     char report[PATH_MAX + 16]; /* DIR/report: where -o sends the report */
     int status;             /* the last run's exit status (256+N: killed by N) */
     pid_t pid;              /* the last run's wtlua pid */
+    char command[PATH_MAX]; /* the last run's argv[0], for messages */
     char *out, *err;        /* the last run's own stdout and stderr */
     const void *param;      /* a table-driven test's row (e2e_row) */
 };
@@ -111,6 +123,14 @@ static inline void e2e_write(const char *path, const char *text, mode_t mode)
     close(fd);
     if (chmod(path, mode) < 0)
         fail_msg("chmod %s: %s", path, strerror(errno));
+}
+
+/* Writes a script to DIR/name and returns its path. */
+static inline const char *e2e_script(const struct e2e *t, const char *name, const char *text)
+{
+    const char *path = e2e_path(t, name);
+    e2e_write(path, text, 0644);
+    return path;
 }
 
 static inline bool e2e_exists(const char *path)
@@ -205,87 +225,98 @@ static inline void e2e_redirect(const char *path, int fd, int flags)
     close(f);
 }
 
+/* argv[0..n-1] as they are, then args, then NULL; argv holds E2E_MAX_ARGS. */
+static inline void e2e_argv(const char *argv[], size_t n, const char *const args[])
+{
+    for (size_t i = 0; args[i]; i++) {
+        if (n + 1 >= E2E_MAX_ARGS)
+            fail_msg("too many arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+}
+
+/* argv = WTLUA -o DIR/report ARGS... */
+static inline void e2e_wtlua_argv(const struct e2e *t, const char *argv[],
+                                  const char *const args[])
+{
+    argv[0] = e2e_env("WTLUA");
+    argv[1] = "-o";
+    argv[2] = t->report;
+    e2e_argv(argv, 3, args);
+}
+
+/* In a child about to become a run: cwd DIR, stdout and stderr into the
+ * files e2e_finish reads, then argv (argv[0] a path). */
+static inline _Noreturn void e2e_exec_child(const struct e2e *t, const char *const argv[])
+{
+    if (chdir(t->dir) < 0)
+        _exit(124);
+    e2e_redirect(e2e_path(t, ".stdout"), 1, O_WRONLY | O_CREAT | O_TRUNC);
+    e2e_redirect(e2e_path(t, ".stderr"), 2, O_WRONLY | O_CREAT | O_TRUNC);
+    execv(argv[0], (char *const *)argv);
+    _exit(124);
+}
+
+/* Forks the child that will run argv: returns 0 in it, its pid (also in
+ * t->pid) in this process. */
+static inline pid_t e2e_fork_run(struct e2e *t, const char *const argv[])
+{
+    snprintf(t->command, sizeof t->command, "%s", argv[0]);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid > 0)
+        t->pid = pid;
+    return pid;
+}
+
+/* Starts argv (argv[0] a path) in DIR, in a process group of its own (so
+ * that a timeout can kill the whole tree), with stdin from in_fd
+ * (/dev/null when it is -1) and stdout, stderr captured; returns at once
+ * with t->pid set.  Collect the run with e2e_finish. */
+static inline pid_t e2e_start(struct e2e *t, int in_fd, const char *const argv[])
+{
+    pid_t pid = e2e_fork_run(t, argv);
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (in_fd < 0)
+            e2e_redirect("/dev/null", 0, O_RDONLY);
+        else if (dup2(in_fd, 0) < 0)
+            _exit(124);
+        e2e_exec_child(t, argv);
+    }
+    setpgid(pid, pid); /* before any kill(-pid) of ours, whoever runs first */
+    return pid;
+}
+
+/* Defined with the runs in the background, below. */
+static inline int e2e_finish(struct e2e *t, long timeout_ms, struct rusage *ru);
+
 /* Runs argv (argv[0] a path) in DIR with stdin from /dev/null and stdout,
  * stderr captured into t->out, t->err.  Returns the exit status, 256+N
  * when a signal N killed it; a run past E2E_TIMEOUT_MS fails the test. */
 static inline int e2e_exec(struct e2e *t, const char *const argv[])
 {
-    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fail_msg("fork: %s", strerror(errno));
-    if (pid == 0) {
-        setpgid(0, 0); /* so a timeout can kill the whole tree */
-        if (chdir(t->dir) < 0)
-            _exit(124);
-        e2e_redirect("/dev/null", 0, O_RDONLY);
-        e2e_redirect(out_path, 1, O_WRONLY | O_CREAT | O_TRUNC);
-        e2e_redirect(err_path, 2, O_WRONLY | O_CREAT | O_TRUNC);
-        execv(argv[0], (char *const *)argv);
-        _exit(124);
-    }
-    t->pid = pid;
-    struct timespec start, now, nap = { 0, 1000000 };
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    int status;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR)
-            fail_msg("waitpid: %s", strerror(errno));
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms > E2E_TIMEOUT_MS) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("%s timed out after %d ms", argv[0], E2E_TIMEOUT_MS);
-        }
-        nanosleep(&nap, NULL);
-    }
-    free(t->out);
-    free(t->err);
-    t->out = e2e_read(out_path);
-    t->err = e2e_read(err_path);
-    if (!t->out || !t->err)
-        fail_msg("cannot read the captured output");
-    unlink(out_path);
-    unlink(err_path);
-    t->status = WIFEXITED(status) ? WEXITSTATUS(status) : 256 + WTERMSIG(status);
-    return t->status;
+    e2e_start(t, -1, argv);
+    return e2e_finish(t, E2E_TIMEOUT_MS, NULL);
 }
 
 /* wtlua with these arguments, exactly. */
 static inline int e2e_run_v(struct e2e *t, const char *const args[])
 {
-    const char *argv[64];
-    size_t n = 0;
-    argv[n++] = e2e_env("WTLUA");
-    for (size_t i = 0; args[i]; i++) {
-        if (n + 1 >= sizeof argv / sizeof argv[0])
-            fail_msg("too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
+    const char *argv[E2E_MAX_ARGS] = { e2e_env("WTLUA") };
+    e2e_argv(argv, 1, args);
     return e2e_exec(t, argv);
 }
 
 /* wtlua -o DIR/report with these arguments. */
 static inline int e2e_wtlua_v(struct e2e *t, const char *const args[])
 {
-    const char *argv[64] = { "-o", t->report };
-    size_t n = 2;
-    for (size_t i = 0; args[i]; i++) {
-        if (n + 1 >= sizeof argv / sizeof argv[0])
-            fail_msg("too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    return e2e_run_v(t, argv);
+    const char *argv[E2E_MAX_ARGS];
+    e2e_wtlua_argv(t, argv, args);
+    return e2e_exec(t, argv);
 }
 
 #define e2e_run(t, ...) e2e_run_v((t), (const char *const[]){ __VA_ARGS__, NULL })
@@ -345,8 +376,6 @@ static inline int e2e_teardown(void **state)
 
 /* ---- runs in the background: signals to wtlua, attaching ---- */
 
-#include <sys/resource.h>
-
 /* Milliseconds on the monotonic clock. */
 static inline long e2e_now_ms(void)
 {
@@ -362,6 +391,15 @@ static inline void e2e_sleep_ms(long ms)
         ;
 }
 
+/* Gives what must not happen (wtlua ending, a command killed) the time
+ * to show that it did.  A sleep, since nothing happening makes no sign to
+ * wait for; what does happen is waited for by its sign (e2e_await_path,
+ * e2e_wait_signal_taken), never by a sleep. */
+static inline void e2e_let_nothing_happen(long ms)
+{
+    e2e_sleep_ms(ms);
+}
+
 /* Polls until path exists, for at most timeout_ms; returns whether it does. */
 static inline bool e2e_wait_path(const char *path, long timeout_ms)
 {
@@ -374,42 +412,117 @@ static inline bool e2e_wait_path(const char *path, long timeout_ms)
     return true;
 }
 
+/* fail_msg at the caller's line: the waits below fail there. */
+CMOCKA_PRINTF_ATTRIBUTE(3, 4)
+static inline void e2e_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    print_error("ERROR: ");
+    vprint_error(fmt, ap);
+    print_error("\n");
+    va_end(ap);
+    _fail(file, line);
+}
+
+/* Waits for DIR/name, the sign a fixture or a script makes when it has
+ * got somewhere; fails the test when it has not appeared in E2E_WAIT_MS. */
+static inline void e2e_await_path_at(const struct e2e *t, const char *name, const char *file,
+                                     int line)
+{
+    if (!e2e_wait_path(e2e_path(t, name), E2E_WAIT_MS))
+        e2e_fail_at(file, line, "%s did not appear within %d ms", name, E2E_WAIT_MS);
+}
+#define e2e_await_path(t, name) e2e_await_path_at((t), (name), __FILE__, __LINE__)
+
+/* Waits until DIR/name holds a number (a pid a fixture wrote) and returns
+ * it.  The file is created before its one write: it must not be read
+ * while empty. */
+static inline long e2e_await_number_at(const struct e2e *t, const char *name, const char *file,
+                                       int line)
+{
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    for (;;) {
+        char *text = e2e_read(e2e_path(t, name));
+        char *tail = NULL;
+        long n = text ? strtol(text, &tail, 10) : 0;
+        bool whole = text && tail != text;
+        free(text);
+        if (whole)
+            return n;
+        if (e2e_now_ms() > end)
+            e2e_fail_at(file, line, "%s did not get a number within %d ms", name, E2E_WAIT_MS);
+        e2e_sleep_ms(1);
+    }
+}
+#define e2e_await_number(t, name) e2e_await_number_at((t), (name), __FILE__, __LINE__)
+
+/* Makes the directory DIR/name: the sign a fixture or a script waits for. */
+static inline void e2e_mark(const struct e2e *t, const char *name)
+{
+    if (mkdir(e2e_path(t, name), 0755) < 0)
+        fail_msg("mkdir %s: %s", name, strerror(errno));
+}
+
+/* A field of /proc/TID/status ("State", "PPid", "TracerPid"...) as text,
+ * "" when it cannot be read (TID may be any thread's id). */
+static inline const char *e2e_proc_status(pid_t tid, const char *field)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/status", (int)tid));
+    const char *key = e2e_str("\n%s:\t", field);
+    const char *at = text ? strstr(text, key) : NULL;
+    const char *value = at ? e2e_str("%.*s", (int)strcspn(at + strlen(key), "\n"),
+                                     at + strlen(key))
+                           : "";
+    free(text);
+    return value;
+}
+
+/* The syscall TID is blocked in (its number in TID's ABI), -1 when it is
+ * running, in no syscall or gone. */
+static inline long e2e_blocked_syscall(pid_t tid)
+{
+    char *text = e2e_read(e2e_str("/proc/%d/syscall", (int)tid));
+    char *tail = NULL;
+    long nr = text ? strtol(text, &tail, 10) : -1;
+    bool number = text && tail != text && *tail == ' ';
+    free(text);
+    return number ? nr : -1;
+}
+
+/* Whether sig, sent to process pid, waits there to be taken. */
+static inline bool e2e_signal_pending(pid_t pid, int sig)
+{
+    unsigned long long bit = 1ULL << (sig - 1);
+    return (strtoull(e2e_proc_status(pid, "ShdPnd"), NULL, 16) & bit) ||
+           (strtoull(e2e_proc_status(pid, "SigPnd"), NULL, 16) & bit);
+}
+
+/* After kill(pid, sig): waits until the process has taken the signal, so
+ * that a handler of it has run (or runs before the process does anything
+ * else) and the same signal sent again counts as a second one.  A signal
+ * the process ignores is never pending: this returns at once. */
+static inline void e2e_wait_signal_taken_at(pid_t pid, int sig, const char *file, int line)
+{
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    while (e2e_signal_pending(pid, sig)) {
+        if (e2e_now_ms() > end)
+            e2e_fail_at(file, line, "process %d did not take signal %d within %d ms", (int)pid,
+                        sig, E2E_WAIT_MS);
+        e2e_sleep_ms(1);
+    }
+}
+#define e2e_wait_signal_taken(pid, sig) \
+    e2e_wait_signal_taken_at((pid), (sig), __FILE__, __LINE__)
+
 /* Starts wtlua -o DIR/report ARGS in DIR the way e2e_wtlua runs it, but
  * returns at once with t->pid set; stdin comes from in_fd (/dev/null when
  * it is -1).  Collect the run with e2e_finish. */
 static inline pid_t e2e_wtlua_start_v(struct e2e *t, int in_fd, const char *const args[])
 {
-    const char *argv[64] = { e2e_env("WTLUA"), "-o", t->report };
-    size_t n = 3;
-    for (size_t i = 0; args[i]; i++) {
-        if (n + 1 >= sizeof argv / sizeof argv[0])
-            fail_msg("too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fail_msg("fork: %s", strerror(errno));
-    if (pid == 0) {
-        setpgid(0, 0);
-        if (chdir(t->dir) < 0)
-            _exit(124);
-        if (in_fd < 0)
-            e2e_redirect("/dev/null", 0, O_RDONLY);
-        else if (dup2(in_fd, 0) < 0)
-            _exit(124);
-        e2e_redirect(out_path, 1, O_WRONLY | O_CREAT | O_TRUNC);
-        e2e_redirect(err_path, 2, O_WRONLY | O_CREAT | O_TRUNC);
-        execv(argv[0], (char *const *)argv);
-        _exit(124);
-    }
-    setpgid(pid, pid); /* before any kill(-pid) of ours, whoever runs first */
-    t->pid = pid;
-    return pid;
+    const char *argv[E2E_MAX_ARGS];
+    e2e_wtlua_argv(t, argv, args);
+    return e2e_start(t, in_fd, argv);
 }
 #define e2e_wtlua_start(t, in_fd, ...) \
     e2e_wtlua_start_v((t), (in_fd), (const char *const[]){ __VA_ARGS__, NULL })
@@ -443,15 +556,13 @@ static inline int e2e_finish(struct e2e *t, long timeout_ms, struct rusage *ru)
             kill(-t->pid, SIGKILL);
             kill(t->pid, SIGKILL);
             waitpid(t->pid, &status, 0);
-            fail_msg("wtlua did not finish within %ld ms", timeout_ms);
+            fail_msg("%s did not finish within %ld ms", t->command, timeout_ms);
         }
         e2e_sleep_ms(1);
     }
     if (ru)
         *ru = usage;
-    char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", t->dir);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", t->dir);
+    const char *out_path = e2e_path(t, ".stdout"), *err_path = e2e_path(t, ".stderr");
     free(t->out);
     free(t->err);
     t->out = e2e_read(out_path);
@@ -487,16 +598,10 @@ static inline int e2e_wtlua_nobody_v(struct e2e *t, const char *const args[])
     if (nftw(t->dir, e2e_chown_one, 16, FTW_PHYS) < 0)
         fail_msg("chown %s: %s", t->dir, strerror(errno));
     const char *id = e2e_str("%d", E2E_NOBODY);
-    const char *argv[64] = { "/usr/bin/setpriv", e2e_str("--reuid=%s", id),
-                             e2e_str("--regid=%s", id), "--clear-groups", e2e_env("WTLUA"),
-                             "-o", t->report };
-    size_t n = 7;
-    for (size_t i = 0; args[i]; i++) {
-        if (n + 1 >= sizeof argv / sizeof argv[0])
-            fail_msg("too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
+    const char *argv[E2E_MAX_ARGS] = { "/usr/bin/setpriv", e2e_str("--reuid=%s", id),
+                                       e2e_str("--regid=%s", id), "--clear-groups",
+                                       e2e_env("WTLUA"), "-o", t->report };
+    e2e_argv(argv, 7, args);
     return e2e_exec(t, argv);
 }
 #define e2e_wtlua_nobody(t, ...) e2e_wtlua_nobody_v((t), (const char *const[]){ __VA_ARGS__, NULL })

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 
 #define RUN_MS 10000
 #define REPLY_MS 5000
@@ -107,41 +108,29 @@ static size_t threads_of(pid_t pid, pid_t *tids, size_t max)
     return n;
 }
 
-/* A field of /proc/pid/task/tid/status ("State", "TracerPid"). */
-static const char *status_field(pid_t pid, pid_t tid, const char *field)
-{
-    char *text = e2e_read(e2e_str("/proc/%d/task/%d/status", (int)pid, (int)tid));
-    const char *key = e2e_str("\n%s:\t", field);
-    const char *at = text ? strstr(text, key) : NULL;
-    const char *value = at ? e2e_str("%.*s", (int)strcspn(at + strlen(key), "\n"),
-                                     at + strlen(key))
-                           : "";
-    free(text);
-    return value;
-}
-
 /* Whether every thread of pid has TracerPid tracer. */
 static bool all_traced_by(pid_t pid, pid_t tracer)
 {
     pid_t tids[64];
     size_t n = threads_of(pid, tids, 64);
     for (size_t i = 0; i < n; i++)
-        if (atoi(status_field(pid, tids[i], "TracerPid")) != tracer)
+        if (atoi(e2e_proc_status(tids[i], "TracerPid")) != tracer)
             return false;
     return n > 0;
 }
 
-/* Waits until wtlua has seized every thread of pid, then a little more
- * for its first stop of each (after which every syscall is seen). */
+/* Waits until wtlua has seized every thread of pid and waits for stops:
+ * it has then asked each thread for a first stop, which comes before the
+ * thread runs on (these are blocked in syscalls), and after which every
+ * syscall is seen. */
 static void wait_attached(const struct e2e *t, pid_t pid)
 {
-    long end = e2e_now_ms() + 5000;
-    while (!all_traced_by(pid, t->pid)) {
+    long end = e2e_now_ms() + E2E_WAIT_MS;
+    while (!all_traced_by(pid, t->pid) || e2e_blocked_syscall(t->pid) != SYS_wait4) {
         if (e2e_now_ms() > end || !e2e_running(t))
             fail_msg("wtlua did not attach to %d", (int)pid);
         e2e_sleep_ms(1);
     }
-    e2e_sleep_ms(50);
 }
 
 /* Every thread of pid: not traced, not stopped. */
@@ -151,18 +140,12 @@ static void assert_free(pid_t pid)
     size_t n = threads_of(pid, tids, 64);
     assert_true(n > 0);
     for (size_t i = 0; i < n; i++) {
-        const char *state = status_field(pid, tids[i], "State");
-        const char *tracer = status_field(pid, tids[i], "TracerPid");
+        const char *state = e2e_proc_status(tids[i], "State");
+        const char *tracer = e2e_proc_status(tids[i], "TracerPid");
         if (strcmp(tracer, "0") != 0 || state[0] == 't' || state[0] == 'T')
             fail_msg("thread %d of %d: State %s, TracerPid %s", (int)tids[i], (int)pid, state,
                      tracer);
     }
-}
-
-static void wait_path(const struct e2e *t, const char *name)
-{
-    if (!e2e_wait_path(e2e_path(t, name), 3000))
-        fail_msg("%s did not appear", name);
 }
 
 static int setup(void **state)
@@ -204,7 +187,7 @@ static void check_attach_and_detach(struct e2e *t, const char *fixture)
     ask(tg, "n new-thread");
     ask(tg, "f child");
     kill(tg->pid, SIGUSR1);
-    wait_path(t, "usr1-1.done");
+    e2e_await_path(t, "usr1-1.done");
     kill(t->pid, SIGINT);
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
@@ -217,7 +200,7 @@ static void check_attach_and_detach(struct e2e *t, const char *fixture)
     ask(tg, "t after-worker");
     ask(tg, "f after-child");
     kill(tg->pid, SIGUSR1);
-    wait_path(t, "usr1-2.done");
+    e2e_await_path(t, "usr1-2.done");
     assert_true(e2e_exists(e2e_path(t, "after")));
     assert_true(e2e_exists(e2e_path(t, "after-worker-1")));
     assert_true(e2e_exists(e2e_path(t, "after-child")));
@@ -275,7 +258,7 @@ static void test_attach_with_sigint_ignored(void **state)
     wait_attached(t, tg->pid);
     ask(tg, "w main");
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(200);
+    e2e_let_nothing_happen(200); /* a detach would end wtlua */
     assert_true(e2e_running(t));
     kill(t->pid, SIGTERM);
     e2e_finish(t, RUN_MS, NULL);
@@ -300,7 +283,7 @@ static void test_attach_follows_new_children(void **state)
     pid_t child = atoi(reply + 3);
     assert_true(child > 0);
     strays[nstrays++] = child;
-    assert_int_equal(atoi(status_field(child, child, "TracerPid")), t->pid);
+    assert_int_equal(atoi(e2e_proc_status(child, "TracerPid")), t->pid);
     kill(t->pid, SIGHUP);
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
@@ -309,7 +292,7 @@ static void test_attach_follows_new_children(void **state)
     assert_free(tg->pid);
     assert_free(child);
     e2e_write(e2e_path(t, "long-go"), "", 0644);
-    wait_path(t, "long-after");
+    e2e_await_path(t, "long-after");
 }
 
 /* Detaching while a signal for the target is in flight: the signal is
@@ -327,7 +310,7 @@ static void test_detach_with_signal_in_flight(void **state)
         e2e_finish(t, RUN_MS, NULL);
         e2e_assert_status(t, 0);
         assert_string_equal(t->err, "");
-        wait_path(t, e2e_str("usr1-%d.done", round));
+        e2e_await_path(t, e2e_str("usr1-%d.done", round));
         assert_free(tg->pid);
         ask(tg, "w round-%d", round);
     }
@@ -365,7 +348,7 @@ static void test_attach_with_command(void **state)
                     "trap '' INT; echo > cmd-file; read x; echo > cmd-after; exit 3");
     close(in[0]);
     wait_attached(t, tg->pid);
-    wait_path(t, "cmd-file");
+    e2e_await_path(t, "cmd-file");
     ask(tg, "w attached");
     kill(t->pid, SIGINT);
     long end = e2e_now_ms() + 3000;
@@ -412,7 +395,7 @@ static void test_attach_to_stopped_process_stays_stopped(void **state)
     struct target *tg = start_target(t, "stress", 1);
     kill(tg->pid, SIGSTOP);
     long end = e2e_now_ms() + 3000;
-    while (status_field(tg->pid, tg->pid, "State")[0] != 'T' && e2e_now_ms() < end)
+    while (e2e_proc_status(tg->pid, "State")[0] != 'T' && e2e_now_ms() < end)
         e2e_sleep_ms(1);
     e2e_wtlua_start(t, -1, "-p", e2e_str("%d", (int)tg->pid));
     wait_attached(t, tg->pid);
@@ -426,11 +409,11 @@ static void test_attach_to_stopped_process_stays_stopped(void **state)
     pid_t tids[64];
     size_t n = threads_of(tg->pid, tids, 64);
     for (size_t i = 0; i < n; i++) {
-        assert_string_equal(status_field(tg->pid, tids[i], "TracerPid"), "0");
+        assert_string_equal(e2e_proc_status(tids[i], "TracerPid"), "0");
         end = e2e_now_ms() + 2000;
-        while (status_field(tg->pid, tids[i], "State")[0] == 'R' && e2e_now_ms() < end)
+        while (e2e_proc_status(tids[i], "State")[0] == 'R' && e2e_now_ms() < end)
             e2e_sleep_ms(1);
-        assert_string_equal(status_field(tg->pid, tids[i], "State"), "T (stopped)");
+        assert_string_equal(e2e_proc_status(tids[i], "State"), "T (stopped)");
     }
     assert_int_equal(n, 3);
     kill(tg->pid, SIGCONT);
@@ -473,13 +456,9 @@ static void test_attach_hook_error(void **state)
 }
 
 /* State and syscall number of a thread ("t 257", "S 257"...). */
-static const char *thread_activity(pid_t pid, pid_t tid)
+static const char *thread_activity(pid_t tid)
 {
-    char *sys = e2e_read(e2e_str("/proc/%d/task/%d/syscall", (int)pid, (int)tid));
-    const char *state = status_field(pid, tid, "State");
-    const char *text = e2e_str("%c %ld", state[0], sys ? atol(sys) : -1L);
-    free(sys);
-    return text;
+    return e2e_str("%c %ld", e2e_proc_status(tid, "State")[0], e2e_blocked_syscall(tid));
 }
 
 /* Waits until some thread of pid (other than skip) shows `activity`;
@@ -491,7 +470,7 @@ static pid_t wait_activity(pid_t pid, pid_t skip, const char *activity)
         pid_t tids[64];
         size_t n = threads_of(pid, tids, 64);
         for (size_t i = 0; i < n; i++)
-            if (tids[i] != skip && strcmp(thread_activity(pid, tids[i]), activity) == 0)
+            if (tids[i] != skip && strcmp(thread_activity(tids[i]), activity) == 0)
                 return tids[i];
         if (e2e_now_ms() > end)
             fail_msg("no thread of %d reached '%s'", (int)pid, activity);
@@ -535,21 +514,19 @@ static void test_detach_handles_returns_already_due(void **state)
      * other hook holds wtlua.  /proc alone is not proof: under load the
      * new thread read as "S 257" while wtlua was still at its
      * set_robust_list, and its openat entry then waited behind the hook. */
-    if (!e2e_wait_path(e2e_path(t, "fifo-seen"), RUN_MS))
-        fail_msg("the hook of the open of fifo did not run");
+    e2e_await_path(t, "fifo-seen");
     pid_t opener = wait_activity(tg->pid, tg->pid, e2e_str("S %d", X86_64_OPENAT));
     if (write(tg->in, "w slow\n", 7) != 7)
         fail_msg("write: %s", strerror(errno));
-    if (!e2e_wait_path(e2e_path(t, "in-hook"), RUN_MS))
-        fail_msg("the hook of the open of slow did not start");
+    e2e_await_path(t, "in-hook");
     int reader = open(e2e_path(t, "fifo"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (reader < 0)
         fail_msg("open fifo: %s", strerror(errno));
     long end = e2e_now_ms() + 3000;
-    while (thread_activity(tg->pid, opener)[0] != 't' && e2e_now_ms() < end)
+    while (thread_activity(opener)[0] != 't' && e2e_now_ms() < end)
         e2e_sleep_ms(1); /* its open has returned: stopped at the exit */
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(100); /* for the signal to reach wtlua while the hook runs */
+    e2e_wait_signal_taken(t->pid, SIGINT); /* it reaches wtlua while the hook runs */
     e2e_write(e2e_path(t, "go"), "", 0644);
     e2e_finish(t, RUN_MS, NULL);
     close(reader);
@@ -592,7 +569,7 @@ static void test_attach_already_traced(void **state)
     e2e_run(t, "-o", t->report, "-p", e2e_str("%d", (int)tg->pid));
     e2e_assert_status(t, 125);
     assert_string_equal(t->err, expected);
-    assert_int_equal(atoi(status_field(tg->pid, tg->pid, "TracerPid")), getpid());
+    assert_int_equal(atoi(e2e_proc_status(tg->pid, "TracerPid")), getpid());
 
     /* With a good pid first: that one is let go again. */
     e2e_run(t, "-o", t->report, "-p", e2e_str("%d,%d", (int)other->pid, (int)tg->pid));

@@ -3,6 +3,8 @@
  * a file the script opened, SIGPIPE as wtlua sets it. */
 #include "e2e.h"
 
+#include <sys/syscall.h>
+
 #define RUN_MS 15000
 
 /* A shell loop writing f1..f30, exec'ing /bin/true in between. */
@@ -38,13 +40,10 @@ static void test_report_reader_gone_command_runs_on(void **state)
                                         "lost, the command runs on\n", fifo));
 }
 
-/* Whether pid is in the write(2) syscall (blocked on a full pipe). */
+/* Whether pid is blocked in write(2) (on a full pipe). */
 static bool in_write(int pid)
 {
-    char *text = e2e_read(e2e_str("/proc/%d/syscall", pid));
-    bool writing = text && strncmp(text, "1 ", 2) == 0;
-    free(text);
-    return writing;
+    return e2e_blocked_syscall(pid) == SYS_write;
 }
 
 /* A SIGTERM while the report blocks on a slow reader: the interrupted
@@ -64,7 +63,7 @@ static void test_report_write_survives_signal(void **state)
         e2e_sleep_ms(1);
     assert_true(in_write(t->pid));
     kill(t->pid, SIGTERM);
-    e2e_sleep_ms(50);
+    e2e_wait_signal_taken(t->pid, SIGTERM); /* the write is interrupted */
     FILE *reader = fdopen(fd, "r");
     char line[256];
     int lines = 0, last = 0;

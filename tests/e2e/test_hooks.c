@@ -27,18 +27,10 @@ static struct stamp read_stamp(const struct e2e *t, const char *name)
     return s;
 }
 
-/* Writes the script to DIR/name and returns its path. */
-static const char *script(const struct e2e *t, const char *name, const char *text)
-{
-    const char *path = e2e_path(t, name);
-    e2e_write(path, text, 0644);
-    return path;
-}
-
 /* wtlua -o report SCRIPT openers MODE DIR, which must exit 0 quietly. */
 static void run_script(struct e2e *t, const char *text, const char *fixture, const char *mode)
 {
-    e2e_wtlua(t, script(t, "hooks.lua", text), e2e_fixture(fixture), mode, t->dir);
+    e2e_wtlua(t, e2e_script(t, "hooks.lua", text), e2e_fixture(fixture), mode, t->dir);
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
 }
@@ -275,8 +267,8 @@ static void test_process_hooks_vfork_exec(void **state)
 static void test_process_hooks_exit_code(void **state)
 {
     struct e2e *t = *state;
-    e2e_wtlua(t, script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "exit", t->dir,
-              "42");
+    e2e_wtlua(t, e2e_script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "exit",
+              t->dir, "42");
     e2e_assert_status(t, 42);
     struct stamp r = read_stamp(t, "before-exit");
     const char *exe = e2e_fixture("openers");
@@ -291,8 +283,8 @@ static void test_process_hooks_exit_code(void **state)
 static void test_process_hooks_signal(void **state)
 {
     struct e2e *t = *state;
-    e2e_wtlua(t, script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "signal", t->dir,
-              "15");
+    e2e_wtlua(t, e2e_script(t, "hooks.lua", process_hooks), e2e_fixture("openers"), "signal",
+              t->dir, "15");
     e2e_assert_status(t, 128 + SIGTERM);
     struct stamp r = read_stamp(t, "before-signal");
     const char *exe = e2e_fixture("openers");

@@ -65,13 +65,8 @@ static void make_install(struct e2e *t, const char *prefix, const char *destdir)
 /* Runs the installed binary from DIR (not from the tree). */
 static int run_installed(struct e2e *t, const char *const args[])
 {
-    const char *argv[16] = { e2e_str("%s/inst/bin/wtlua", t->dir) };
-    size_t n = 1;
-    while (args[n - 1] && n + 1 < sizeof argv / sizeof argv[0]) {
-        argv[n] = args[n - 1];
-        n++;
-    }
-    argv[n] = NULL;
+    const char *argv[E2E_MAX_ARGS] = { e2e_str("%s/inst/bin/wtlua", t->dir) };
+    e2e_argv(argv, 1, args);
     return e2e_exec(t, argv);
 }
 

@@ -12,19 +12,6 @@
 
 #define RUN_MS 10000
 
-static void wait_path(const struct e2e *t, const char *name)
-{
-    if (!e2e_wait_path(e2e_path(t, name), 5000))
-        fail_msg("%s did not appear", name);
-}
-
-/* Creates DIR/name as a directory: the fixture polls for it. */
-static void go(const struct e2e *t, const char *name)
-{
-    if (mkdir(e2e_path(t, name), 0755) < 0)
-        fail_msg("mkdir %s: %s", name, strerror(errno));
-}
-
 #define HOOKS_OFF "wtlua: hooks disabled; the command runs to its end without them\n"
 
 /* SIGTERM, SIGHUP and SIGINT from a process reach the command, which dies
@@ -45,7 +32,7 @@ static void test_signal_passed_on_command_dies(void **state)
                             e2e_fixture("stress"), "wait-signal", t->dir);
         else
             e2e_wtlua_start(t, -1, e2e_fixture("stress"), "wait-signal", t->dir);
-        wait_path(t, "ready");
+        e2e_await_path(t, "ready");
         kill(t->pid, sigs[i]);
         e2e_finish(t, RUN_MS, NULL);
         e2e_assert_status(t, 128 + sigs[i]);
@@ -59,12 +46,12 @@ static void test_sigterm_ignored_command_runs_to_its_end(void **state)
 {
     struct e2e *t = *state;
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "15");
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     kill(t->pid, SIGTERM);
-    e2e_sleep_ms(200);
+    e2e_await_path(t, "ignored"); /* passed on, and ignored */
     assert_true(e2e_running(t));
     assert_false(e2e_exists(e2e_path(t, "done")));
-    go(t, "go");
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
@@ -81,13 +68,17 @@ static void test_signal_ignored_at_start_stays_ignored(void **state)
     sigaction(SIGHUP, &ignore, &old);
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore", t->dir, "1");
     sigaction(SIGHUP, &old, NULL);
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     kill(t->pid, SIGHUP);
-    e2e_sleep_ms(100); /* two pending SIGHUPs would be one */
+    e2e_wait_signal_taken(t->pid, SIGHUP); /* two pending SIGHUPs would be one */
     kill(t->pid, SIGHUP);
-    e2e_sleep_ms(200);
+    e2e_wait_signal_taken(t->pid, SIGHUP);
+    /* Caught, the first SIGHUP would have been passed on (the directory
+     * ignored) and the second would have killed the command. */
+    e2e_let_nothing_happen(200);
     assert_true(e2e_running(t));
-    go(t, "go");
+    assert_false(e2e_exists(e2e_path(t, "ignored")));
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     e2e_assert_status(t, 0);
     assert_string_equal(t->err, "");
@@ -97,11 +88,7 @@ static void test_signal_ignored_at_start_stays_ignored(void **state)
 /* "PPid:" of a process, 0 when it cannot be read. */
 static int parent_of(int pid)
 {
-    char *text = e2e_read(e2e_str("/proc/%d/status", pid));
-    const char *line = text ? strstr(text, "\nPPid:\t") : NULL;
-    int ppid = line ? atoi(line + 7) : 0;
-    free(text);
-    return ppid;
+    return atoi(e2e_proc_status(pid, "PPid"));
 }
 
 /* A command and its child both ignore SIGINT: the first SIGINT leaves
@@ -112,18 +99,15 @@ static void test_second_sigint_kills_the_tree(void **state)
 {
     struct e2e *t = *state;
     e2e_wtlua_start(t, -1, e2e_fixture("stress"), "ignore-tree", t->dir);
-    wait_path(t, "parent-ready");
-    wait_path(t, "child-ready");
-    e2e_sleep_ms(20);
-    char *text = e2e_read(e2e_path(t, "child-ready"));
-    int child = text ? atoi(text) : 0;
-    free(text);
+    e2e_await_path(t, "parent-ready");
+    int child = (int)e2e_await_number(t, "child-ready");
     assert_true(child > 0);
     int root = parent_of(child);
     assert_int_equal(parent_of(root), t->pid);
 
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(200);
+    e2e_await_path(t, "parent-ignored");
+    e2e_await_path(t, "child-ignored");
     assert_true(e2e_running(t));
     assert_int_equal(kill(child, 0), 0);
     kill(t->pid, SIGINT);
@@ -152,29 +136,17 @@ static int start_in_pty(struct e2e *t, const char *const args[])
     if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
         fail_msg("pty: %s", strerror(errno));
     const char *slave = e2e_str("%s", ptsname(master));
-    const char *argv[64] = { e2e_env("WTLUA"), "-o", t->report };
-    size_t n = 3;
-    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    const char *out = e2e_path(t, ".stdout"), *err = e2e_path(t, ".stderr");
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fail_msg("fork: %s", strerror(errno));
-    if (pid == 0) {
-        if (setsid() < 0 || chdir(t->dir) < 0)
+    const char *argv[E2E_MAX_ARGS];
+    e2e_wtlua_argv(t, argv, args);
+    if (e2e_fork_run(t, argv) == 0) {
+        if (setsid() < 0)
             _exit(124);
         int fd = open(slave, O_RDWR); /* the session's controlling terminal */
         if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0)
             _exit(124);
         close(fd);
-        e2e_redirect(out, 1, O_WRONLY | O_CREAT | O_TRUNC);
-        e2e_redirect(err, 2, O_WRONLY | O_CREAT | O_TRUNC);
-        execv(argv[0], (char *const *)argv);
-        _exit(124);
+        e2e_exec_child(t, argv);
     }
-    t->pid = pid;
     return master;
 }
 
@@ -186,11 +158,14 @@ static void test_terminal_ctrl_c_not_passed_on_again(void **state)
     struct e2e *t = *state;
     int master = start_in_pty(t, (const char *const[]){ e2e_fixture("stress"), "count-int",
                                                          t->dir, NULL });
-    wait_path(t, "ready");
+    e2e_await_path(t, "ready");
     if (write(master, "\003", 1) != 1)
         fail_msg("write to the pty: %s", strerror(errno));
-    e2e_sleep_ms(200);
-    go(t, "go");
+    e2e_await_path(t, "got-int");
+    e2e_wait_signal_taken(t->pid, SIGINT);
+    /* The command waits 200 ms more after go, for a SIGINT wtlua would
+     * wrongly send it again. */
+    e2e_mark(t, "go");
     e2e_finish(t, RUN_MS, NULL);
     close(master);
     e2e_assert_status(t, 0);
@@ -226,10 +201,15 @@ static void test_hook_error_command_completes(void **state)
         assert_true(e2e_exists(e2e_path(t, e2e_str("vfork-%d", i))));
 }
 
+/* The runaway hooks' first line: it makes the file in-hook, the sign that
+ * the hook runs (on the same line as the print, so that the loops stay on
+ * the lines the tracebacks name). */
+#define HOOK_BEGINS "  print('enter') io.open('in-hook', 'w'):close()\n"
+
 static const char *const loop_script =
     "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
     "function on_enter(sc)\n"
-    "  print('enter')\n"
+    HOOK_BEGINS
     "  while true do end\n"
     "end\n"
     "function on_end() print('end') end\n";
@@ -243,17 +223,20 @@ static void align_to(long ms)
 }
 
 /* The hook loops forever at the command's first write-open; a SIGINT
- * 1.5 s later (the hook starting `phase` ms into a second) ends it with
+ * 1.5 s after it began (about `phase` ms into a second) ends it with
  * "interrupted"; the command, which ignores SIGINT, completes; hooks stay
  * off, so on_end does not run; 125. */
 static void check_runaway(struct e2e *t, long phase, const char *script, const char *err)
 {
     e2e_write(e2e_path(t, "hook.lua"), script, 0644);
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
-    wait_path(t, "waiting");
+    e2e_await_path(t, "waiting");
     align_to(phase);
-    go(t, "go");
+    e2e_mark(t, "go");
+    e2e_await_path(t, "in-hook");
     long started = e2e_now_ms();
+    /* Not an order but the length under test: only a hook that has run
+     * for over a second is interrupted. */
     e2e_sleep_ms(1500);
     kill(t->pid, SIGINT);
     long end = e2e_now_ms() + 3000;
@@ -289,7 +272,7 @@ static void test_runaway_hook_in_pcall(void **state)
     check_runaway(*state, 100,
                   "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
                   "function on_enter(sc)\n"
-                  "  print('enter')\n"
+                  HOOK_BEGINS
                   "  while true do pcall(function() while true do end end) end\n"
                   "end\n"
                   "function on_end() print('end') end\n",
@@ -306,7 +289,7 @@ static void test_runaway_hook_in_coroutine(void **state)
                   "wt.trace { openat = { flags = wt.any(O_WRONLY | O_RDWR) } }\n"
                   "local co = coroutine.create(function() while true do end end)\n"
                   "function on_enter(sc)\n"
-                  "  print('enter')\n"
+                  HOOK_BEGINS
                   "  while true do coroutine.resume(co) end\n"
                   "end\n"
                   "function on_end() print('end') end\n",
@@ -333,11 +316,13 @@ static void test_runaway_hook_second_sigint(void **state)
     struct e2e *t = *state;
     e2e_write(e2e_path(t, "hook.lua"), loop_script, 0644);
     e2e_wtlua_start(t, -1, "hook.lua", e2e_fixture("stress"), "hook-loop", t->dir);
-    wait_path(t, "waiting");
-    go(t, "go");
-    e2e_sleep_ms(300);
+    e2e_await_path(t, "waiting");
+    e2e_mark(t, "go");
+    e2e_await_path(t, "in-hook");
     kill(t->pid, SIGINT);
-    e2e_sleep_ms(300);
+    e2e_wait_signal_taken(t->pid, SIGINT);
+    /* Had it ended the hook, the command would run to its end. */
+    e2e_let_nothing_happen(300);
     assert_true(e2e_running(t));
     kill(t->pid, SIGINT);
     e2e_finish(t, RUN_MS, NULL);

@@ -100,7 +100,7 @@ static void test_paths_and_dirfds(void **state)
                              "newname:path[dirfd=3], flags:flags[renameat2_flags])");
     /* the link's target is text, not a file name relative to anything */
     expect_both("symlinkat", "symlinkat(oldname:string, newdfd:dirfd, newname:path[dirfd=2])");
-    expect_both("statx", "statx(dfd:dirfd, filename:path[dirfd=1], flags:flags[at_flags], "
+    expect_both("statx", "statx(dfd:dirfd, filename:path[dirfd=1], flags:flags[statx_flags], "
                          "mask:flags[statx_mask], buffer:struct[statx,out])");
     expect_both("execve",
                 "execve(filename:path, argv:array[string,in], envp:array[string,in])");
