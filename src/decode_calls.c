@@ -106,30 +106,6 @@ static int dec_openat(struct dcall *c)
     return DEC_DONE;
 }
 
-/* access(2)'s modes; faccessat2's flags (AT_EACCESS is AT_REMOVEDIR's bit) */
-static int dec_faccessat2(struct dcall *c)
-{
-    if (d_exiting(c))
-        return DEC_DONE;
-    d_args(c, 0, 3);
-    d_argname(c, 3);
-    d_xlat(c, "faccessat2_flags", c->args[3]);
-    return DEC_DONE;
-}
-
-static int dec_statx(struct dcall *c)
-{
-    if (!d_exiting(c)) {
-        d_args(c, 0, 2);
-        d_argname(c, 2);
-        d_xlat(c, "statx_flags", c->args[2]); /* the sync type, then the AT_ flags */
-        d_arg(c, 3);
-        return DEC_MORE;
-    }
-    d_arg(c, 4);
-    return DEC_DONE;
-}
-
 /* readlink's buffer holds no NUL: its length is the result */
 static int readlink_at(struct dcall *c, unsigned path)
 {
@@ -1101,7 +1077,6 @@ static struct dspecial registry[] = {
     { "execveat", dec_execveat, RVAL_DEC },
     { "exit", raw_dec, RVAL_NONE },
     { "exit_group", NULL, RVAL_NONE },
-    { "faccessat2", dec_faccessat2, RVAL_DEC },
     { "fcntl", dec_fcntl, RVAL_DEC },
     { "fcntl64", dec_fcntl, RVAL_DEC },
     { "futex", dec_futex, RVAL_DEC },
@@ -1143,7 +1118,6 @@ static struct dspecial registry[] = {
     { "signalfd", NULL, RVAL_FD },
     { "signalfd4", NULL, RVAL_FD },
     { "sigreturn", dec_sigreturn, RVAL_DEC },
-    { "statx", dec_statx, RVAL_DEC },
     { "sync", raw_hex, RVAL_DEC },
     { "timerfd_create", NULL, RVAL_FD },
     { "umask", dec_umask, RVAL_OCT },
