@@ -910,13 +910,14 @@ static void test_slow(void **state)
 }
 
 /* Lines come as calls return, stamped with the return: in time order,
- * though the longer call began first.  (A 0.8 s sleep in the background,
- * a 0.3 s one in front after 0.1 s; the short one is left out unless a
- * busy machine makes it slow.) */
+ * though the longer call began first.  (A 0.8 s sleep in the background;
+ * once it sleeps (its /proc syscall is clock_nanosleep's, 230), a 0.3 s
+ * one in front.) */
 static void test_slow_in_time_order(void **state)
 {
     struct e2e *t = *state;
-    const char *cmd = "sleep 0.8 & sleep 0.1; sleep 0.3; wait";
+    const char *cmd = "sleep 0.8 & until read -r n _ < /proc/$!/syscall && [ \"$n\" = 230 ]; "
+                      "do :; done; sleep 0.3; wait";
     run_status(t, 0, "-s", "slow", "-a", "threshold=250ms", "-a",
                "syscalls=clock_nanosleep,nanosleep", "-a", "hist=none", "/bin/sh", "-c", cmd);
     char *report = e2e_read(t->report);
