@@ -132,11 +132,6 @@ local prefixes = setmetatable({}, { __index = function(t, tid)
   return p
 end })
 
--- What each thread's current call showed at its entry, for a call that
--- never returns (the thread dies in it): tid -> entry; and, with
--- timestamps, when it began.
-local unfinished, began = {}, {}
-
 if out.json then
   local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration" }
   local start = wt.now()
@@ -151,78 +146,55 @@ if out.json then
   function on_enter(sc)
     local entry = sc:decode()
     entry.time = sc.time
-    unfinished[sc.tid] = entry
     return entry
   end
 
   function on_return(sc, entry)
-    unfinished[sc.tid] = nil
     local time = entry and entry.time or sc.time
     entry = sc:decode(entry)
     entry.time = time
     emit(sc.tid, entry, sc.duration)
   end
 
-  function on_exit(p)
-    local entry = unfinished[p.tid]
-    if entry then
-      unfinished[p.tid] = nil
-      emit(p.tid, entry)
-    end
+  -- A call its thread died in (the engine hands on_exit its entry).
+  function on_exit(p, entry)
+    if entry then emit(p.tid, entry) end
   end
 else
   local T = opts.T
 
   if stamp then
     function on_enter(sc)
-      local entry, tid = sc:format(), sc.tid
-      unfinished[tid], began[tid] = entry, sc.time
-      return entry
+      return { sc:format(), sc.time }
     end
 
     function on_return(sc, entry)
-      local tid = sc.tid
-      unfinished[tid] = nil
-      print(sc:format(entry, prefixes[tid] .. stamp(sc.time), T))
+      print(sc:format(entry and entry[1], prefixes[sc.tid] .. stamp(sc.time), T))
     end
   else
     function on_enter(sc)
-      local entry = sc:format()
-      unfinished[sc.tid] = entry
-      return entry
+      return sc:format()
     end
 
     function on_return(sc, entry)
-      local tid = sc.tid
-      unfinished[tid] = nil
-      print(sc:format(entry, prefixes[tid], T))
+      print(sc:format(entry, prefixes[sc.tid], T))
     end
   end
 
   -- A call its thread died in: what the entry showed, and strace's
   -- "<unfinished ...>" where the exit would have shown more.
-  function on_exit(p)
+  function on_exit(p, entry)
     local tid = p.tid
-    local entry = unfinished[tid]
-    if not entry then
-      prefixes[tid] = nil
-      return
+    if entry then
+      local began = stamp and entry[2]
+      if stamp then entry = entry[1] end
+      local text, more = entry:match("^([^\0]*)\0?(%+?)")
+      if more == "+" then
+        text = text .. (text:sub(-1) == "(" and "" or ", ") .. "<unfinished ...>"
+      end
+      local head = prefixes[tid] .. (began and stamp(began) or "") .. text .. ") "
+      print(head .. rep(" ", 40 - #head) .. "= ?")
     end
-    unfinished[tid] = nil
-    local text, more = entry:match("^([^\0]*)\0?(%+?)")
-    if more == "+" then
-      text = text .. (text:sub(-1) == "(" and "" or ", ") .. "<unfinished ...>"
-    end
-    local head = prefixes[tid] .. (stamp and stamp(began[tid]) or "") .. text .. ") "
-    print(head .. rep(" ", 40 - #head) .. "= ?")
-    prefixes[tid], began[tid] = nil, nil
-  end
-end
-
--- A thread that execs takes the leader's id: its call (execve) goes on.
-function on_exec(p)
-  if p.old_tid ~= p.pid then
-    unfinished[p.pid], began[p.pid] = unfinished[p.old_tid], began[p.old_tid]
-    unfinished[p.old_tid], began[p.old_tid] = nil, nil
+    prefixes[tid] = nil
   end
 end

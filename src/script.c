@@ -263,7 +263,12 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
     } else {
         set_exit_fields(L, ev->status);
     }
-    if (protected_call(s, 1, 0) < 0)
+    int nargs = 1;
+    if (hook == HOOK_EXIT) { /* on_exit(p, entry): what on_enter returned for an unfinished call */
+        take_pending(s, ev->tid);
+        nargs = 2;
+    }
+    if (protected_call(s, nargs, 0) < 0)
         hook_failed(s, hook);
 }
 
@@ -334,7 +339,7 @@ static void hook_exit(void *ctx, const struct task_event *ev)
 {
     struct script *s = ctx;
     if (s->hook_refs[HOOK_EXIT] != LUA_NOREF)
-        call_task_hook(s, HOOK_EXIT, ev);
+        call_task_hook(s, HOOK_EXIT, ev); /* with the value of the call it died in */
     taskinfo_forget(s->L, ev->tid);
     lua_pushnil(s->L);
     set_pending(s, ev->tid);

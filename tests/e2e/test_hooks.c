@@ -342,6 +342,22 @@ static void test_enter_value_reaches_return(void **state)
                                  e2e_path(t, "exec-target")));
 }
 
+/* A call a thread never returns from hands on_enter's value to on_exit:
+ * the thread's exit and the process's exit_group.  A thread that ended
+ * between calls gets nil. */
+static void test_enter_value_reaches_exit(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { 'exit', 'exit_group' }\n"
+               "function on_enter(sc) return sc.name .. ' by ' .. sc.tid end\n"
+               "function on_exit(p, entry) print(p.tid, entry) end\n",
+               "openers", "thread");
+    struct stamp r = read_stamp(t, "thread-after"), th = read_stamp(t, "thread");
+    e2e_assert_report(t, e2e_str("%d\texit by %d\n%d\texit_group by %d\n", th.tid, th.tid,
+                                 r.pid, r.pid));
+}
+
 /* sc.comm, sc.exe and wt.comm name the program a task runs now: the
  * vforked child, named "openers" at its spawn, is "sh" once it has
  * exec'd the shell. */
@@ -770,6 +786,7 @@ int main(void)
         e2e_test(test_exec_from_thread_return_ids),
         e2e_test(test_exec_long_argv),
         e2e_test(test_enter_value_reaches_return),
+        e2e_test(test_enter_value_reaches_exit),
         e2e_test(test_comm_follows_exec),
         e2e_test(test_print_goes_to_report),
         e2e_test(test_trace_only_unlink),
