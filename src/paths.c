@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -372,30 +373,67 @@ static int exists_at(int dirfd, const char *path, uint64_t resolve)
     return fd >= 0 ? 1 : fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
 }
 
-/* Whether the file system fd is on is served by a process (FUSE: fuse,
- * fuseblk, fuse.NAME), which may be a tracee wtlua has stopped.  Its type
- * comes from /proc, by the mount's id: no file system is asked. */
+/* Whether a mountinfo line's file system type (after " - ") is served by
+ * a process: fuse, fuseblk, fuse.NAME (not fusectl, the kernel's own). */
+static bool type_served_by_process(const char *type)
+{
+    size_t len = strcspn(type, " ");
+    return (len == 4 && strncmp(type, "fuse", 4) == 0) ||
+           (len == 7 && strncmp(type, "fuseblk", 7) == 0) || strncmp(type, "fuse.", 5) == 0;
+}
+
+/* Whether the mount with id mnt_id (NULL: any mount) is served by a
+ * process, which may be a tracee wtlua has stopped: 1 or 0 from
+ * /proc/self/mountinfo, -ENOENT for an unknown id. */
+static int mount_served_by_process(const char *mnt_id)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return -errno;
+    char *line = NULL;
+    size_t cap = 0, id_len = mnt_id ? strlen(mnt_id) : 0;
+    int rc = mnt_id ? -ENOENT : 0;
+    while (getline(&line, &cap, f) > 0) {
+        const char *type = strstr(line, " - ");
+        if (!type)
+            continue;
+        bool served = type_served_by_process(type + 3);
+        if (!mnt_id && served) {
+            rc = 1;
+            break;
+        }
+        if (mnt_id && strncmp(line, mnt_id, id_len) == 0 && line[id_len] == ' ') {
+            rc = served;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* The same for the file system fd is on: its mount's id comes from /proc,
+ * so no file system is asked. */
 static int served_by_process(int fd)
 {
     char name[64], mnt_id[16];
     snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
     int rc = procfs_field(name, "mnt_id", mnt_id, sizeof mnt_id);
-    if (rc < 0)
-        return rc;
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return -errno;
-    char *line = NULL;
-    size_t cap = 0, id_len = strlen(mnt_id);
-    rc = -ENOENT;
-    while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
-        const char *type = strstr(line, " - ");
-        if (strncmp(line, mnt_id, id_len) == 0 && line[id_len] == ' ' && type)
-            rc = strncmp(type + 3, "fuse", 4) == 0;
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    return rc < 0 ? rc : mount_served_by_process(mnt_id);
+}
+
+/* Without openat2's RESOLVE_CACHED (kernels before 5.12, valgrind) a walk
+ * cannot be kept out of file systems: stat is safe only when no mount is
+ * served by a process; otherwise -EAGAIN. */
+static int exists_by_stat(const char *path)
+{
+    int served = mount_served_by_process(NULL);
+    if (served != 0)
+        return served < 0 ? served : -EAGAIN;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 1;
+    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
 /* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
@@ -409,6 +447,8 @@ static int served_by_process(int fd)
 int path_exists_nonblocking(const char *path)
 {
     int rc = exists_at(AT_FDCWD, path, RESOLVE_CACHED);
+    if (rc == -ENOSYS || rc == -EINVAL)
+        return exists_by_stat(path);
     if (rc != -EAGAIN)
         return rc;
     char dir[PATH_MAX];
