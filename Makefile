@@ -33,6 +33,7 @@ DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
 DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
+DEPS_PACKAGES += liburing-dev   # the io_uring fixture and tests
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
 
 # build-deps' one-line errors.
@@ -130,6 +131,11 @@ $(B)/fixtures/fuse_memfs: tests/fixtures/fuse_memfs.c
 	    $(CC) -std=gnu11 -Wall -Wextra -O1 -g $$(pkg-config --cflags fuse3) -o $@ $< \
 	        $$(pkg-config --libs fuse3); \
 	else echo "no fuse3 (pkg-config): $@ not built, the FUSE tests skip"; fi
+
+# The io_uring fixture links liburing (make deps).
+$(B)/fixtures/uring_writer: tests/fixtures/uring_writer.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -luring
 
 $(B)/fixtures/%-32: tests/fixtures/%.c
 	@mkdir -p $(@D)
