@@ -17,6 +17,11 @@
 #define MAX_ENTRIES 65536u
 /* Completions read with one process_vm_readv. */
 #define CQE_BATCH 64
+/* A ring's shared memory (heads, tails, index array, and with
+ * IORING_FEAT_SINGLE_MMAP the completions) or its SQE array up to this size
+ * is read whole, with one process_vm_readv per stop, rather than field by
+ * field (five to eight reads at an io_uring_enter). */
+#define SNAPSHOT_MAX 16384
 
 struct pending {
     uint64_t user_data, serial;
@@ -41,8 +46,16 @@ struct warned {
     unsigned what;
 };
 
+/* A copy of [addr, addr + len) of the tracee's memory, taken at this stop. */
+struct snapshot {
+    uint64_t addr;
+    size_t len;
+    unsigned char buf[SNAPSHOT_MAX];
+};
+
 struct uring {
     struct uring_callbacks cb;
+    struct snapshot ring_copy, sqes_copy;
     const struct arch *arch;       /* the tracees whose rings are read */
     int nr_setup, nr_enter, nr_mmap;
     struct ring *rings;
@@ -253,9 +266,54 @@ static void ring_mapped(struct uring *u, const struct syscall_event *ev)
     }
 }
 
-static bool read_u32(pid_t tid, uint64_t addr, uint32_t *value)
+/* Takes a snapshot of len bytes at addr, when that is small enough; an
+ * empty one otherwise, or when the read fails. */
+static void snapshot_take(struct snapshot *snap, pid_t tid, uint64_t addr, size_t len)
 {
-    return mem_read(tid, addr, value, sizeof *value) == (ssize_t)sizeof *value;
+    snap->addr = addr;
+    snap->len = 0;
+    if (addr && len <= sizeof snap->buf && mem_read(tid, addr, snap->buf, len) == (ssize_t)len)
+        snap->len = len;
+}
+
+/* len bytes at addr: from the snapshot where it holds them, else read. */
+static bool snapshot_read(const struct snapshot *snap, pid_t tid, uint64_t addr, void *out,
+                          size_t len)
+{
+    uint64_t at = addr - snap->addr;
+    if (addr >= snap->addr && at <= snap->len && len <= snap->len - at) {
+        memcpy(out, snap->buf + at, len);
+        return true;
+    }
+    return mem_read(tid, addr, out, len) == (ssize_t)len;
+}
+
+static bool read_u32(const struct snapshot *snap, pid_t tid, uint64_t addr, uint32_t *value)
+{
+    return snapshot_read(snap, tid, addr, value, sizeof *value);
+}
+
+static size_t cqe_size(const struct ring *r)
+{
+    return (r->params.flags & IORING_SETUP_CQE32) ? 2 * sizeof(struct io_uring_cqe)
+                                                  : sizeof(struct io_uring_cqe);
+}
+
+static size_t sqe_size(const struct ring *r)
+{
+    return (r->params.flags & IORING_SETUP_SQE128) ? 2 * sizeof(struct io_uring_sqe)
+                                                   : sizeof(struct io_uring_sqe);
+}
+
+/* The ring's shared memory as one snapshot: the submission ring's fields
+ * and index array, and the completion ring when it is the same mapping. */
+static void snapshot_ring(struct uring *u, const struct ring *r, pid_t tid)
+{
+    size_t len = r->params.sq_off.array + (size_t)r->params.sq_entries * sizeof(uint32_t);
+    size_t cq_len = r->params.cq_off.cqes + r->params.cq_entries * cqe_size(r);
+    if (r->cq_ring == r->sq_ring && cq_len > len)
+        len = cq_len;
+    snapshot_take(&u->ring_copy, tid, r->sq_ring, len);
 }
 
 static void add_pending(struct uring *u, struct ring *r, uint64_t user_data, uint64_t serial)
@@ -280,11 +338,10 @@ static void add_pending(struct uring *u, struct ring *r, uint64_t user_data, uin
 static void read_completions(struct uring *u, struct ring *r, pid_t tid)
 {
     uint32_t tail;
-    if (!r->cq_ring || !read_u32(tid, r->cq_ring + r->params.cq_off.tail, &tail))
+    if (!r->cq_ring || !read_u32(&u->ring_copy, tid, r->cq_ring + r->params.cq_off.tail, &tail))
         return;
     uint32_t entries = r->params.cq_entries, mask = entries - 1;
-    size_t size = (r->params.flags & IORING_SETUP_CQE32) ? 2 * sizeof(struct io_uring_cqe)
-                                                         : sizeof(struct io_uring_cqe);
+    size_t size = cqe_size(r);
     uint32_t pos = tail - r->cq_seen > entries ? tail - entries : r->cq_seen;
     r->cq_seen = tail;
     unsigned char buf[CQE_BATCH * 2 * sizeof(struct io_uring_cqe)];
@@ -294,9 +351,8 @@ static void read_completions(struct uring *u, struct ring *r, pid_t tid)
             n = CQE_BATCH;
         if (n > entries - slot) /* not across the end of the array */
             n = entries - slot;
-        ssize_t got = mem_read(tid, r->cq_ring + r->params.cq_off.cqes + slot * size, buf,
-                               n * size);
-        if (got != (ssize_t)(n * size))
+        if (!snapshot_read(&u->ring_copy, tid, r->cq_ring + r->params.cq_off.cqes + slot * size,
+                           buf, n * size))
             return;
         for (uint32_t i = 0; i < n; i++) {
             struct io_uring_cqe cqe;
@@ -327,25 +383,26 @@ static void read_submissions(struct uring *u, struct ring *r, pid_t tid, uint32_
 {
     const struct io_sqring_offsets *off = &r->params.sq_off;
     uint32_t head, tail;
-    if (!read_u32(tid, r->sq_ring + off->head, &head) ||
-        !read_u32(tid, r->sq_ring + off->tail, &tail))
+    if (!read_u32(&u->ring_copy, tid, r->sq_ring + off->head, &head) ||
+        !read_u32(&u->ring_copy, tid, r->sq_ring + off->tail, &tail))
         return;
     uint32_t entries = r->params.sq_entries, mask = entries - 1, n = tail - head;
     if (n > to_submit)
         n = to_submit;
     if (n > entries)
         n = entries;
-    size_t size = (r->params.flags & IORING_SETUP_SQE128) ? 2 * sizeof(struct io_uring_sqe)
-                                                          : sizeof(struct io_uring_sqe);
+    size_t size = sqe_size(r);
+    if (n > 0)
+        snapshot_take(&u->sqes_copy, tid, r->sqes, entries * size);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t index;
         struct uring_submission sub = { .pid = r->pid, .tid = tid, .ring_fd = r->fd };
-        if (!read_u32(tid, r->sq_ring + off->array + ((head + i) & mask) * sizeof index, &index))
+        uint64_t slot = r->sq_ring + off->array + ((head + i) & mask) * sizeof index;
+        if (!read_u32(&u->ring_copy, tid, slot, &index))
             return;
         if (index >= entries)
             continue;
-        if (mem_read(tid, r->sqes + index * size, &sub.sqe, sizeof sub.sqe) !=
-            (ssize_t)sizeof sub.sqe)
+        if (!snapshot_read(&u->sqes_copy, tid, r->sqes + index * size, &sub.sqe, sizeof sub.sqe))
             return;
         sub.serial = ++u->next_serial;
         add_pending(u, r, sub.sqe.user_data, sub.serial);
@@ -379,6 +436,7 @@ void uring_entry(struct uring *u, const struct syscall_event *ev)
     struct ring *r = entered_ring(u, ev);
     if (!r)
         return;
+    snapshot_ring(u, r, ev->tid);
     /* Completions first: they may belong to entries this call submits
      * again under the same user_data. */
     read_completions(u, r, ev->tid);
@@ -394,8 +452,10 @@ void uring_exit(struct uring *u, const struct syscall_event *ev)
         ring_mapped(u, ev);
     } else {
         struct ring *r = find_ring(u, ev->pid, (int)ev->args[0], NULL);
-        if (r && !r->sqpoll && !(ev->args[3] & IORING_ENTER_REGISTERED_RING))
+        if (r && !r->sqpoll && !(ev->args[3] & IORING_ENTER_REGISTERED_RING)) {
+            snapshot_ring(u, r, ev->tid);
             read_completions(u, r, ev->tid);
+        }
     }
 }
 
