@@ -164,9 +164,10 @@ demo: deps
 	@tests/example/run-demo ./wtlua
 
 bench:
-	@$(INSTALL_DEPS) strace python3
-	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop
-	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
+	@$(INSTALL_DEPS) strace python3 liburing-dev
+	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop $(B)/fixtures/uring_writer
+	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop \
+	    --uring-writer $(B)/fixtures/uring_writer
 
 # What install puts under DATADIR, which may be a directory shared with
 # others: uninstall removes these files, then these directories (deepest
