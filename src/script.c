@@ -241,6 +241,8 @@ static void uring_submitted(void *ctx, const struct uring_submission *sub)
 {
     struct script *s = ctx;
     lua_State *L = s->L;
+    if (hooks_off(s)) /* an earlier operation's hook failed */
+        return;
     lib_uring_push_op(L, sub);
     if (s->hook_refs[HOOK_URING_COMPLETE] != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->uring_ops_ref);

@@ -15,6 +15,10 @@
 /* The kernel's largest queues (IORING_MAX_CQ_ENTRIES): bigger sizes read
  * from the tracee are not believed. */
 #define MAX_ENTRIES 65536u
+/* Set-up flags newer than the headers wtlua is built with may change the
+ * ring's layout (IORING_SETUP_NO_SQARRAY drops the index array): a ring
+ * with one is not read. */
+#define KNOWN_SETUP_FLAGS ((IORING_SETUP_DEFER_TASKRUN << 1) - 1)
 /* Completions read with one process_vm_readv. */
 #define CQE_BATCH 64
 /* A ring's shared memory (heads, tails, index array, and with
@@ -30,7 +34,7 @@ struct pending {
 struct ring {
     pid_t pid;
     int fd;
-    bool sqpoll;                   /* submits by itself: not traced */
+    bool untraced;                 /* SQPOLL, or a layout wtlua does not know */
     struct io_uring_params params; /* as io_uring_setup filled it */
     uint64_t sq_ring, cq_ring, sqes; /* where the ring is mapped; 0: not yet */
     uint32_t cq_seen;              /* the completion queue's tail as last read */
@@ -39,7 +43,7 @@ struct ring {
 };
 
 /* Warnings said once per process. */
-enum warning { WARN_SQPOLL = 1, WARN_REGISTERED = 2, WARN_UNKNOWN = 4 };
+enum warning { WARN_SQPOLL = 1, WARN_REGISTERED = 2, WARN_UNKNOWN = 4, WARN_LAYOUT = 8 };
 
 struct warned {
     pid_t pid;
@@ -205,6 +209,9 @@ static void warn_once(struct uring *u, pid_t pid, enum warning what, int fd)
         fprintf(stderr, "wtlua: process %d enters an io_uring by its registered index "
                         "(IORING_ENTER_REGISTERED_RING): its operations cannot be traced\n",
                 (int)pid);
+    else if (what == WARN_LAYOUT)
+        fprintf(stderr, "wtlua: process %d set up an io_uring (fd %d) with flags this wtlua "
+                        "does not know: its operations cannot be traced\n", (int)pid, fd);
     else
         fprintf(stderr, "wtlua: process %d submits to an io_uring (fd %d) whose set-up or "
                         "mmap wtlua did not see: its operations cannot be traced\n",
@@ -240,9 +247,11 @@ static void ring_set_up(struct uring *u, const struct syscall_event *ev)
     }
     struct ring *r = &u->rings[u->nrings++];
     *r = (struct ring){ .pid = ev->pid, .fd = fd, .params = params };
-    r->sqpoll = params.flags & IORING_SETUP_SQPOLL;
-    if (r->sqpoll)
+    if (params.flags & IORING_SETUP_SQPOLL)
         warn_once(u, ev->pid, WARN_SQPOLL, fd);
+    else if (params.flags & ~KNOWN_SETUP_FLAGS)
+        warn_once(u, ev->pid, WARN_LAYOUT, fd);
+    r->untraced = params.flags & (IORING_SETUP_SQPOLL | ~KNOWN_SETUP_FLAGS);
 }
 
 static void ring_mapped(struct uring *u, const struct syscall_event *ev)
@@ -420,7 +429,7 @@ static struct ring *entered_ring(struct uring *u, const struct syscall_event *ev
     }
     struct ring *r = find_ring(u, ev->pid, fd, NULL);
     bool submits = (uint32_t)ev->args[1] > 0;
-    if (r && r->sqpoll)
+    if (r && r->untraced)
         return NULL;
     if ((!r || !r->sq_ring || !r->sqes) && submits) {
         warn_once(u, ev->pid, WARN_UNKNOWN, fd);
@@ -452,7 +461,7 @@ void uring_exit(struct uring *u, const struct syscall_event *ev)
         ring_mapped(u, ev);
     } else {
         struct ring *r = find_ring(u, ev->pid, (int)ev->args[0], NULL);
-        if (r && !r->sqpoll && !(ev->args[3] & IORING_ENTER_REGISTERED_RING)) {
+        if (r && !r->untraced && !(ev->args[3] & IORING_ENTER_REGISTERED_RING)) {
             snapshot_ring(u, r, ev->tid);
             read_completions(u, r, ev->tid);
         }
