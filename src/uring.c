@@ -136,12 +136,16 @@ void uring_free(struct uring *u)
     free(u);
 }
 
-/* The ring mmaps: shared, not anonymous, at one of the ring offsets. */
+/* The ring mmaps: writable (the program writes the tails and entries),
+ * shared, not anonymous, at one of the ring offsets.  Read-only shared
+ * mappings of files (glibc's gconv-modules.cache, in every process that
+ * converts text) do not stop. */
 static int add_mmap_rule(struct interest *in, uint8_t arches, uint64_t offset, char *err,
                          size_t errsz)
 {
-    struct rule rule = { .name = "mmap", .want_exit = true, .arches = arches, .ncond = 3,
+    struct rule rule = { .name = "mmap", .want_exit = true, .arches = arches, .ncond = 4,
                          .conds = {
+                             { .arg = 3, .op = COND_ANY_BITS, .mask = PROT_WRITE },
                              { .arg = 4, .op = COND_ANY_BITS, .mask = MAP_SHARED },
                              { .arg = 4, .op = COND_MASKED_EQ, .mask = MAP_ANONYMOUS },
                              { .arg = 6, .op = COND_EQ, .value = offset },
