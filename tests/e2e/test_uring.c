@@ -109,6 +109,18 @@ static void syscall_hooks_see_only_declared_calls(void **state)
     e2e_assert_report(t, "io_uring_setup\nreturn io_uring_setup\nexit_group\n12 operations\n");
 }
 
+/* A script that stops at every syscall (nothing declared) still gets the
+ * io_uring_enter return stops, where the last operation's result is seen. */
+static void completions_reach_a_script_seeing_every_call(void **state)
+{
+    struct e2e *t = *state;
+    RUN_OPS(t, "-e", "local calls = 0 function on_enter() calls = calls + 1 end "
+                     "function on_uring_complete(op) wt.printf('%s %d %s %d', op.name, "
+                     "op.user_data, op.path or '-', op.res) end");
+    assert_string_equal(t->err, "");
+    e2e_assert_report_unordered(t, t->out);
+}
+
 static void files_lists_changes_made_through_io_uring(void **state)
 {
     struct e2e *t = *state;
@@ -183,6 +195,7 @@ int main(void)
         e2e_test(completions_match_what_the_program_got),
         e2e_test(fields_are_decoded_by_opcode),
         e2e_test(syscall_hooks_see_only_declared_calls),
+        e2e_test(completions_reach_a_script_seeing_every_call),
         e2e_test(files_lists_changes_made_through_io_uring),
         e2e_test(sqpoll_ring_is_named_once),
         e2e_test(strace_misses_them),
