@@ -33,6 +33,7 @@ DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
 DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
+DEPS_PACKAGES += liburing-dev   # the io_uring fixture and tests
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
 
 # build-deps' one-line errors.
@@ -131,6 +132,11 @@ $(B)/fixtures/fuse_memfs: tests/fixtures/fuse_memfs.c
 	        $$(pkg-config --libs fuse3); \
 	else echo "no fuse3 (pkg-config): $@ not built, the FUSE tests skip"; fi
 
+# The io_uring fixture links liburing (make deps).
+$(B)/fixtures/uring_writer: tests/fixtures/uring_writer.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -luring
+
 $(B)/fixtures/%-32: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
@@ -158,9 +164,10 @@ demo: deps
 	@tests/example/run-demo ./wtlua
 
 bench:
-	@$(INSTALL_DEPS) strace python3
-	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop
-	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop
+	@$(INSTALL_DEPS) strace python3 liburing-dev
+	@$(MAKE) -s --no-print-directory wtlua $(B)/fixtures/syscall_loop $(B)/fixtures/uring_writer
+	@tests/bench/run-bench ./wtlua $(B)/fixtures/syscall_loop \
+	    --uring-writer $(B)/fixtures/uring_writer
 
 # What install puts under DATADIR, which may be a directory shared with
 # others: uninstall removes these files, then these directories (deepest

@@ -10,7 +10,8 @@
 -- refers to (/proc/PID/fd/N, as strace -y shows it), whatever path,
 -- symlinks, chroot or racing thread led there; the name as the program
 -- gave it only where the kernel has none (a FIFO, a terminal through
--- /dev/stdout).
+-- /dev/stdout).  Files opened through io_uring (IORING_OP_OPENAT and
+-- OPENAT2) count too, under the same rules.
 require("wt.opts").parse {} -- no arguments: refuse any
 local fds = require "wt.fds"
 
@@ -61,6 +62,29 @@ local function linked(sc)
   if not pid then return end
   local _, deleted = wt.fd_path(pid, fd)
   if deleted then list(sc:path("newname")) end
+end
+
+-- io_uring: the path is made absolute when the open is submitted (where
+-- the kernel resolves it), and the file is listed at its completion under
+-- the kernel's name of the new descriptor while that still names the same
+-- file (the program may have closed it before wtlua saw the completion);
+-- an open into a registered file slot (file_index) has no descriptor.
+local URING_OPENS = { openat = true, openat2 = true }
+
+function on_uring(op)
+  if URING_OPENS[op.name] and op.path and flags.may_write(op.flags)
+      and op.flags & O_TMPFILE ~= O_TMPFILE then
+    op.abspath = wt.resolve_path(op.tid, op.dirfd, op.path)
+  end
+end
+
+function on_uring_complete(op)
+  if not op.abspath or op.res < 0 then return end
+  local path = not op.file_index and wt.fd_path(op.pid, op.res)
+  if not (path and path:match("[^/]*$") == op.abspath:match("[^/]*$")) then
+    path = op.abspath
+  end
+  list(path)
 end
 
 function on_return(sc)

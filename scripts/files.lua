@@ -52,7 +52,9 @@
 -- renameat2, unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat,
 -- symlink, symlinkat, link, linkat, chmod, fchmod, fchmodat, fchmodat2,
 -- chown, lchown, fchown, fchownat (and i386's 32-bit variants),
--- truncate.  Writes through descriptors opened elsewhere (inherited, or
+-- truncate; and the same operations submitted through io_uring
+-- (IORING_OP_OPENAT, OPENAT2, RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT,
+-- LINKAT).  Writes through descriptors opened elsewhere (inherited, or
 -- opened before -p attached) are not seen.
 --
 -- Options:
@@ -453,7 +455,7 @@ local function apply(call, sc)
   local name = call.name
   local path = canonical(call.path)
   if call.open_flags then
-    path = kernel_name(sc, sc.ret, path)
+    path = sc.ret and kernel_name(sc, sc.ret, path) or path
     if not path then return end
     local obj
     if call.existed then
@@ -522,6 +524,70 @@ function on_return(sc, call)
   if not call or sc.errno then return end
   actor = tree and who(sc)
   apply(call, sc)
+end
+
+-- ---- io_uring ----
+--
+-- The same changes submitted through io_uring: described at submission,
+-- where the kernel reads the paths, and applied at a successful
+-- completion.  A path's directory is the operation's dirfd (or dirfd2).
+
+local function uring_path(op, path, dirfd)
+  return path and canonical(wt.resolve_path(op.tid, dirfd, path))
+end
+
+local function describe_uring(op)
+  local name = op.name
+  local call = { name = name }
+  if name == "openat" or name == "openat2" then
+    local f = op.flags
+    if not flags.may_write(f) or f & O_TMPFILE == O_TMPFILE then return nil end
+    call.path, call.open_flags, call.fixed = uring_path(op, op.path, op.dirfd), f, op.file_index
+    if not call.path then return nil end
+    if f & O_CREAT == 0 then
+      call.existed = true
+    elseif f & O_EXCL ~= 0 then
+      call.existed = false
+    else
+      call.existed = exists_now(call.path)
+    end
+  elseif name == "renameat" or name == "linkat" then
+    call.from, call.to = uring_path(op, op.path, op.dirfd), uring_path(op, op.path2, op.dirfd2)
+    if not (call.from and call.to) then return nil end
+    if name == "renameat" then
+      local f = op.flags
+      call.flags = f
+      call.to_existed = f & flags.RENAME_NOREPLACE == 0 and (f & flags.RENAME_EXCHANGE ~= 0
+                                                             or exists_now(call.to))
+    end
+  elseif name == "unlinkat" or name == "mkdirat" or name == "symlinkat" then
+    call.path = uring_path(op, op.path, op.dirfd)
+    if not call.path then return nil end
+    call.rmdir = name == "unlinkat" and op.flags & AT_REMOVEDIR ~= 0
+    call.target = op.target
+  else
+    return nil
+  end
+  return call
+end
+
+function on_uring(op)
+  op.call = describe_uring(op)
+end
+
+-- The new descriptor names the file opened while the program has not
+-- closed it: wtlua may see the completion later, so the kernel's name is
+-- taken only when it ends as the given path does.
+function on_uring_complete(op)
+  local call = op.call
+  if not call or op.res < 0 then return end
+  local ret = op.res
+  if call.open_flags then
+    local name = not call.fixed and name_of_fd(op.pid, ret)
+    if not (name and fs.basename(name) == fs.basename(call.path)) then ret = nil end
+  end
+  actor = tree and who { pid = op.pid, comm = wt.comm(op.tid) }
+  apply(call, { tid = op.tid, ret = ret })
 end
 
 -- ---- the report ----

@@ -274,12 +274,13 @@ int interest_add(struct interest *in, const struct rule *rule, char *err, size_t
 
 unsigned interest_flags(const struct interest *in, const struct arch *arch, long nr)
 {
-    if (in->everything)
-        return NR_TRACED | NR_ALWAYS | (in->everything_exit ? NR_EXIT : 0);
     const uint8_t *flags = in->nr_flags[arch->index];
-    if (!flags || nr < 0 || nr >= ARCH_MAX_NR)
-        return 0;
-    return flags[nr];
+    unsigned own = flags && nr >= 0 && nr < ARCH_MAX_NR ? flags[nr] : 0;
+    /* Everything stops; a rule added on top may still want the exit (the
+     * io_uring bookkeeping's). */
+    if (in->everything)
+        return NR_TRACED | NR_ALWAYS | ((in->everything_exit ? NR_EXIT : 0) | (own & NR_EXIT));
+    return own;
 }
 
 /* The semantics the filter implements (see narrow_cond, add_rule): a

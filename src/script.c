@@ -16,19 +16,23 @@
 #include "declare.h"
 #include "lib_guard.h"
 #include "lib_syscall.h"
+#include "lib_uring.h"
 #include "lib_wt.h"
 #include "procfs.h"
 #include "readers.h"
 #include "taskinfo.h"
+#include "uring.h"
 
 
 enum hook {
     HOOK_ENTER, HOOK_RETURN, HOOK_SPAWN, HOOK_EXEC, HOOK_EXIT, HOOK_SIGNAL, HOOK_END,
+    HOOK_URING, HOOK_URING_COMPLETE,
     HOOK_TICK, /* a wt.every function: not a global */
     HOOK_COUNT
 };
 static const char *const hook_names[HOOK_TICK] = {
     "on_enter", "on_return", "on_spawn", "on_exec", "on_exit", "on_signal", "on_end",
+    "on_uring", "on_uring_complete",
 };
 
 struct script {
@@ -45,6 +49,12 @@ struct script {
     volatile long hook_started_ms;  /* CLOCK_MONOTONIC_COARSE */
     char *proc_buf;                 /* /proc reads (argv can be megabytes) */
     size_t proc_cap;
+    struct uring *uring;            /* with on_uring or on_uring_complete */
+    struct interest own;            /* ...the script's own declarations,
+                                       which the engine's io_uring stops
+                                       are added to */
+    int uring_ops_ref;              /* serial -> op table, until its last
+                                       completion (on_uring_complete) */
     uint64_t *periods;              /* wt.every: each function's period (ns) */
     int *period_refs;               /* ... and the function */
     unsigned nperiods;
@@ -195,14 +205,129 @@ static void call_event_hook(struct script *s, enum hook hook, struct syscall_eve
     *s->event_slot = NULL;
 }
 
+/* A call the io_uring bookkeeping stops at goes to on_enter and on_return
+ * only where the script's own declarations want it. */
 static void hook_enter(void *ctx, struct syscall_event *ev)
 {
-    call_event_hook(ctx, HOOK_ENTER, ev);
+    struct script *s = ctx;
+    ev->engine_only = false;
+    if (s->uring && uring_watches(s->uring, ev)) {
+        if (!hooks_off(s))
+            uring_entry(s->uring, ev);
+        ev->engine_only = !interest_match(&s->own, ev->arch, ev->nr, ev->args);
+    }
+    if (!ev->engine_only && s->hook_refs[HOOK_ENTER] != LUA_NOREF)
+        call_event_hook(s, HOOK_ENTER, ev);
 }
 
 static void hook_return(void *ctx, struct syscall_event *ev)
 {
-    call_event_hook(ctx, HOOK_RETURN, ev);
+    struct script *s = ctx;
+    if (s->uring && uring_watches(s->uring, ev)) {
+        if (!hooks_off(s))
+            uring_exit(s->uring, ev);
+        if (ev->engine_only || !(interest_flags(&s->own, ev->arch, ev->nr) & NR_EXIT))
+            return;
+    }
+    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF)
+        call_event_hook(s, HOOK_RETURN, ev);
+}
+
+/* ---- io_uring operations ---- */
+
+/* on_uring(op) at its submission; the same table, with the result, to
+ * on_uring_complete(op) at each completion. */
+static void uring_submitted(void *ctx, const struct uring_submission *sub)
+{
+    struct script *s = ctx;
+    lua_State *L = s->L;
+    if (hooks_off(s)) /* an earlier operation's hook failed */
+        return;
+    lib_uring_push_op(L, sub);
+    if (s->hook_refs[HOOK_URING_COMPLETE] != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->uring_ops_ref);
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, -2, (lua_Integer)sub->serial);
+        lua_pop(L, 1);
+    }
+    if (s->hook_refs[HOOK_URING] == LUA_NOREF) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_URING]);
+    lua_insert(L, -2);
+    if (protected_call(s, 1, 0) < 0)
+        hook_failed(s, HOOK_URING);
+}
+
+/* Pushes ops[serial] (nil when not kept), and clears it when forget. */
+static void take_op(struct script *s, uint64_t serial, bool forget)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->uring_ops_ref);
+    lua_rawgeti(L, -1, (lua_Integer)serial);
+    if (forget) {
+        lua_pushnil(L);
+        lua_rawseti(L, -3, (lua_Integer)serial);
+    }
+    lua_remove(L, -2);
+}
+
+static void uring_completed(void *ctx, const struct uring_completion *done)
+{
+    struct script *s = ctx;
+    lua_State *L = s->L;
+    take_op(s, done->serial, !(done->flags & IORING_CQE_F_MORE));
+    if (hooks_off(s) || !lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lib_uring_set_result(L, -1, done);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_refs[HOOK_URING_COMPLETE]);
+    lua_insert(L, -2);
+    if (protected_call(s, 1, 0) < 0)
+        hook_failed(s, HOOK_URING_COMPLETE);
+}
+
+static void uring_forgotten(void *ctx, uint64_t serial)
+{
+    struct script *s = ctx;
+    take_op(s, serial, true);
+    lua_pop(s->L, 1);
+}
+
+static bool wants_uring(const struct script *s)
+{
+    return s->hook_refs[HOOK_URING] != LUA_NOREF || s->hook_refs[HOOK_URING_COMPLETE] != LUA_NOREF;
+}
+
+/* in holds the script's declarations: they move to s->own, and in gets
+ * them again (only the denials when no on_enter or on_return would see a
+ * call) with the stops of the io_uring bookkeeping. */
+static int add_uring_stops(struct script *s, struct interest *in, char *err, size_t errsz)
+{
+    static const struct uring_callbacks callbacks = {
+        .submitted = uring_submitted, .completed = uring_completed, .forgotten = uring_forgotten,
+    };
+    struct uring_callbacks cb = callbacks;
+    cb.ctx = s;
+    bool syscall_hooks =
+        s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
+    s->own = *in;
+    interest_init(in, syscall_hooks && s->own.everything, s->own.everything_exit);
+    for (size_t r = 0; r < s->own.nrules; r++)
+        if ((syscall_hooks || s->own.rules[r].deny) &&
+            interest_add(in, &s->own.rules[r], err, errsz) < 0)
+            return -1;
+    if (uring_add_rules(in, err, errsz) < 0)
+        return -1;
+    if (!(s->uring = uring_new(&cb))) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    lua_newtable(s->L);
+    s->uring_ops_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
+    return 0;
 }
 
 static void set_int(lua_State *L, const char *key, lua_Integer value)
@@ -326,6 +451,8 @@ static void hook_exec(void *ctx, const struct task_event *ev)
 {
     struct script *s = ctx;
     taskinfo_forget(s->L, ev->pid);
+    if (s->uring)
+        uring_forget(s->uring, ev->pid);
     if (ev->old_tid != ev->pid) {
         taskinfo_forget(s->L, ev->old_tid);
         take_pending(s, ev->old_tid);
@@ -341,6 +468,8 @@ static void hook_exit(void *ctx, const struct task_event *ev)
     if (s->hook_refs[HOOK_EXIT] != LUA_NOREF)
         call_task_hook(s, HOOK_EXIT, ev); /* with the value of the call it died in */
     taskinfo_forget(s->L, ev->tid);
+    if (s->uring && ev->tid == ev->pid) /* the leader is reported last */
+        uring_forget(s->uring, ev->pid);
     lua_pushnil(s->L);
     set_pending(s, ev->tid);
 }
@@ -486,6 +615,8 @@ int script_interest(struct script *s, struct interest *in, char *err, size_t err
     lua_getfield(L, -2, "_denied");
     int rc = declare_read(L, s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
     lua_pop(L, 2);
+    if (rc == 0 && wants_uring(s))
+        rc = add_uring_stops(s, in, err, errsz);
     if (rc == 0)
         rc = read_periodic(s, err, errsz);
     /* Declarations are read now, once: wt.trace in a hook would do nothing. */
@@ -500,9 +631,9 @@ void script_hooks(struct script *s, struct tracer_hooks *hooks)
     resolve_hooks(s);
     memset(hooks, 0, sizeof *hooks);
     hooks->ctx = s;
-    if (s->hook_refs[HOOK_ENTER] != LUA_NOREF)
+    if (s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->uring)
         hooks->enter = hook_enter;
-    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF)
+    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF || s->uring)
         hooks->exit = hook_return;
     if (s->hook_refs[HOOK_SPAWN] != LUA_NOREF)
         hooks->spawn = hook_spawn;
@@ -559,6 +690,8 @@ void script_free(struct script *s)
     if (!s)
         return;
     lua_close(s->L);
+    uring_free(s->uring);
+    interest_free(&s->own);
     free(s->proc_buf);
     free(s->periods);
     free(s->period_refs);

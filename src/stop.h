@@ -45,6 +45,9 @@ struct syscall_event {
     struct syscall_change change;   /* what the hook at this stop asked */
     bool injected;                  /* at exit: the result is a hook's, the
                                        kernel did not run the call */
+    bool engine_only;               /* stopped for the engine's io_uring
+                                       bookkeeping; the script's declarations
+                                       do not want it */
 };
 
 enum syscall_op { SYSCALL_NONE, SYSCALL_ENTRY, SYSCALL_EXIT };

@@ -300,6 +300,16 @@ static void test_flags_everything(void **state)
     assert_int_equal(interest_flags(&in, x32, 3), NR_TRACED | NR_ALWAYS | NR_EXIT);
     interest_free(&in);
 
+    /* A rule added on top of everything (the io_uring bookkeeping's) keeps
+     * its exit stop; the other calls still stop at their entry only. */
+    interest_init(&in, true, false);
+    struct rule r = rule_of("openat");
+    r.want_exit = true;
+    must_add(&in, &r);
+    assert_int_equal(interest_flags(&in, x64, NR64_OPENAT), NR_TRACED | NR_ALWAYS | NR_EXIT);
+    assert_int_equal(interest_flags(&in, x64, NR64_OPEN), NR_TRACED | NR_ALWAYS);
+    interest_free(&in);
+
     /* want_exit alone (declared interest) is not "everything". */
     interest_init(&in, false, true);
     assert_false(in.everything);
