@@ -16,6 +16,7 @@
 #include "sysent.h"
 #include "readers.h"
 #include "taskinfo.h"
+#include "unwind.h"
 
 #define SYSCALL_META "wtlua.syscall"
 
@@ -409,6 +410,15 @@ static int sc_write(lua_State *L)
     return 1;
 }
 
+/* sc:stack([max_frames]): the thread's call stack, innermost first. */
+static int sc_stack(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    lua_Integer max = luaL_optinteger(L, 2, UNWIND_FRAMES_DEFAULT);
+    luaL_argcheck(L, max >= 1 && max <= UNWIND_FRAMES_MAX, 2, "max_frames must be 1..4096");
+    return unwind_push_stack(L, ev->pid, ev->tid, (int)max);
+}
+
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
 {
     lua_pushinteger(L, (lua_Integer)ev->args[i]);
@@ -512,7 +522,7 @@ struct syscall_event **syscall_object_new(lua_State *L)
         { "fd_path", sc_fd_path }, { "arg", sc_arg }, { "fail", sc_fail },
         { "set_return", sc_set_return }, { "set_arg", sc_set_arg },
         { "set_string", sc_set_string }, { "delay", sc_delay }, { "signal", sc_signal },
-        { "write", sc_write }, { NULL, NULL },
+        { "write", sc_write }, { "stack", sc_stack }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
     lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) + 1 + SC_FIELD_COUNT);

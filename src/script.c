@@ -20,6 +20,7 @@
 #include "procfs.h"
 #include "readers.h"
 #include "taskinfo.h"
+#include "unwind.h"
 
 
 enum hook {
@@ -326,6 +327,7 @@ static void hook_exec(void *ctx, const struct task_event *ev)
 {
     struct script *s = ctx;
     taskinfo_forget(s->L, ev->pid);
+    unwind_forget(s->L, ev->pid);
     if (ev->old_tid != ev->pid) {
         taskinfo_forget(s->L, ev->old_tid);
         take_pending(s, ev->old_tid);
@@ -341,6 +343,8 @@ static void hook_exit(void *ctx, const struct task_event *ev)
     if (s->hook_refs[HOOK_EXIT] != LUA_NOREF)
         call_task_hook(s, HOOK_EXIT, ev); /* with the value of the call it died in */
     taskinfo_forget(s->L, ev->tid);
+    if (ev->tid == ev->pid)
+        unwind_forget(s->L, ev->pid);
     lua_pushnil(s->L);
     set_pending(s, ev->tid);
 }
