@@ -414,9 +414,7 @@ static int sc_write(lua_State *L)
 static int sc_stack(lua_State *L)
 {
     const struct syscall_event *ev = check_event(L);
-    lua_Integer max = luaL_optinteger(L, 2, UNWIND_FRAMES_DEFAULT);
-    luaL_argcheck(L, max >= 1 && max <= UNWIND_FRAMES_MAX, 2, "max_frames must be 1..4096");
-    return unwind_push_stack(L, ev->pid, ev->tid, (int)max);
+    return unwind_push_stack(L, ev->pid, ev->tid, unwind_check_max_frames(L, 2));
 }
 
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)

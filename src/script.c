@@ -291,6 +291,8 @@ static bool hook_signal(void *ctx, const struct signal_event *ev)
         lua_setfield(L, -2, "name");
     }
     set_int(L, "code", ev->code);
+    lua_pushcfunction(L, unwind_stack_method); /* s:stack(), while the thread is stopped */
+    lua_setfield(L, -2, "stack");
     if (ev->sender) {
         set_int(L, "sender", ev->sender);
         set_int(L, "sender_uid", ev->sender_uid);

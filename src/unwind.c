@@ -144,7 +144,14 @@ static void push_frame(lua_State *L, Dwfl_Module *mod, Dwarf_Addr pc)
     int lineno;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
     if (file) {
-        set_string(L, "file", file);
+        /* A relative name is relative to the compilation's directory,
+         * when that is known as an absolute path. */
+        const char *dir = file[0] != '/' ? dwfl_line_comp_dir(line) : NULL;
+        if (dir && dir[0] == '/')
+            lua_pushfstring(L, "%s/%s", dir, file);
+        else
+            lua_pushstring(L, file);
+        lua_setfield(L, -2, "file");
         set_integer(L, "line", lineno);
     }
 }
@@ -203,4 +210,22 @@ int unwind_push_stack(lua_State *L, pid_t pid, pid_t tid, int max_frames)
         return 2;
     }
     return 1;
+}
+
+int unwind_check_max_frames(lua_State *L, int idx)
+{
+    lua_Integer max = luaL_optinteger(L, idx, UNWIND_FRAMES_DEFAULT);
+    luaL_argcheck(L, max >= 1 && max <= UNWIND_FRAMES_MAX, idx, "max_frames must be 1..4096");
+    return (int)max;
+}
+
+int unwind_stack_method(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int max = unwind_check_max_frames(L, 2);
+    lua_getfield(L, 1, "pid");
+    lua_getfield(L, 1, "tid");
+    pid_t pid = (pid_t)luaL_checkinteger(L, -2), tid = (pid_t)luaL_checkinteger(L, -1);
+    lua_pop(L, 2);
+    return unwind_push_stack(L, pid, tid, max);
 }

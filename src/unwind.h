@@ -18,6 +18,13 @@
  * Returns 1, or pushes nil and a message and returns 2. */
 int unwind_push_stack(lua_State *L, pid_t pid, pid_t tid, int max_frames);
 
+/* The optional max_frames argument at idx. */
+int unwind_check_max_frames(lua_State *L, int idx);
+
+/* t:stack([max_frames]) for an event table t with the pid and tid of a
+ * thread stopped while its hook runs (on_signal's). */
+int unwind_stack_method(lua_State *L);
+
 /* Drops what is known of process pid's modules: at its exec and exit. */
 void unwind_forget(lua_State *L, pid_t pid);
 
