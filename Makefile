@@ -139,7 +139,7 @@ $(B)/fixtures/%-32: tests/fixtures/%.c
 
 $(B)/fixtures/%-static: tests/fixtures/%.c
 	@mkdir -p $(@D)
-	$(CC) -static -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+	$(CC) -static -DSTATIC_LINK -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
 $(B)/fixtures/%-stripped: tests/fixtures/%.c
 	@mkdir -p $(@D)

@@ -4,18 +4,16 @@
 #include "e2e.h"
 
 /* Prints each stack as one line: the frames from the innermost through
- * main (or thread_main), a frame of the program as "exe:NAME" ("exe" when
- * it has no symbol), other modules by their file name, a run of frames in
- * one such module once ("[vdso: PID]" as "[vdso]").  Then the file and
- * line of b's frame. */
+ * main (or thread_main; all of them when there are no names), a frame of
+ * the program as "exe:NAME" ("exe" when it has no symbol), other modules
+ * by their file name, a run of frames in one such module once
+ * ("[vdso: PID]" as "[vdso]").  Then the file and line of b's frame. */
 static const char stack_script[] =
     "wt.trace { open = true, openat = true }\n"
     "local function chain(frames, exe)\n"
-    "  local out, seen_exe = {}, false\n"
+    "  local out = {}\n"
     "  for _, f in ipairs(frames) do\n"
     "    local inside = f.module == exe\n"
-    "    if seen_exe and not inside then break end\n"
-    "    seen_exe = seen_exe or inside\n"
     "    local class = inside and ('exe' .. (f.name and ':' .. f.name or ''))\n"
     "                  or (f.module or '?'):gsub(': %d+%]$', ']'):match('[^/]*$')\n"
     "    if class ~= out[#out] or inside then out[#out + 1] = class end\n"
@@ -93,7 +91,7 @@ static void test_stripped(void **state)
     struct e2e *t = *state;
     e2e_wtlua(t, "-e", stack_script, e2e_fixture("stack_chain-stripped"));
     e2e_assert_status(t, 0);
-    e2e_assert_report(t, "libc.so.6 exe exe exe\n");
+    e2e_assert_report(t, "libc.so.6 exe exe exe libc.so.6 exe\n");
 }
 
 static void test_thread(void **state)
@@ -114,6 +112,18 @@ static void test_after_exec(void **state)
     e2e_assert_status(t, 0);
     e2e_assert_report(t, e2e_str("libc.so.6 exe:b exe:a exe:main\n%s"
                                  "[vdso] libc.so.6 exe:b exe:a exe:main\n%s",
+                                 b_line(), b_line()));
+}
+
+/* A library loaded after the process's first stack (dlopen) is found:
+ * its frame, and the frames beyond it. */
+static void test_library_loaded_since(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", stack_script, e2e_fixture("stack_chain"), "dlopen");
+    e2e_assert_status(t, 0);
+    e2e_assert_report(t, e2e_str("libc.so.6 exe:b exe:a exe:main\n%s"
+                                 "libc.so.6 exe:b exe:a exe:on_unwind libgcc_s.so.1 exe:main\n%s",
                                  b_line(), b_line()));
 }
 
@@ -166,6 +176,7 @@ int main(void)
         e2e_test(test_stripped),
         e2e_test(test_thread),
         e2e_test(test_after_exec),
+        e2e_test(test_library_loaded_since),
         e2e_test(test_at_signal),
         e2e_test(test_format),
     };
