@@ -273,6 +273,19 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
         hook_failed(s, hook);
 }
 
+/* s:stack(), the stopped thread's stack: a method, so that pairs(s) and a
+ * JSON encoder see only the event's fields. */
+static void set_signal_methods(lua_State *L)
+{
+    if (luaL_newmetatable(L, "wtlua.signal")) {
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, unwind_stack_method);
+        lua_setfield(L, -2, "stack");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+}
+
 /* on_signal(s): its result false suppresses the signal. */
 static bool hook_signal(void *ctx, const struct signal_event *ev)
 {
@@ -291,8 +304,7 @@ static bool hook_signal(void *ctx, const struct signal_event *ev)
         lua_setfield(L, -2, "name");
     }
     set_int(L, "code", ev->code);
-    lua_pushcfunction(L, unwind_stack_method); /* s:stack(), while the thread is stopped */
-    lua_setfield(L, -2, "stack");
+    set_signal_methods(L);
     if (ev->sender) {
         set_int(L, "sender", ev->sender);
         set_int(L, "sender_uid", ev->sender_uid);
