@@ -74,8 +74,9 @@ E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 FIX_SRC   := $(wildcard tests/fixtures/*.c)
 # Fixtures also built with -m32, to trace i386 tracees.
 FIXTURES_32 := openers hostile stress own_filter changes syscalls stack_chain
-# sc:stack's fixture also built static, and stripped of its symbol table.
-FIXTURES_LINKED := stack_chain-static stack_chain-stripped
+# sc:stack's fixture also built static, not position-independent, and
+# stripped of its symbol table.
+FIXTURES_LINKED := stack_chain-static stack_chain-nopie stack_chain-stripped
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
              $(FIXTURES_32:%=$(B)/fixtures/%-32) $(FIXTURES_LINKED:%=$(B)/fixtures/%)
 
@@ -140,6 +141,10 @@ $(B)/fixtures/%-32: tests/fixtures/%.c
 $(B)/fixtures/%-static: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -static -DSTATIC_LINK -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+$(B)/fixtures/%-nopie: tests/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) -no-pie -fno-pie -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
 
 $(B)/fixtures/%-stripped: tests/fixtures/%.c
 	@mkdir -p $(@D)

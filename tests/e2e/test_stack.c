@@ -1,6 +1,7 @@
 /* sc:stack() on tests/fixtures/stack_chain, whose open of /dev/null is
- * made by main -> a -> b: the frames in order, as PIE, static, stripped and
- * i386 programs, in a second thread, after an exec, and at a signal. */
+ * made by main -> a -> b: the frames in order, as PIE, non-PIE, static,
+ * stripped and i386 programs, in a second thread, after an exec, after a
+ * dlopen, and at a signal. */
 #include "e2e.h"
 
 /* Prints each stack as one line: the frames from the innermost through
@@ -63,6 +64,14 @@ static void test_pie(void **state)
     e2e_wtlua(t, "-a", "max", "-e", stack_script, e2e_fixture("stack_chain"));
     e2e_assert_status(t, 0);
     e2e_assert_report(t, e2e_str("libc.so.6 exe:b exe:a exe:main\n%s2\n", b_line()));
+}
+
+static void test_not_pie(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", stack_script, e2e_fixture("stack_chain-nopie"));
+    e2e_assert_status(t, 0);
+    e2e_assert_report(t, e2e_str("libc.so.6 exe:b exe:a exe:main\n%s", b_line()));
 }
 
 /* The libc wrapper is part of the program: its name comes from the
@@ -171,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         e2e_test(test_pie),
+        e2e_test(test_not_pie),
         e2e_test(test_static),
         e2e_test(test_i386),
         e2e_test(test_stripped),
