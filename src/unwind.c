@@ -192,6 +192,8 @@ static void push_frame(lua_State *L, struct process *p, Dwfl_Module *mod, Dwarf_
     }
 }
 
+/* Called by libdwfl for each frame, innermost first.  A Lua error here
+ * (only out of memory) would skip libdwfl's cleanup of the walk: a leak. */
 static int on_frame(Dwfl_Frame *frame, void *arg)
 {
     struct walk *w = arg;
