@@ -22,7 +22,7 @@ PKG_CONFIG ?= pkg-config
 # the check, fuzz and bench targets run it first.
 
 # Each library the build links, as pkg-config-module:Debian-package.
-BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev
+BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev libdw:libdw-dev
 pc_modules  = $(foreach d,$1,$(firstword $(subst :, ,$d)))
 pc_packages = $(foreach d,$1,$(lastword $(subst :, ,$d)))
 BUILD_MODULES := $(call pc_modules,$(BUILD_DEPS))
@@ -74,9 +74,12 @@ E2E_SRC   := $(wildcard tests/e2e/test_*.c)
 E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 FIX_SRC   := $(wildcard tests/fixtures/*.c)
 # Fixtures also built with -m32, to trace i386 tracees.
-FIXTURES_32 := openers hostile stress own_filter changes syscalls
+FIXTURES_32 := openers hostile stress own_filter changes syscalls stack_chain
+# sc:stack's fixture also built static, not position-independent, and
+# stripped of its symbol table.
+FIXTURES_LINKED := stack_chain-static stack_chain-nopie stack_chain-stripped
 FIX_BIN   := $(FIX_SRC:tests/fixtures/%.c=$(B)/fixtures/%) \
-             $(FIXTURES_32:%=$(B)/fixtures/%-32)
+             $(FIXTURES_32:%=$(B)/fixtures/%-32) $(FIXTURES_LINKED:%=$(B)/fixtures/%)
 
 .PHONY: all deps build-deps test unit e2e demo bench install uninstall clean \
         check-asan check-valgrind fuzz fuzz-build FORCE
@@ -140,6 +143,18 @@ $(B)/fixtures/uring_writer: tests/fixtures/uring_writer.c
 $(B)/fixtures/%-32: tests/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -m32 -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+$(B)/fixtures/%-static: tests/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) -static -DSTATIC_LINK -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+$(B)/fixtures/%-nopie: tests/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) -no-pie -fno-pie -std=gnu11 -Wall -Wextra -O1 -g -o $@ $< -lpthread
+
+$(B)/fixtures/%-stripped: tests/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) -s -std=gnu11 -Wall -Wextra -O1 -o $@ $< -lpthread
 
 # Every test program runs even after one fails; the target fails at the end.
 # test_modify traces fixtures.

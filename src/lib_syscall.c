@@ -16,6 +16,7 @@
 #include "sysent.h"
 #include "readers.h"
 #include "taskinfo.h"
+#include "unwind.h"
 
 #define SYSCALL_META "wtlua.syscall"
 
@@ -409,6 +410,13 @@ static int sc_write(lua_State *L)
     return 1;
 }
 
+/* sc:stack([max_frames]): the thread's call stack, innermost first. */
+static int sc_stack(lua_State *L)
+{
+    const struct syscall_event *ev = check_event(L);
+    return unwind_push_stack(L, ev->pid, ev->tid, unwind_check_max_frames(L, 2));
+}
+
 static void push_arg(lua_State *L, const struct syscall_event *ev, unsigned i)
 {
     lua_pushinteger(L, (lua_Integer)ev->args[i]);
@@ -512,7 +520,7 @@ struct syscall_event **syscall_object_new(lua_State *L)
         { "fd_path", sc_fd_path }, { "arg", sc_arg }, { "fail", sc_fail },
         { "set_return", sc_set_return }, { "set_arg", sc_set_arg },
         { "set_string", sc_set_string }, { "delay", sc_delay }, { "signal", sc_signal },
-        { "write", sc_write }, { NULL, NULL },
+        { "write", sc_write }, { "stack", sc_stack }, { NULL, NULL },
     };
     lua_pushlightuserdata(L, slot);
     lua_createtable(L, 0, (int)(sizeof methods / sizeof methods[0]) + 1 + SC_FIELD_COUNT);

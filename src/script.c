@@ -22,6 +22,7 @@
 #include "readers.h"
 #include "taskinfo.h"
 #include "uring.h"
+#include "unwind.h"
 
 
 enum hook {
@@ -397,6 +398,19 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
         hook_failed(s, hook);
 }
 
+/* s:stack(), the stopped thread's stack: a method, so that pairs(s) and a
+ * JSON encoder see only the event's fields. */
+static void set_signal_methods(lua_State *L)
+{
+    if (luaL_newmetatable(L, "wtlua.signal")) {
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, unwind_stack_method);
+        lua_setfield(L, -2, "stack");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+}
+
 /* on_signal(s): its result false suppresses the signal. */
 static bool hook_signal(void *ctx, const struct signal_event *ev)
 {
@@ -415,6 +429,7 @@ static bool hook_signal(void *ctx, const struct signal_event *ev)
         lua_setfield(L, -2, "name");
     }
     set_int(L, "code", ev->code);
+    set_signal_methods(L);
     if (ev->sender) {
         set_int(L, "sender", ev->sender);
         set_int(L, "sender_uid", ev->sender_uid);
@@ -453,6 +468,7 @@ static void hook_exec(void *ctx, const struct task_event *ev)
     taskinfo_forget(s->L, ev->pid);
     if (s->uring)
         uring_forget(s->uring, ev->pid);
+    unwind_forget(s->L, ev->pid);
     if (ev->old_tid != ev->pid) {
         taskinfo_forget(s->L, ev->old_tid);
         take_pending(s, ev->old_tid);
@@ -470,6 +486,8 @@ static void hook_exit(void *ctx, const struct task_event *ev)
     taskinfo_forget(s->L, ev->tid);
     if (s->uring && ev->tid == ev->pid) /* the leader is reported last */
         uring_forget(s->uring, ev->pid);
+    if (ev->tid == ev->pid)
+        unwind_forget(s->L, ev->pid);
     lua_pushnil(s->L);
     set_pending(s, ev->tid);
 }
