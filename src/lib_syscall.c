@@ -366,9 +366,11 @@ static int sc_signal(lua_State *L)
 }
 
 /* Bytes of the structs a call fills that sc:write may rewrite (the stat
- * family's, for faking owners and modes): { type, x86_64 size, i386 size }. */
+ * family's and getresuid's, for faking owners and modes): { type, x86_64
+ * size, i386 size }. */
 static const struct { const char *type; unsigned size64, size32; } out_structs[] = {
     { "stat", 144, 64 }, { "stat64", 0, 96 }, { "statx", 256, 256 },
+    { "uid_t", 4, 4 },   { "gid_t", 4, 4 },   { "old_uid_t", 0, 2 }, { "old_gid_t", 0, 2 },
 };
 
 /* The size of the struct argument a of a call of arch fills, or 0. */
