@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "arch.h"
@@ -72,16 +71,18 @@ static int wt_exists(lua_State *L)
 
 /* wt.stat(path [, nofollow]): { dev, major, minor, ino, mode, nlink, uid, gid }
  * of the file at path (absolute, from wtlua's root; a final symlink
- * followed unless nofollow), or nil and a message.  A plain stat(2): on a
- * file system a stopped tracee serves (FUSE) it waits. */
+ * followed unless nofollow), or nil and a message; never waiting for a
+ * process, as wt.exists. */
 static int wt_stat(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     luaL_argcheck(L, path[0] == '/', 1, "an absolute path");
     struct stat st;
-    if (fstatat(AT_FDCWD, path, &st, lua_toboolean(L, 2) ? AT_SYMLINK_NOFOLLOW : 0) < 0) {
+    int rc = path_stat_nonblocking(path, lua_toboolean(L, 2), &st);
+    if (rc < 0) {
         luaL_pushfail(L);
-        lua_pushstring(L, strerror(errno));
+        lua_pushstring(L, rc == -EAGAIN ? "unknown without waiting for a file system's process"
+                                        : strerror(-rc));
         return 2;
     }
     lua_createtable(L, 0, 8);

@@ -11,8 +11,10 @@
 #ifndef WTLUA_PATHS_H
 #define WTLUA_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The errors that have no errno.  Functions here return -errno or
@@ -61,5 +63,12 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
  * the tracer may not search; -ENOSYS: no openat2, a kernel before 5.6 or
  * valgrind; -EINVAL: no RESOLVE_CACHED, a kernel before 5.12). */
 int path_exists_nonblocking(const char *path);
+
+/* stat(2) of path (absolute, from wtlua's root; a final symlink followed
+ * unless nofollow), found the same way without waiting for a process:
+ * 0, -EAGAIN for a file a process serves (FUSE) or one out of reach
+ * without a walk across mounts, or another -errno.  A /proc/PID/fd/N path
+ * gives the descriptor's file. */
+int path_stat_nonblocking(const char *path, bool nofollow, struct stat *st);
 
 #endif
