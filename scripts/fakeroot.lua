@@ -27,9 +27,9 @@
 -- forgets it.  The memory lasts for one run (fakeroot's -s/-i save
 -- files are not supported).  Not faked: setuid and the other set*id
 -- calls, mknod of devices, capabilities, and access checks (a file root
--- could read but the user cannot stays unreadable).  wtlua stats the
--- files itself, so a file system served by a traced process (FUSE)
--- would make it wait.  No options; the report is empty.
+-- could read but the user cannot stays unreadable).  Files on a FUSE
+-- file system are not faked (wtlua does not ask a file system a process
+-- serves).  No options; the report is empty.
 require("wt.opts").parse {}
 
 -- ---- who the user is ----
