@@ -153,14 +153,39 @@ static void test_inject_pid(void **state)
     }
 }
 
-/* signal=: the thread gets the signal at the chosen call. */
-static void test_inject_signal(void **state)
+/* signal=: the thread gets the signal at the chosen call; retval=: the
+ * call is not made and returns the value. */
+static void test_inject_signal_and_retval(void **state)
 {
     struct e2e *t = *state;
     for (size_t i = 0; i < 2; i++) {
+        const char *out = e2e_path(t, "out");
         e2e_wtlua(t, "-s", "inject", "-a", "inject=write:signal=SIGUSR1:when=2",
-                  e2e_fixture(fixtures[i]), "writes", e2e_path(t, "out"), "3");
+                  e2e_fixture(fixtures[i]), "writes", out, "3");
         e2e_assert_status(t, 128 + SIGUSR1);
+        e2e_wtlua(t, "-s", "inject", "-a", "inject=write:retval=7:when=2:path=*/out",
+                  e2e_fixture(fixtures[i]), "writes", out, "3");
+        e2e_assert_status(t, 0);
+        assert_string_equal(t->out, "");
+        e2e_assert_file(out, "line 1\nline 3\n");
+    }
+}
+
+/* delay_enter= and delay_exit= hold only the thread that made the call:
+ * the other keeps napping meanwhile. */
+static void test_inject_delays(void **state)
+{
+    struct e2e *t = *state;
+    const char *rules[] = { "inject=getppid:delay_enter=300ms", "inject=getppid:delay_exit=0.3s" };
+    for (size_t i = 0; i < 2; i++) {
+        e2e_wtlua(t, "-s", "inject", "-a", rules[i], e2e_fixture(fixtures[i]), "held");
+        e2e_assert_status(t, 0);
+        int held = -1, naps = -1;
+        if (sscanf(t->out, "held: %d\nnaps: %d\n", &held, &naps) != 2)
+            fail_msg("unexpected output: %s", t->out);
+        if (held < 270 || naps < 5)
+            fail_msg("%s: held %d ms (300 expected), the other thread napped %d times",
+                     rules[i], held, naps);
     }
 }
 
@@ -344,7 +369,7 @@ static void test_sandbox_writes(void **state)
 
 /* ---- fakeroot ---- */
 
-/* As an ordinary user: id -u says 0. */
+/* As an ordinary user: id -u says 0, and so do getuid and getresuid. */
 static void test_fakeroot_id(void **state)
 {
     struct e2e *t = *state;
@@ -354,6 +379,10 @@ static void test_fakeroot_id(void **state)
     e2e_wtlua_nobody(t, "-s", "fakeroot", e2e_fixture("changes-32"), "uid");
     e2e_assert_status(t, 0);
     assert_string_equal(t->out, "0 0\n");
+    e2e_wtlua_nobody(t, "-s", "fakeroot", "/usr/bin/python3", "-c",
+                     "import os; print(os.getresuid(), os.getresgid())");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->out, "(0, 0, 0) (0, 0, 0)\n");
 }
 
 /* tar as an ordinary user builds an archive owned by root; a chown made
@@ -414,7 +443,8 @@ int main(void)
         e2e_test(test_inject_when),
         e2e_test(test_inject_path),
         e2e_test(test_inject_pid),
-        e2e_test(test_inject_signal),
+        e2e_test(test_inject_signal_and_retval),
+        e2e_test(test_inject_delays),
         e2e_test(test_inject_bad_rules),
         e2e_test(test_chaos_repeatable),
         e2e_test(test_chaos_errors),
