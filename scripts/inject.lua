@@ -236,14 +236,14 @@ end
 local counts = {}
 for i = 1, #rules do counts[i] = {} end
 
-local function count(i, sc)
-  local per_thread = counts[i][sc.tid]
+local function count(i, tid, name)
+  local per_thread = counts[i][tid]
   if not per_thread then
     per_thread = {}
-    counts[i][sc.tid] = per_thread
+    counts[i][tid] = per_thread
   end
-  local n = (per_thread[sc.name] or 0) + 1
-  per_thread[sc.name] = n
+  local n = (per_thread[name] or 0) + 1
+  per_thread[name] = n
   return n
 end
 
@@ -270,13 +270,15 @@ local log = out.stream {
 }
 
 function on_enter(sc)
+  local name, tid = sc.name, sc.tid -- each field read is a call into C
   local path, path_read
   local chosen, chosen_n
-  for i, rule in ipairs(rules) do
-    if rule.covers[sc.name] and (not rule.pids or rule.pids[sc.pid]) then
+  for i = 1, #rules do
+    local rule = rules[i]
+    if rule.covers[name] and (not rule.pids or rule.pids[sc.pid]) then
       if rule.path and not path_read then path, path_read = call_path(sc), true end
       if not rule.path or (path and path:match(rule.path)) then
-        local n = count(i, sc)
+        local n = count(i, tid, name)
         if not chosen and selected(rule.when, n) then chosen, chosen_n = rule, n end
       end
     end
@@ -290,7 +292,7 @@ function on_enter(sc)
     sc:set_return(chosen.retval)
   end
   if not path_read then path = call_path(sc) end
-  log:row { pid = sc.pid, tid = sc.tid, syscall = sc.name, n = chosen_n,
+  log:row { pid = sc.pid, tid = tid, syscall = name, n = chosen_n,
             injected = chosen.injected, path = path and wt.escape(path), rule = chosen.text }
   return chosen.delay_exit
 end
