@@ -8,8 +8,8 @@
 #include <regex.h>
 
 static const char *const script_names[] = {
-    "execs", "files", "net", "opens", "slow", "syscount", "timeline", "top", "trace", "writes",
-    NULL,
+    "chaos", "execs", "fakeroot", "files", "inject", "net", "opens", "sandbox", "slow",
+    "syscount", "timeline", "top", "trace", "writes", NULL,
 };
 
 /* ---- helpers ---- */
