@@ -121,7 +121,7 @@ end
 local LAYOUT = {
   ["stat/x86_64"] = { dev = { 0, "<I8" }, ino = { 8, "<I8" }, mode = { 24, "<I4" },
                       uid = { 28, "<I4" }, gid = { 32, "<I4" }, size = 36 },
-  ["stat/i386"] = { dev = { 0, "<I4" }, ino = { 4, "<I4" }, mode = { 8, "<I2" },
+  ["compat_stat/i386"] = { dev = { 0, "<I4" }, ino = { 4, "<I4" }, mode = { 8, "<I2" },
                     uid = { 12, "<I2" }, gid = { 14, "<I2" }, size = 16 },
   ["stat64/i386"] = { dev = { 0, "<I8" }, ino = { 88, "<I8" }, mode = { 16, "<I4" },
                       uid = { 24, "<I4" }, gid = { 28, "<I4" }, read = 96, size = 32 },

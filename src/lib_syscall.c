@@ -369,7 +369,7 @@ static int sc_signal(lua_State *L)
  * family's and getresuid's, for faking owners and modes): { type, x86_64
  * size, i386 size }. */
 static const struct { const char *type; unsigned size64, size32; } out_structs[] = {
-    { "stat", 144, 64 }, { "stat64", 0, 96 }, { "statx", 256, 256 },
+    { "stat", 144, 0 }, { "compat_stat", 0, 64 }, { "stat64", 0, 96 }, { "statx", 256, 256 },
     { "uid_t", 4, 4 },   { "gid_t", 4, 4 },   { "old_uid_t", 0, 2 }, { "old_gid_t", 0, 2 },
 };
 

@@ -417,8 +417,8 @@ static void test_fakeroot_stat(void **state)
     struct stat before, after;
     assert_int_equal(stat("/etc/passwd", &before), 0);
     e2e_write(e2e_path(t, "f"), "f\n", 0644);
-    const char *calls[2][5] = { { "stat", "lstat", "fstat", "newfstatat", "statx" },
-                                { "stat64", "lstat64", "fstat64", "fstatat64", "statx" } };
+    const char *calls[2][6] = { { "stat", "lstat", "fstat", "newfstatat", "statx" },
+                                { "stat", "stat64", "lstat64", "fstat64", "fstatat64", "statx" } };
     for (size_t i = 0; i < 2; i++) {
         const char *fx = e2e_fixture(fixtures[i]);
         e2e_wtlua_nobody(t, "-s", "fakeroot", "/bin/sh", "-c",
@@ -429,7 +429,7 @@ static void test_fakeroot_stat(void **state)
                                 e2e_str("%d %d 100600", (int)before.st_uid, (int)before.st_gid) };
         char expected[1024] = "";
         for (size_t s = 0; s < 3; s++)
-            for (size_t c = 0; c < 5; c++)
+            for (size_t c = 0; c < 6 && calls[i][c]; c++)
                 strcat(expected, e2e_str("%s: %s\n", calls[i][c], shown[s]));
         assert_string_equal(t->out, expected);
         chmod(e2e_path(t, "f"), 0644);
