@@ -60,7 +60,7 @@ local function linked(sc)
   local pid, fd = fds.linkat_source(sc)
   if not pid then return end
   local _, deleted = wt.fd_path(pid, fd)
-  if deleted then list(sc:path(4)) end
+  if deleted then list(sc:path("newname")) end
 end
 
 function on_return(sc)

@@ -53,12 +53,11 @@ if opts.failed then
   function on_return(sc)
     local e = sc.errno
     if not e then return end
-    local at = sc.name == "execveat" and 3 or 2
-    local argv = proc.read_argv(sc.tid, sc.args[at], sc.arch, 256)
+    local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
     local p = tree.procs[sc.pid]
     log:row { event = "exec", time = time.since(), pid = sc.pid, ppid = p and p.ppid,
               result = names.errno(e), argv = argv,
-              exe = sc:path(at - 1) or sc:string(at - 1) }
+              exe = sc:path("filename") or sc:string("filename") }
   end
 else
   wt.trace {} -- no syscall stops at all: exec events come anyway

@@ -89,7 +89,7 @@ wt.trace {
   "chown32", "lchown32", "fchown32", "truncate", "truncate64",
   open = for_changes,
   openat = for_changes,
-  open_by_handle_at = { [3] = { wt.any(O_WRONLY | O_RDWR | O_TRUNC), wt.none(O_PATH) } },
+  open_by_handle_at = { flags = { wt.any(O_WRONLY | O_RDWR | O_TRUNC), wt.none(O_PATH) } },
 }
 
 -- ---- the model ----
@@ -343,31 +343,29 @@ end
 
 -- ---- the calls ----
 
--- Which arguments hold what, per syscall.
-local PATH = { open = 1, creat = 1, openat = 2, openat2 = 2, unlink = 1, unlinkat = 2,
-               rmdir = 1, mkdir = 1, mkdirat = 2, mknod = 1, mknodat = 2, chmod = 1,
-               fchmodat = 2, fchmodat2 = 2, chown = 1, lchown = 1, chown32 = 1,
-               lchown32 = 1, fchownat = 2, truncate = 1, truncate64 = 1 }
-local TWO_PATHS = { rename = { 1, 2 }, renameat = { 2, 4 }, renameat2 = { 2, 4 },
-                    link = { 1, 2 }, linkat = { 2, 4 } }
-local MODE = { chmod = 2, fchmod = 2, fchmodat = 3, fchmodat2 = 3 }
-local OWNER = { chown = 2, lchown = 2, fchown = 2, chown32 = 2, lchown32 = 2, fchown32 = 2,
-                fchownat = 3 }
+-- Arguments are read by their names in the syscall table, where these
+-- calls agree: one path, or oldname and newname; mode; user and group.
+local TWO_PATHS = { rename = true, renameat = true, renameat2 = true, link = true,
+                    linkat = true }
+local SETS_MODE = { chmod = true, fchmod = true, fchmodat = true, fchmodat2 = true }
+local SETS_OWNER = { chown = true, lchown = true, fchown = true, chown32 = true,
+                     lchown32 = true, fchown32 = true, fchownat = true }
 local BY_FD = { fchmod = true, fchown = true, fchown32 = true }
 local OPENS = { open = true, creat = true, openat = true, openat2 = true,
                 open_by_handle_at = true }
 
 -- The ids of a chown: nil for -1 (16 bits wide in i386's old chown).
-local function owner_ids(sc, name, i)
+local function owner_ids(sc, name)
   local none = (name == "chown" or name == "lchown" or name == "fchown")
     and sc.arch == "i386" and 0xffff or 0xffffffff
-  local uid, gid = sc.args[i] & none, sc.args[i + 1] & none
+  local uid, gid = sc:arg("user") & none, sc:arg("group") & none
   return uid ~= none and uid or nil, gid ~= none and gid or nil
 end
 
--- An argument's path, absolute and canonical.
-local function path_arg(sc, i)
-  return canonical(sc:path(i))
+-- A path argument (by name; the call's first one without), absolute and
+-- canonical.
+local function path_arg(sc, name)
+  return canonical(sc:path(name))
 end
 
 -- linkat: what it links.  A descriptor (an O_TMPFILE's, or any file's
@@ -376,7 +374,7 @@ end
 local function link_source(sc, call)
   local pid, fd = fds.linkat_source(sc)
   if not pid then
-    call.from = path_arg(sc, 2)
+    call.from = path_arg(sc, "oldname")
     return call.from ~= nil
   end
   call.from = name_of_fd(pid, fd)
@@ -387,17 +385,16 @@ end
 local function describe(sc)
   local name = sc.name
   local call = { name = name }
-  local two = TWO_PATHS[name]
-  if two then
-    call.to = path_arg(sc, two[2])
+  if TWO_PATHS[name] then
+    call.to = path_arg(sc, "newname")
     if not call.to then return nil end
     if name == "linkat" then
       if not link_source(sc, call) then return nil end
     else
-      call.from = path_arg(sc, two[1])
+      call.from = path_arg(sc, "oldname")
       if not call.from then return nil end
     end
-    if name == "renameat2" then call.flags = sc.args[5] end
+    if name == "renameat2" then call.flags = sc:arg("flags") end
     if name:match("^rename") then
       local f = call.flags or 0
       call.to_existed = f & flags.RENAME_NOREPLACE == 0 and (f & flags.RENAME_EXCHANGE ~= 0
@@ -406,25 +403,24 @@ local function describe(sc)
     return call
   end
   if name == "symlink" or name == "symlinkat" then
-    call.target = sc:string(1)
-    call.path = path_arg(sc, name == "symlink" and 2 or 3)
+    call.target = sc:string("oldname")
+    call.path = path_arg(sc, "newname")
     return call.path and call
   end
-  local i = PATH[name]
-  if i then
-    call.path = path_arg(sc, i)
+  if BY_FD[name] then
+    call.path = name_of_fd(sc.tid, sc:arg("fd"))
+    if not call.path then return nil end
+  elseif name ~= "open_by_handle_at" then
+    call.path = path_arg(sc)
     if not call.path then
       -- fchownat(fd, "", ..., AT_EMPTY_PATH), fchmodat2 too: the
       -- descriptor itself
-      local at_flags = name == "fchownat" and sc.args[5] or name == "fchmodat2" and sc.args[4]
+      local at_flags = name == "fchownat" and sc:arg("flag") or name == "fchmodat2" and sc:arg("flags")
       if at_flags and at_flags & AT_EMPTY_PATH ~= 0 then
-        call.path = name_of_fd(sc.tid, sc.args[1])
+        call.path = name_of_fd(sc.tid, sc:arg("dfd"))
       end
       if not call.path then return nil end
     end
-  elseif BY_FD[name] then
-    call.path = name_of_fd(sc.tid, sc.args[1])
-    if not call.path then return nil end
   end
   if name == "open_by_handle_at" then
     call.open_flags, call.existed = flags.of_open(sc), true
@@ -440,14 +436,14 @@ local function describe(sc)
     else
       call.existed = exists_now(call.path)
     end
-  elseif MODE[name] then
-    call.mode = sc.args[MODE[name]] & 0xfff
-  elseif OWNER[name] then
-    call.uid, call.gid = owner_ids(sc, name, OWNER[name])
+  elseif SETS_MODE[name] then
+    call.mode = sc:arg("mode") & 0xfff
+  elseif SETS_OWNER[name] then
+    call.uid, call.gid = owner_ids(sc, name)
   elseif name == "unlinkat" then
-    call.rmdir = sc.args[3] & AT_REMOVEDIR ~= 0
+    call.rmdir = sc:arg("flag") & AT_REMOVEDIR ~= 0
   elseif name == "mknod" or name == "mknodat" then
-    call.kind = flags.file_type(sc.args[name == "mknod" and 2 or 3]) or "file"
+    call.kind = flags.file_type(sc:arg("mode")) or "file"
   end
   return call
 end
@@ -499,7 +495,7 @@ local function apply(call, sc)
     local file = file_of(existing(path))
     file.mode = call.mode
     stamp(file, "chmod")
-  elseif OWNER[name] then
+  elseif SETS_OWNER[name] then
     local file = file_of(existing(path))
     file.uid = call.uid or file.uid
     file.gid = call.gid or file.gid

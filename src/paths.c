@@ -369,44 +369,79 @@ static int open_path(int dirfd, const char *path, uint64_t resolve)
     return open_path_flags(dirfd, path, 0, resolve);
 }
 
-/* Whether the file system fd is on is served by a process (FUSE: fuse,
- * fuseblk, fuse.NAME), which may be a tracee wtlua has stopped.  Its type
- * comes from /proc, by the mount's id: no file system is asked. */
-static int served_by_process(int fd)
+/* Whether a mountinfo line's file system type (after " - ") is served by
+ * a process: fuse, fuseblk, fuse.NAME (not fusectl, the kernel's own). */
+static bool type_served_by_process(const char *type)
 {
-    char name[64], mnt_id[16];
-    snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
-    int rc = procfs_field(name, "mnt_id", mnt_id, sizeof mnt_id);
-    if (rc < 0)
-        return rc;
+    size_t len = strcspn(type, " ");
+    return (len == 4 && strncmp(type, "fuse", 4) == 0) ||
+           (len == 7 && strncmp(type, "fuseblk", 7) == 0) || strncmp(type, "fuse.", 5) == 0;
+}
+
+/* Whether the mount with id mnt_id (NULL: any mount) is served by a
+ * process, which may be a tracee wtlua has stopped: 1 or 0 from
+ * /proc/self/mountinfo, -ENOENT for an unknown id. */
+static int mount_served_by_process(const char *mnt_id)
+{
     FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f)
         return -errno;
     char *line = NULL;
-    size_t cap = 0, id_len = strlen(mnt_id);
-    rc = -ENOENT;
-    while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
+    size_t cap = 0, id_len = mnt_id ? strlen(mnt_id) : 0;
+    int rc = mnt_id ? -ENOENT : 0;
+    while (getline(&line, &cap, f) > 0) {
         const char *type = strstr(line, " - ");
-        if (strncmp(line, mnt_id, id_len) == 0 && line[id_len] == ' ' && type)
-            rc = strncmp(type + 3, "fuse", 4) == 0;
+        if (!type)
+            continue;
+        bool served = type_served_by_process(type + 3);
+        if (!mnt_id && served) {
+            rc = 1;
+            break;
+        }
+        if (mnt_id && strncmp(line, mnt_id, id_len) == 0 && line[id_len] == ' ') {
+            rc = served;
+            break;
+        }
     }
     free(line);
     fclose(f);
     return rc;
 }
 
-/* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
- * calling no file system: where that is not enough (a name not looked up
- * lately, an entry FUSE wants revalidated) it fails with EAGAIN instead.
- * Then the walk starts again from the deepest ancestor that is cached: a
- * mount point always is (the mount holds it), so the rest of the path lies
- * on that ancestor's file system, and RESOLVE_NO_XDEV keeps the walk there
- * (through symlinks too).  On a file system served by a process that walk
- * could wait for a stopped tracee: -EAGAIN instead. */
+/* The same for the file system fd is on: its mount's id comes from /proc,
+ * so no file system is asked. */
+static int served_by_process(int fd)
+{
+    char name[64], mnt_id[16];
+    snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
+    int rc = procfs_field(name, "mnt_id", mnt_id, sizeof mnt_id);
+    return rc < 0 ? rc : mount_served_by_process(mnt_id);
+}
+
+/* Without openat2's RESOLVE_CACHED (kernels before 5.12, valgrind) a walk
+ * cannot be kept out of file systems: stat is safe only when no mount is
+ * served by a process; otherwise -EAGAIN. */
+static int exists_by_stat(const char *path)
+{
+    int served = mount_served_by_process(NULL);
+    if (served != 0)
+        return served < 0 ? served : -EAGAIN;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 1;
+    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
 /* An O_PATH descriptor of path (absolute; flags: O_NOFOLLOW or 0), found
- * without waiting for a process: in the kernel's caches, or by a walk from
- * the nearest cached directory on that directory's file system; -EAGAIN
- * where that is a FUSE file system or the walk would cross a mount. */
+ * without waiting for a process, or -errno (-ENOSYS, -EINVAL: no
+ * RESOLVE_CACHED).  RESOLVE_CACHED makes the kernel walk the path in its
+ * dentry cache only, calling no file system: where that is not enough (a
+ * name not looked up lately, an entry FUSE wants revalidated) it fails with
+ * EAGAIN instead.  Then the walk starts again from the deepest ancestor
+ * that is cached: a mount point always is (the mount holds it), so the rest
+ * of the path lies on that ancestor's file system, and RESOLVE_NO_XDEV
+ * keeps the walk there (through symlinks too).  On a file system served by
+ * a process that walk could wait for a stopped tracee: -EAGAIN instead. */
 static int open_nonblocking(const char *path, int flags)
 {
     int fd = open_path_flags(AT_FDCWD, path, flags, RESOLVE_CACHED);
@@ -440,6 +475,8 @@ static int open_nonblocking(const char *path, int flags)
 int path_exists_nonblocking(const char *path)
 {
     int fd = open_nonblocking(path, 0);
+    if (fd == -ENOSYS || fd == -EINVAL)
+        return exists_by_stat(path);
     if (fd >= 0)
         close(fd);
     return fd >= 0 ? 1 : fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
@@ -449,6 +486,12 @@ int path_stat_nonblocking(const char *path, bool nofollow, struct stat *st)
 {
     int flags = nofollow ? O_NOFOLLOW : 0;
     int fd = open_nonblocking(path, flags);
+    if (fd == -ENOSYS || fd == -EINVAL) { /* as exists_by_stat */
+        int served = mount_served_by_process(NULL);
+        if (served != 0)
+            return served < 0 ? served : -EAGAIN;
+        return fstatat(AT_FDCWD, path, st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ? -errno : 0;
+    }
     /* A descriptor's magic link (/proc/PID/fd/N) leads to its file with no
      * lookup in the file's own file system. */
     unsigned pid, n;

@@ -60,8 +60,9 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
  * 1 or 0; -EAGAIN when telling would need a file system served by a
  * process (FUSE, whose daemon may be a stopped tracee) or a walk across
  * mounts out of the kernel's caches; another -errno (-EACCES: a directory
- * the tracer may not search; -ENOSYS: no openat2, a kernel before 5.6 or
- * valgrind; -EINVAL: no RESOLVE_CACHED, a kernel before 5.12). */
+ * the tracer may not search).  Without openat2's RESOLVE_CACHED (a kernel
+ * before 5.12, valgrind) it asks stat(2), unless some mount is served by a
+ * process: then -EAGAIN. */
 int path_exists_nonblocking(const char *path);
 
 /* stat(2) of path (absolute, from wtlua's root; a final symlink followed

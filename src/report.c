@@ -65,10 +65,11 @@ FILE *report_open(const char *path)
         close(report.fd);
         return NULL;
     }
-    /* A line at once on anything someone reads as it comes (stderr, a
-     * pipe, a terminal); blocks for a regular file. */
+    /* A line at once on anything someone reads as it comes (a pipe, a
+     * terminal) and on standard error, which wtlua's own messages share
+     * (they must not overtake the report); blocks for a regular file. */
     struct stat st;
-    if (fstat(report.fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (!path || fstat(report.fd, &st) < 0 || !S_ISREG(st.st_mode))
         setvbuf(f, NULL, _IOLBF, 0);
     return f;
 }

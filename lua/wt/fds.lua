@@ -103,9 +103,9 @@ end
 -- Returns the process to look it up in (a pid, or sc.tid for "self")
 -- and the fd; nil for a plain path.
 function fds.linkat_source(sc)
-  local path = sc:string(2) or ""
-  if path == "" and sc.args[5] & AT_EMPTY_PATH ~= 0 then
-    return sc.tid, sc.args[1] & 0xffffffff
+  local path = sc:string("oldname") or ""
+  if path == "" and sc:arg("flags") & AT_EMPTY_PATH ~= 0 then
+    return sc.tid, sc:arg("olddfd")
   end
   local owner, fd = path:match("^/proc/([^/]+)/fd/(%d+)$")
   if not owner then return nil end

@@ -42,7 +42,8 @@ local function script_name(level)
   if source:match("/scripts/[^/]+%.lua$") then
     return name, "wtlua -s " .. name .. " --help"
   end
-  if source:match("/lua/default%.lua$") then return name, "wtlua -s writes --help" end
+  -- the default script is bundled as writes, the name its help has
+  if source:match("/lua/default%.lua$") then return "writes", "wtlua -s writes --help" end
   if source:sub(1, 1) == "@" then return name, "the comments at the top of " .. source:sub(2) end
   return name, "the script's code"
 end

@@ -228,13 +228,27 @@ static void test_renamed_files_hint(void **state)
                                 "do with *.new files); `wtlua -s files` shows the final names\n");
 }
 
+/* Without -o the report shares standard error with wtlua's own messages
+ * (here a regular file, which stdio would block-buffer): the hint still
+ * comes after the list. */
+static void test_renamed_files_hint_after_report_on_stderr(void **state)
+{
+    struct e2e *t = *state;
+    e2e_run(t, "/bin/sh", "-c", "echo x > a.new && mv a.new a && echo z > c");
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, e2e_str("%s%s", e2e_paths(t, "a.new", "c"),
+                                        "wtlua: 1 of these files was renamed afterwards (as "
+                                        "installers do with *.new files); `wtlua -s files` "
+                                        "shows the final names\n"));
+}
+
 /* The default script takes no arguments: an unknown one is refused. */
 static void test_unknown_argument_refused(void **state)
 {
     struct e2e *t = *state;
     e2e_wtlua(t, "-a", "under=/tmp", e2e_fixture("openers"), "parent", t->dir);
     e2e_assert_status(t, 125);
-    assert_string_equal(t->err, "wtlua: default: unknown argument 'under' (see wtlua -s writes "
+    assert_string_equal(t->err, "wtlua: writes: unknown argument 'under' (see wtlua -s writes "
                                 "--help)\n");
     assert_false(e2e_exists(e2e_path(t, "parent")));
 }
@@ -286,6 +300,7 @@ int main(void)
         e2e_test(test_exec_32bit_from_64bit),
         e2e_test(test_open_by_handle),
         e2e_test(test_renamed_files_hint),
+        e2e_test(test_renamed_files_hint_after_report_on_stderr),
         e2e_test(test_unknown_argument_refused),
         e2e_test(test_report_on_stderr),
         e2e_test(test_report_on_stdout),

@@ -32,6 +32,25 @@ static void test_default_script(void **state)
     assert_owned_by_nobody(e2e_path(t, "fork-child"));
 }
 
+/* A process that made itself non-dumpable cannot be read by an ordinary
+ * user: its two writes stay unknown, and one warning (not one per call)
+ * says which process and why. */
+static void test_undumpable_warned_once(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua_nobody(t, e2e_fixture("openers"), "undumpable", t->dir);
+    e2e_assert_status(t, 0);
+    e2e_assert_report(t, "");
+    const char *why = "(openers): it is not dumpable (it set PR_SET_DUMPABLE to 0, or runs a "
+                      "program it may not read) and wtlua is not privileged; what it passes by "
+                      "pointer stays unknown\n";
+    int pid = 0, end = 0;
+    assert_int_equal(sscanf(t->err, "wtlua: cannot read process %d %n", &pid, &end), 1);
+    assert_true(pid > 0);
+    assert_string_equal(t->err + end, why);
+    assert_true(e2e_exists(e2e_path(t, "undumpable-2")));
+}
+
 /* An i386 command, threads, and the command's own exit status. */
 static void test_i386_threads_and_status(void **state)
 {
@@ -103,6 +122,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         e2e_test(test_default_script),
+        e2e_test(test_undumpable_warned_once),
         e2e_test(test_i386_threads_and_status),
         e2e_test(test_files_script),
         e2e_test(test_root_keeps_new_privs),

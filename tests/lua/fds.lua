@@ -24,18 +24,20 @@ assert(t:get(NONE, 4) == nil and t:get(NONE + 1, 3) == "three")
 t:spawn { pid = NONE + 3, tid = NONE + 3 }                           -- no parent known
 assert(t:get(NONE + 3, 3) == nil)
 
--- fds.linkat_source, on a stand-in for sc
-local function sc_of(args, path)
-  return { tid = 99, args = args, string = function() return path end }
+-- fds.linkat_source, on a stand-in for sc (linkat's olddfd and flags)
+local function sc_of(olddfd, flags, path)
+  local args = { olddfd = olddfd, flags = flags }
+  return { tid = 99, arg = function(_, name) return args[name] end,
+           string = function() return path end }
 end
-local pid, fd = fds.linkat_source(sc_of({ 5, 0, -100, 0, AT_EMPTY_PATH }, ""))
+local pid, fd = fds.linkat_source(sc_of(5, AT_EMPTY_PATH, ""))
 assert(pid == 99 and fd == 5)
-pid, fd = fds.linkat_source(sc_of({ -100, 0, -100, 0, AT_SYMLINK_FOLLOW }, "/proc/self/fd/7"))
+pid, fd = fds.linkat_source(sc_of(-100, AT_SYMLINK_FOLLOW, "/proc/self/fd/7"))
 assert(pid == 99 and fd == 7)
-pid, fd = fds.linkat_source(sc_of({ -100, 0, -100, 0, AT_SYMLINK_FOLLOW }, "/proc/42/fd/8"))
+pid, fd = fds.linkat_source(sc_of(-100, AT_SYMLINK_FOLLOW, "/proc/42/fd/8"))
 assert(pid == 42 and fd == 8)
-assert(fds.linkat_source(sc_of({ -100, 0, -100, 0, 0 }, "/tmp/x")) == nil)
-assert(fds.linkat_source(sc_of({ 5, 0, -100, 0, 0 }, "")) == nil)
+assert(fds.linkat_source(sc_of(-100, 0, "/tmp/x")) == nil)
+assert(fds.linkat_source(sc_of(5, 0, "")) == nil)
 
 -- A real process: the entry of its first file is not its second's.
 wt.trace { openat = { flags = wt.none(O_WRONLY | O_RDWR) } }
