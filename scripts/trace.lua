@@ -45,52 +45,14 @@ local opts = require("wt.opts").parse {
   ttt = { "flag" },
 }
 local out = require "wt.out"
+local syscallset = require "wt.syscallset"
 
 -- ---- the selection ----
 
--- Every syscall name of the ABIs wtlua traces.
-local function all_syscalls()
-  local set = {}
-  for _, arch in ipairs(wt.arches) do
-    for nr = 0, 1023 do
-      local name = wt.syscall_name(nr, arch)
-      if not name:match("^syscall_") then set[name] = true end
-    end
-  end
-  return set
-end
-
 -- strace's -e trace=SET as a list of names.
 local function selection(spec)
-  local negate = spec:sub(1, 1) == "!"
-  local set = {}
-  for item in spec:sub(negate and 2 or 1):gmatch("[^,]+") do
-    if item == "all" then
-      for name in pairs(all_syscalls()) do set[name] = true end
-    elseif item == "none" then
-      -- nothing
-    elseif item:sub(1, 1) == "%" or item:match("^%a+$") and not wt.is_syscall(item) then
-      local names = wt.syscalls_in(item)
-      if not names then
-        fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
-      end
-      for _, name in ipairs(names) do set[name] = true end
-    elseif item:sub(1, 1) == "?" then
-      if wt.is_syscall(item:sub(2)) then set[item:sub(2)] = true end
-    elseif wt.is_syscall(item) then
-      set[item] = true
-    else
-      fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, item)
-    end
-  end
-  if negate then
-    local all = all_syscalls()
-    for name in pairs(set) do all[name] = nil end
-    set = all
-  end
-  local list = {}
-  for name in pairs(set) do list[#list + 1] = name end
-  table.sort(list)
+  local list, bad = syscallset.parse(spec)
+  if not list then fail("trace: -a trace=%s: unknown syscall or class '%s'", spec, bad) end
   return list
 end
 

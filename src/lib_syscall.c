@@ -345,12 +345,11 @@ static int sc_set_string(lua_State *L)
     return 1;
 }
 
-/* sc:delay(seconds): the thread waits this long before the call runs,
- * while every other tracee runs on. */
+/* sc:delay(seconds): the thread waits this long before the call runs (at
+ * the return: before it goes on), while every other tracee runs on. */
 static int sc_delay(lua_State *L)
 {
     struct syscall_event *ev = check_event(L);
-    check_stop(L, ev, false, "delay");
     lua_Number seconds = luaL_checknumber(L, 2);
     luaL_argcheck(L, seconds >= 0 && seconds <= 86400, 2, "seconds must be 0..86400");
     ev->change.delay_ns = (uint64_t)(seconds * 1e9);
@@ -367,12 +366,40 @@ static int sc_signal(lua_State *L)
     return 0;
 }
 
+/* Bytes of the structs a call fills that sc:write may rewrite (the stat
+ * family's and getresuid's, for faking owners and modes): { type, x86_64
+ * size, i386 size }. */
+static const struct { const char *type; unsigned size64, size32; } out_structs[] = {
+    { "stat", 144, 0 }, { "compat_stat", 0, 64 }, { "stat64", 0, 96 }, { "statx", 256, 256 },
+    { "uid_t", 4, 4 },   { "gid_t", 4, 4 },   { "old_uid_t", 0, 2 }, { "old_gid_t", 0, 2 },
+};
+
+/* The size of the struct argument a of a call of arch fills, or 0. */
+static unsigned out_struct_size(const struct arch *arch, const struct sysent_arg *a)
+{
+    if (a->kind != SYSENT_STRUCT || a->dir != SYSENT_OUT || !a->type)
+        return 0;
+    for (size_t k = 0; k < sizeof out_structs / sizeof out_structs[0]; k++)
+        if (strcmp(a->type, out_structs[k].type) == 0)
+            return strcmp(arch->name, "i386") == 0 ? out_structs[k].size32
+                                                   : out_structs[k].size64;
+    return 0;
+}
+
 /* The most sc:write may put into buffer argument i: what the call filled
- * (its result, for a read) or its length argument. */
+ * (its result, for a read), its length argument, or the size of the
+ * struct it fills. */
 static bool buffer_room(const struct syscall_event *ev, unsigned i, uint64_t *room)
 {
     const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
-    if (!e || i > e->nargs || !e->args[i - 1].len)
+    if (!e || i > e->nargs)
+        return false;
+    unsigned size = out_struct_size(ev->arch, &e->args[i - 1]);
+    if (size) {
+        *room = size;
+        return true;
+    }
+    if (!e->args[i - 1].len)
         return false;
     unsigned len = e->args[i - 1].len;
     if (len == SYSENT_LEN_RET)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "arch.h"
 #include "clock.h"
@@ -66,6 +67,36 @@ static int wt_exists(lua_State *L)
     lua_pushstring(L, rc == -EAGAIN ? "unknown without waiting for a file system's process"
                                     : strerror(-rc));
     return 2;
+}
+
+/* wt.stat(path [, nofollow]): { dev, major, minor, ino, mode, nlink, uid, gid }
+ * of the file at path (absolute, from wtlua's root; a final symlink
+ * followed unless nofollow), or nil and a message; never waiting for a
+ * process, as wt.exists. */
+static int wt_stat(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_argcheck(L, path[0] == '/', 1, "an absolute path");
+    struct stat st;
+    int rc = path_stat_nonblocking(path, lua_toboolean(L, 2), &st);
+    if (rc < 0) {
+        luaL_pushfail(L);
+        lua_pushstring(L, rc == -EAGAIN ? "unknown without waiting for a file system's process"
+                                        : strerror(-rc));
+        return 2;
+    }
+    lua_createtable(L, 0, 8);
+    const struct { const char *name; lua_Integer value; } fields[] = {
+        { "dev", (lua_Integer)st.st_dev }, { "major", major(st.st_dev) },
+        { "minor", minor(st.st_dev) },     { "ino", (lua_Integer)st.st_ino },
+        { "mode", st.st_mode },            { "nlink", (lua_Integer)st.st_nlink },
+        { "uid", st.st_uid },              { "gid", st.st_gid },
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        lua_pushinteger(L, fields[i].value);
+        lua_setfield(L, -2, fields[i].name);
+    }
+    return 1;
 }
 
 static int wt_comm(lua_State *L)
@@ -408,7 +439,7 @@ int luaopen_wt(lua_State *L)
         { "comm", wt_comm },               { "exe", wt_exe },
         { "error", wt_error },             { "fd_path", wt_fd_path },
         { "signature", wt_signature },     { "syscalls_in", wt_syscalls_in },
-        { "exists", wt_exists },
+        { "exists", wt_exists },          { "stat", wt_stat },
         { NULL, NULL },
     };
     create_plain_error_meta(L);

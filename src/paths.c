@@ -357,20 +357,16 @@ int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t o
 
 /* An O_PATH descriptor of path (from dirfd), under these resolve flags,
  * or -errno. */
-static int open_path(int dirfd, const char *path, uint64_t resolve)
+static int open_path_flags(int dirfd, const char *path, int flags, uint64_t resolve)
 {
-    struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = resolve };
+    struct open_how how = { .flags = (uint64_t)(O_PATH | O_CLOEXEC | flags), .resolve = resolve };
     int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
     return fd >= 0 ? fd : -errno;
 }
 
-/* 1 when path (from dirfd) opens, 0 when it does not exist, or -errno. */
-static int exists_at(int dirfd, const char *path, uint64_t resolve)
+static int open_path(int dirfd, const char *path, uint64_t resolve)
 {
-    int fd = open_path(dirfd, path, resolve);
-    if (fd >= 0)
-        close(fd);
-    return fd >= 0 ? 1 : fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+    return open_path_flags(dirfd, path, 0, resolve);
 }
 
 /* Whether a mountinfo line's file system type (after " - ") is served by
@@ -436,21 +432,21 @@ static int exists_by_stat(const char *path)
     return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }
 
-/* RESOLVE_CACHED makes the kernel walk the path in its dentry cache only,
- * calling no file system: where that is not enough (a name not looked up
- * lately, an entry FUSE wants revalidated) it fails with EAGAIN instead.
- * Then the walk starts again from the deepest ancestor that is cached: a
- * mount point always is (the mount holds it), so the rest of the path lies
- * on that ancestor's file system, and RESOLVE_NO_XDEV keeps the walk there
- * (through symlinks too).  On a file system served by a process that walk
- * could wait for a stopped tracee: -EAGAIN instead. */
-int path_exists_nonblocking(const char *path)
+/* An O_PATH descriptor of path (absolute; flags: O_NOFOLLOW or 0), found
+ * without waiting for a process, or -errno (-ENOSYS, -EINVAL: no
+ * RESOLVE_CACHED).  RESOLVE_CACHED makes the kernel walk the path in its
+ * dentry cache only, calling no file system: where that is not enough (a
+ * name not looked up lately, an entry FUSE wants revalidated) it fails with
+ * EAGAIN instead.  Then the walk starts again from the deepest ancestor
+ * that is cached: a mount point always is (the mount holds it), so the rest
+ * of the path lies on that ancestor's file system, and RESOLVE_NO_XDEV
+ * keeps the walk there (through symlinks too).  On a file system served by
+ * a process that walk could wait for a stopped tracee: -EAGAIN instead. */
+static int open_nonblocking(const char *path, int flags)
 {
-    int rc = exists_at(AT_FDCWD, path, RESOLVE_CACHED);
-    if (rc == -ENOSYS || rc == -EINVAL)
-        return exists_by_stat(path);
-    if (rc != -EAGAIN)
-        return rc;
+    int fd = open_path_flags(AT_FDCWD, path, flags, RESOLVE_CACHED);
+    if (fd != -EAGAIN)
+        return fd;
     char dir[PATH_MAX];
     size_t len = strlen(path);
     if (len >= sizeof dir)
@@ -458,20 +454,54 @@ int path_exists_nonblocking(const char *path)
     memcpy(dir, path, len + 1);
     while (len > 1 && dir[len - 1] == '/')
         dir[--len] = '\0';
-    int fd = -EAGAIN;
+    int dirfd = -EAGAIN;
     const char *rest = NULL;
-    while (fd == -EAGAIN) {
+    while (dirfd == -EAGAIN) {
         char *slash = strrchr(dir, '/');
         if (!slash)
             return -EAGAIN; /* no ancestor left in the cache */
         rest = path + (slash - dir) + 1;
         *slash = '\0';
-        fd = open_path(AT_FDCWD, slash == dir ? "/" : dir, RESOLVE_CACHED);
+        dirfd = open_path(AT_FDCWD, slash == dir ? "/" : dir, RESOLVE_CACHED);
     }
+    if (dirfd < 0)
+        return dirfd;
+    int served = served_by_process(dirfd);
+    fd = served < 0 ? served : served ? -EAGAIN : open_path_flags(dirfd, rest, flags, RESOLVE_NO_XDEV);
+    close(dirfd);
+    return fd == -EXDEV ? -EAGAIN : fd;
+}
+
+int path_exists_nonblocking(const char *path)
+{
+    int fd = open_nonblocking(path, 0);
+    if (fd == -ENOSYS || fd == -EINVAL)
+        return exists_by_stat(path);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0 ? 1 : fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+}
+
+int path_stat_nonblocking(const char *path, bool nofollow, struct stat *st)
+{
+    int flags = nofollow ? O_NOFOLLOW : 0;
+    int fd = open_nonblocking(path, flags);
+    if (fd == -ENOSYS || fd == -EINVAL) { /* as exists_by_stat */
+        int served = mount_served_by_process(NULL);
+        if (served != 0)
+            return served < 0 ? served : -EAGAIN;
+        return fstatat(AT_FDCWD, path, st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0 ? -errno : 0;
+    }
+    /* A descriptor's magic link (/proc/PID/fd/N) leads to its file with no
+     * lookup in the file's own file system. */
+    unsigned pid, n;
+    char end;
+    if (fd == -EAGAIN && sscanf(path, "/proc/%u/fd/%u%c", &pid, &n, &end) == 2)
+        fd = open_path_flags(AT_FDCWD, path, 0, 0);
     if (fd < 0)
-        return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+        return fd;
     int served = served_by_process(fd);
-    rc = served < 0 ? served : served ? -EAGAIN : exists_at(fd, rest, RESOLVE_NO_XDEV);
+    int rc = served < 0 ? served : served ? -EAGAIN : fstat(fd, st) < 0 ? -errno : 0;
     close(fd);
-    return rc == -EXDEV ? -EAGAIN : rc;
+    return rc;
 }

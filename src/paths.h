@@ -11,8 +11,10 @@
 #ifndef WTLUA_PATHS_H
 #define WTLUA_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The errors that have no errno.  Functions here return -errno or
@@ -62,5 +64,12 @@ int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum pa
  * before 5.12, valgrind) it asks stat(2), unless some mount is served by a
  * process: then -EAGAIN. */
 int path_exists_nonblocking(const char *path);
+
+/* stat(2) of path (absolute, from wtlua's root; a final symlink followed
+ * unless nofollow), found the same way without waiting for a process:
+ * 0, -EAGAIN for a file a process serves (FUSE) or one out of reach
+ * without a walk across mounts, or another -errno.  A /proc/PID/fd/N path
+ * gives the descriptor's file. */
+int path_stat_nonblocking(const char *path, bool nofollow, struct stat *st);
 
 #endif

@@ -550,22 +550,43 @@ struct script *script_new(const char *datadir, FILE *report, char *err, size_t e
     return s;
 }
 
+/* Pushes an -a argument's key and value: "KEY=VALUE", or KEY and true. */
+static void push_arg(lua_State *L, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq) {
+        lua_pushlstring(L, arg, (size_t)(eq - arg));
+        lua_pushstring(L, eq + 1);
+    } else {
+        lua_pushstring(L, arg);
+        lua_pushboolean(L, 1);
+    }
+}
+
 void script_set_args(struct script *s, char *const *args, size_t nargs, bool json)
 {
     lua_State *L = s->L;
     lua_getglobal(L, "wt");
-    lua_createtable(L, 0, (int)nargs);
+    lua_createtable(L, 0, (int)nargs); /* wt.args: the last value of each key */
+    lua_createtable(L, 0, (int)nargs); /* wt.args_all: every value, in order */
     for (size_t i = 0; i < nargs; i++) {
-        const char *eq = strchr(args[i], '=');
-        if (eq) {
-            lua_pushlstring(L, args[i], (size_t)(eq - args[i]));
-            lua_pushstring(L, eq + 1);
-        } else {
-            lua_pushstring(L, args[i]);
-            lua_pushboolean(L, 1);
+        push_arg(L, args[i]);
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, -2);
+        lua_settable(L, -6);
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, -4) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, -6);
         }
-        lua_settable(L, -3);
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_pop(L, 2);
     }
+    lua_setfield(L, -3, "args_all");
     lua_setfield(L, -2, "args");
     lua_pushboolean(L, json);
     lua_setfield(L, -2, "json");

@@ -247,6 +247,14 @@ static void finish_skip(struct task *task, struct syscall_event *ev)
     task->skipped = false;
 }
 
+/* sc:delay: the thread stays stopped until a timer resumes it. */
+static void hold(struct tracer *t, struct task *task, const struct syscall_change *c)
+{
+    struct timer resume = { monotonic_ns() + c->delay_ns, TIMER_RESUME, task->tid, 0 };
+    if ((c->what & CHANGE_DELAY) && timers_add(&t->timers, resume) == 0)
+        task->held_how = -1; /* set to the resume request by the caller */
+}
+
 /* A hook's changes at an entry stop (sc:set_arg, sc:fail, sc:signal,
  * sc:delay), applied now that it has returned without an error. */
 static void apply_entry_change(struct tracer *t, struct task *task, bool seccomp_stop)
@@ -268,14 +276,13 @@ static void apply_entry_change(struct tracer *t, struct task *task, bool seccomp
     }
     if (c->what & CHANGE_SIGNAL)
         tgkill(task->tgid, task->tid, c->signal);
-    struct timer resume = { monotonic_ns() + c->delay_ns, TIMER_RESUME, task->tid, 0 };
-    if ((c->what & CHANGE_DELAY) && timers_add(&t->timers, resume) == 0)
-        task->held_how = -1; /* set to the resume request by the caller */
+    hold(t, task, c);
     change_clear(c);
 }
 
-/* A hook's changes at an exit stop (sc:set_return, sc:fail, sc:write). */
-static void apply_exit_change(struct task *task)
+/* A hook's changes at an exit stop (sc:set_return, sc:fail, sc:write,
+ * sc:signal, sc:delay). */
+static void apply_exit_change(struct tracer *t, struct task *task)
 {
     struct syscall_event *ev = &task->entry;
     struct syscall_change *c = &ev->change;
@@ -289,6 +296,7 @@ static void apply_exit_change(struct task *task)
     }
     if (c->what & CHANGE_SIGNAL)
         tgkill(task->tgid, task->tid, c->signal);
+    hold(t, task, c);
     change_clear(c);
 }
 
@@ -351,7 +359,7 @@ static int syscall_stop(struct tracer *t, struct task *task, bool seccomp_stop)
         if (task->exit_hook) {
             ev->exit_ns = monotonic_ns();
             t->hooks->exit(t->hooks->ctx, ev);
-            apply_exit_change(task);
+            apply_exit_change(t, task);
         }
         task->in_syscall = task->exit_hook = false;
         return task->resume;

@@ -18,6 +18,10 @@
 -- "100ns"; a bare number is in `unit`, default "ms"; the result is integer
 -- nanoseconds); "choice" (one of `values`); "list" (comma-separated, an
 -- array); "syscalls" (a list of syscall names, each checked).
+--
+-- With `many = true` the key may be repeated (-a inject=A -a inject=B):
+-- its value is the array of every value given, each converted, in order
+-- ({} when none is).
 local time = require "wt.time"
 
 local opts = {}
@@ -91,12 +95,24 @@ function convert.syscalls(v)
   return list
 end
 
--- opts.parse(spec [, args]): the table of typed values: each key of spec
--- from args (default wt.args), or its default converted the same way.
-function opts.parse(spec, args)
+-- opts.parse(spec [, args [, all]]): the table of typed values: each key
+-- of spec from args (default wt.args), or its default converted the same
+-- way; a `many` key from all (default wt.args_all: every value of a key).
+function opts.parse(spec, args, all)
   local name, usage = script_name(3)
-  args = args or wt.args or {}
+  if not args then args, all = wt.args or {}, wt.args_all end
+  all = all or {}
   local values = {}
+  local function convert_value(key, raw, s, kind, conv)
+    if raw == true and kind ~= "flag" then
+      opts.fail("%s: argument '%s' needs a value: -a %s=VALUE", name, key, key)
+    end
+    local v, wanted = conv(raw, s)
+    if v == nil then
+      opts.fail("%s: argument %s=%s: expected %s", name, key, tostring(raw), wanted)
+    end
+    return v
+  end
   for key, value in pairs(args) do
     if not spec[key] then
       opts.fail("%s: unknown argument '%s' (see %s)", name, key, usage)
@@ -108,15 +124,14 @@ function opts.parse(spec, args)
     if not conv then error("wt.opts: unknown kind '" .. tostring(kind) .. "'", 2) end
     local raw = args[key]
     if raw == nil then raw = s.default end
-    if raw ~= nil then
-      if raw == true and kind ~= "flag" then
-        opts.fail("%s: argument '%s' needs a value: -a %s=VALUE", name, key, key)
+    if s.many then
+      local list = {}
+      for i, each in ipairs(all[key] or { raw }) do
+        list[i] = convert_value(key, each, s, kind, conv)
       end
-      local v, wanted = conv(raw, s)
-      if v == nil then
-        opts.fail("%s: argument %s=%s: expected %s", name, key, tostring(raw), wanted)
-      end
-      values[key] = v
+      values[key] = list
+    elseif raw ~= nil then
+      values[key] = convert_value(key, raw, s, kind, conv)
     elseif kind == "flag" then
       values[key] = false
     end

@@ -1121,6 +1121,44 @@ static void test_exists_nonblocking(void **state)
         assert_int_equal(path_exists_nonblocking("/proc/self/fd/0"), -EAGAIN);
 }
 
+/* ---- path_stat_nonblocking ---- */
+
+/* The file's own stat, a symlink's with nofollow, a descriptor's file by
+ * its /proc/PID/fd/N link; a missing one is -ENOENT. */
+static void test_stat_nonblocking(void **state)
+{
+    (void)state;
+    if (path_exists_nonblocking("/") == -ENOSYS) {
+        print_message("skipped: no openat2 (a kernel before 5.6, or valgrind)\n");
+        skip();
+    }
+    struct stat want, got;
+    char p[PATH_MAX];
+    path_of(p, "file");
+    assert_int_equal(stat(p, &want), 0);
+    assert_int_equal(path_stat_nonblocking(p, false, &got), 0);
+    assert_int_equal(got.st_ino, want.st_ino);
+    assert_int_equal(got.st_dev, want.st_dev);
+    path_of(p, fmt("link-%d", (int)getpid()));
+    assert_int_equal(symlink("file", p), 0);
+    assert_int_equal(path_stat_nonblocking(p, false, &got), 0);
+    assert_int_equal(got.st_ino, want.st_ino);
+    assert_int_equal(path_stat_nonblocking(p, true, &got), 0);
+    assert_true(S_ISLNK(got.st_mode));
+    assert_int_equal(unlink(p), 0);
+    path_of(p, "missing");
+    assert_int_equal(path_stat_nonblocking(p, false, &got), -ENOENT);
+    path_of(p, fmt("gone-%d", (int)getpid()));
+    int fd = open(p, O_CREAT | O_RDWR, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &want), 0);
+    assert_int_equal(unlink(p), 0); /* deleted, still open */
+    assert_int_equal(path_stat_nonblocking(fmt("/proc/%d/fd/%d", (int)getpid(), fd), false, &got),
+                     0);
+    assert_int_equal(got.st_ino, want.st_ino);
+    close(fd);
+}
+
 int main(void)
 {
     alarm(60);
@@ -1150,6 +1188,7 @@ int main(void)
         cmocka_unit_test(test_resolve_own_mount_namespace),
         cmocka_unit_test(test_read_link),
         cmocka_unit_test(test_exists_nonblocking),
+        cmocka_unit_test(test_stat_nonblocking),
     };
     return cmocka_run_group_tests_name("paths", tests, make_tree, remove_tree);
 }
