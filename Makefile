@@ -22,7 +22,7 @@ PKG_CONFIG ?= pkg-config
 # the check, fuzz and bench targets run it first.
 
 # Each library the build links, as pkg-config-module:Debian-package.
-BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev
+BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev sqlite3:libsqlite3-dev
 pc_modules  = $(foreach d,$1,$(firstword $(subst :, ,$d)))
 pc_packages = $(foreach d,$1,$(lastword $(subst :, ,$d)))
 BUILD_MODULES := $(call pc_modules,$(BUILD_DEPS))
