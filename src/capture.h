@@ -54,9 +54,12 @@ struct capture_read {
 struct capture_writer;
 
 /* Creates path (replacing a file there) with the schema and the meta rows.
- * NULL with a one-line message in err. */
+ * started: when the run started (monotonic ns), the time a replay's
+ * wt.now() gives before the first event.  NULL with a one-line message in
+ * err. */
 struct capture_writer *capture_create(const char *path, unsigned capture_size,
-                                      char *const *command, char *err, size_t errsz);
+                                      char *const *command, uint64_t started, char *err,
+                                      size_t errsz);
 
 /* The next event's id: ids give the order the events happened in, a
  * syscall's return being an event of its own for that order. */

@@ -360,8 +360,10 @@ struct capture_recorder *capture_record_new(struct capture_writer *w, unsigned c
     r->w = w;
     r->script = script;
     r->opts.string_limit = capture_size;
-    r->source = (struct tracee_source){ r, rec_read, rec_read_string, rec_read_link,
-                                        rec_resolve, rec_comm, rec_exe };
+    r->source = (struct tracee_source){ .ctx = r, .read = rec_read,
+                                        .read_string = rec_read_string,
+                                        .read_link = rec_read_link, .resolve = rec_resolve,
+                                        .comm = rec_comm, .exe = rec_exe };
     *hooks = *script;
     hooks->ctx = r;
     hooks->enter = record_enter;

@@ -49,6 +49,8 @@ struct capture_reader {
     sqlite3 *db;
     const char *path;
     bool complete;
+    int64_t now;                /* the time of the event replayed */
+    int64_t realtime_offset;    /* wall clock at monotonic 0 */
     sqlite3_stmt *reads_of;
     struct tracee_source source;
     int64_t event;              /* the event whose hook runs */
@@ -95,6 +97,17 @@ static int replay_resolve(void *ctx, pid_t tid, int64_t dirfd, const char *path,
 static int replay_comm(void *ctx, pid_t tid, char out[16]);
 static ssize_t replay_exe(void *ctx, pid_t pid, char *out, size_t outsz);
 
+static int64_t replay_now(void *ctx)
+{
+    return ((struct capture_reader *)ctx)->now;
+}
+
+static int64_t replay_realtime(void *ctx)
+{
+    struct capture_reader *r = ctx;
+    return r->realtime_offset + r->now;
+}
+
 struct capture_reader *capture_open(const char *path, char *err, size_t errsz)
 {
     struct stat st;
@@ -131,6 +144,10 @@ struct capture_reader *capture_open(const char *path, char *err, size_t errsz)
     } else {
         r->complete = meta_int(r->db, "complete", &found, &rc) == 1;
         if (rc == SQLITE_OK)
+            r->now = meta_int(r->db, "started", &found, &rc);
+        if (rc == SQLITE_OK)
+            r->realtime_offset = meta_int(r->db, "realtime_offset", &found, &rc);
+        if (rc == SQLITE_OK)
             rc = sqlite3_prepare_v2(r->db,
                                     "SELECT at_exit, what, pid, addr, arg, size, result, flags,"
                                     " data FROM reads WHERE event = ? ORDER BY n",
@@ -143,7 +160,9 @@ struct capture_reader *capture_open(const char *path, char *err, size_t errsz)
         return NULL;
     }
     r->source = (struct tracee_source){ r, replay_read, replay_read_string, replay_read_link,
-                                        replay_resolve, replay_comm, replay_exe };
+                                        replay_resolve, replay_comm, replay_exe, replay_now,
+                                        replay_realtime };
+    tracee_source = &r->source;
     return r;
 }
 
@@ -442,9 +461,8 @@ static void syscall_stop(struct capture_reader *r, const struct interest *in,
         return;
     r->event = id;
     r->at_exit = ev->at_exit;
-    tracee_source = &r->source;
+    r->now = (int64_t)(ev->at_exit ? ev->exit_ns : ev->enter_ns);
     hook(hooks->ctx, ev);
-    tracee_source = NULL;
     change_clear(&ev->change); /* the capture is what happened: nothing changes it */
 }
 
@@ -535,14 +553,10 @@ static void replay_task(struct capture_reader *r, sqlite3_stmt *st, const char *
         if (!ev.argv)
             ev.argv = "";
         task_execed(r, &ev, comm);
-        tracee_source = &r->source; /* sc.exe and wt.comm in on_exec */
         hooks->exec(hooks->ctx, &ev);
-        tracee_source = NULL;
     } else if (strcmp(kind, "exit") == 0) {
         ev.status = sqlite3_column_int(st, COL_STATUS);
-        tracee_source = &r->source;
         hooks->gone(hooks->ctx, &ev);
-        tracee_source = NULL;
     }
 }
 
@@ -568,6 +582,9 @@ int capture_replay(struct capture_reader *r, const struct interest *in,
         rc = SQLITE_OK;
         int64_t id = sqlite3_column_int64(st, COL_ID);
         returns_before(r, in, hooks, id);
+        r->event = id; /* a task's or signal's hook reads nothing kept */
+        r->at_exit = false;
+        r->now = sqlite3_column_int64(st, COL_TIME);
         const char *kind = (const char *)sqlite3_column_text(st, COL_KIND);
         if (!kind) {
             rc = SQLITE_CORRUPT;
@@ -593,6 +610,8 @@ void capture_close_reader(struct capture_reader *r)
 {
     if (!r)
         return;
+    if (tracee_source == &r->source)
+        tracee_source = NULL;
     free_reads(r);
     free(r->reads);
     for (size_t i = 0; i < r->ntasks; i++)

@@ -14,7 +14,10 @@
 struct capture_reader;
 
 /* Opens path and checks that it is a capture this wtlua reads.  NULL with
- * a one-line message in err: not a capture, a newer schema, corrupt. */
+ * a one-line message in err: not a capture, a newer schema, corrupt.
+ * Until it is closed, the reader is the tracee_source: the readers, and
+ * wt.now() and wt.realtime(), which follow the capture's clock (its start
+ * before the first event, then each event's time). */
 struct capture_reader *capture_open(const char *path, char *err, size_t errsz);
 
 /* The capture has no end marker: wtlua was stopped before it ended it

@@ -60,8 +60,7 @@ struct capture_writer {
     sqlite3 *db;
     sqlite3_stmt *put[PUT_COUNT];
     int64_t next_id;
-    int64_t last_event;     /* the event the last read belongs to */
-    int read_n;             /* its reads so far */
+    int64_t reads;          /* reads kept so far: their n */
     unsigned pending;       /* rows since the last commit */
     uint64_t batch_start;
     bool failed;            /* said so once; the trace goes on without it */
@@ -128,7 +127,8 @@ static void begin_batch(struct capture_writer *w)
 }
 
 struct capture_writer *capture_create(const char *path, unsigned capture_size,
-                                      char *const *command, char *err, size_t errsz)
+                                      char *const *command, uint64_t started, char *err,
+                                      size_t errsz)
 {
     if (unlink(path) < 0 && errno != ENOENT) {
         snprintf(err, errsz, "cannot replace %s: %s", path, strerror(errno));
@@ -156,7 +156,10 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
         if (sqlite3_prepare_v3(w->db, put_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->put[i],
                                NULL) != SQLITE_OK) {
             snprintf(err, errsz, "capture %s: %s", path, sqlite3_errmsg(w->db));
-            capture_close(w, false);
+            for (int j = 0; j < i; j++)
+                sqlite3_finalize(w->put[j]);
+            sqlite3_close(w->db);
+            free(w);
             return NULL;
         }
     }
@@ -167,11 +170,11 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
     put_meta(w, "wtlua_version", WTLUA_VERSION, 0);
     put_meta(w, "capture_size", NULL, capture_size);
     put_meta(w, "command", line ? line : "", 0);
+    put_meta(w, "started", NULL, (int64_t)started);
     /* wall-clock time of monotonic 0, as trace's -a t options compute it */
     put_meta(w, "realtime_offset", NULL,
              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)monotonic_ns());
     free(line);
-    w->last_event = -1;
     begin_batch(w);
     return w;
 }
@@ -287,13 +290,9 @@ void capture_put_signal(struct capture_writer *w, int64_t id, const struct signa
 
 void capture_put_read(struct capture_writer *w, int64_t event, const struct capture_read *r)
 {
-    if (event != w->last_event) {
-        w->last_event = event;
-        w->read_n = 0;
-    }
     sqlite3_stmt *st = w->put[PUT_READ];
     sqlite3_bind_int64(st, 1, event);
-    sqlite3_bind_int(st, 2, w->read_n++);
+    sqlite3_bind_int64(st, 2, ++w->reads);
     sqlite3_bind_int(st, 3, r->at_exit);
     sqlite3_bind_text(st, 4, what_names[r->what], -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, r->pid);

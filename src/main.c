@@ -16,6 +16,7 @@
 #include "capture_record.h"
 #include "capture_replay.h"
 #include "cli.h"
+#include "clock.h"
 #include "command.h"
 #include "inherit.h"
 #include "modify.h"
@@ -34,6 +35,8 @@ enum {
 };
 
 static struct script *running_script;
+/* When the script started (monotonic ns): a capture's start. */
+static uint64_t started_ns;
 
 static void on_signal(int sig, siginfo_t *info, void *context)
 {
@@ -157,8 +160,8 @@ static int trace(const struct cli *cli, struct script *script)
     struct capture_recorder *recorder = NULL;
     if (cli->write_capture) {
         script_own = hooks;
-        writer = capture_create(cli->write_capture, cli->capture_size, cli->command, err,
-                                sizeof err);
+        writer = capture_create(cli->write_capture, cli->capture_size, cli->command,
+                                started_ns, err, sizeof err);
         if (writer)
             recorder = capture_record_new(writer, cli->capture_size, &script_own, &hooks);
         if (!recorder) {
@@ -204,15 +207,11 @@ static int trace(const struct cli *cli, struct script *script)
     return status;
 }
 
-/* -r: the script's hooks over a capture instead of a command. */
-static int replay(const struct cli *cli, struct script *script)
+/* -r: the script's hooks over the capture reader (opened before the
+ * script ran, whose clock and readers it serves) instead of a command. */
+static int replay(const struct cli *cli, struct script *script, struct capture_reader *reader)
 {
     char err[1024];
-    struct capture_reader *reader = capture_open(cli->read_capture, err, sizeof err);
-    if (!reader) {
-        die("%s", err);
-        return EXIT_WTLUA_ERROR;
-    }
     struct interest interest;
     int status = EXIT_WTLUA_ERROR;
     if (script_interest(script, false, &interest, err, sizeof err) < 0) {
@@ -234,7 +233,6 @@ static int replay(const struct cli *cli, struct script *script)
         }
     }
     interest_free(&interest);
-    capture_close_reader(reader);
     return status;
 }
 
@@ -310,14 +308,23 @@ static int run(const struct cli *cli, const char *datadir)
     if (cli->action == CLI_HELP) /* -s NAME --help */
         return print_header(script_path, false, stdout) < 0 ? EXIT_WTLUA_ERROR : 0;
 
-    FILE *report = report_open(cli->output);
-    if (!report)
+    struct capture_reader *reader = NULL;
+    if (cli->read_capture && !(reader = capture_open(cli->read_capture, err, sizeof err))) {
+        die("%s", err);
         return EXIT_WTLUA_ERROR;
+    }
+    FILE *report = report_open(cli->output);
+    if (!report) {
+        capture_close_reader(reader);
+        return EXIT_WTLUA_ERROR;
+    }
+
     struct script *script = script_new(datadir, report, err, sizeof err);
     int status = EXIT_WTLUA_ERROR;
     if (script)
         script_set_args(script, cli->script_args, cli->nscript_args, cli->json);
     int code;
+    started_ns = monotonic_ns();
     if (!script || script_load(script, script_path, cli->code ? cli->code : "", err, sizeof err) < 0) {
         if (script && script_exit_requested(script, &code))
             status = code; /* os.exit in the main chunk: nothing is started */
@@ -326,10 +333,11 @@ static int run(const struct cli *cli, const char *datadir)
     } else {
         running_script = script;
         catch_signals();
-        status = cli->read_capture ? replay(cli, script) : trace(cli, script);
+        status = reader ? replay(cli, script, reader) : trace(cli, script);
         running_script = NULL;
     }
     script_free(script);
+    capture_close_reader(reader);
     if (report_close(report) != 0) /* said when it happened */
         status = EXIT_WTLUA_ERROR;
     return status;

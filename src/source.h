@@ -19,7 +19,7 @@
 
 /* Each member has the contract of the live function it stands in for
  * (mem_read, mem_read_string, path_read_link, path_resolve, procfs_comm,
- * procfs_readlink of "exe"). */
+ * procfs_readlink of "exe"); a replay also sets the clock scripts see. */
 struct tracee_source {
     void *ctx;
     ssize_t (*read)(void *ctx, pid_t pid, uint64_t addr, void *buf, size_t len);
@@ -31,6 +31,9 @@ struct tracee_source {
                    size_t outsz);
     int (*comm)(void *ctx, pid_t tid, char out[16]);
     ssize_t (*exe)(void *ctx, pid_t pid, char *out, size_t outsz);
+    /* wt.now() and wt.realtime(), in ns; NULL: the clocks of now */
+    int64_t (*now)(void *ctx);
+    int64_t (*realtime)(void *ctx);
 };
 
 /* The source in use; NULL: the live tracee.  Defined in memory.c. */
