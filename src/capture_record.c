@@ -45,6 +45,11 @@ struct capture_recorder {
     size_t npending, cap;
     struct { pid_t pid; uint64_t addr; } kept[KEPT_STRINGS];
     unsigned nkept;
+    /* the last string read whole, for keep_arguments: a path the
+     * decoder has read is not read again */
+    pid_t last_pid;
+    uint64_t last_addr;
+    char last_string[PATH_MAX];
     char *cmdline;              /* /proc/PID/cmdline at an exec */
     size_t cmdline_cap;
 };
@@ -94,6 +99,11 @@ static ssize_t rec_read_string(void *ctx, pid_t pid, uint64_t addr, char *buf, s
     if (n >= 0 && !*truncated && r->nkept < KEPT_STRINGS) {
         r->kept[r->nkept].pid = pid;
         r->kept[r->nkept++].addr = addr;
+    }
+    if (n >= 0 && !*truncated && (size_t)n < sizeof r->last_string) {
+        memcpy(r->last_string, buf, (size_t)n + 1);
+        r->last_pid = pid;
+        r->last_addr = addr;
     }
     return n;
 }
@@ -147,6 +157,7 @@ static void reads_of(struct capture_recorder *r, int64_t event, bool at_exit)
     r->event = event;
     r->at_exit = at_exit;
     r->nkept = 0;
+    r->last_pid = 0;
     tracee_source = &r->source;
 }
 
@@ -215,10 +226,12 @@ static void drop_pending(struct capture_recorder *r, struct pending *p)
 /* ---- the hooks ---- */
 
 /* The path and string arguments, whole: what sc:path and sc:string read. */
-static void keep_arguments(struct pending *p, const struct syscall_event *ev)
+static void keep_arguments(struct capture_recorder *r, struct pending *p,
+                           const struct syscall_event *ev)
 {
     const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
     char raw[PATH_MAX], absolute[PATH_MAX];
+    const char *path;
     bool truncated;
     for (unsigned i = 0; e && i < e->nargs; i++) {
         const struct sysent_arg *a = &e->args[i];
@@ -228,11 +241,16 @@ static void keep_arguments(struct pending *p, const struct syscall_event *ev)
                 mem_read_string(ev->tid, ev->args[i], buf, READ_STRING_DEFAULT, &truncated);
             free(buf);
         } else if (a->kind == SYSENT_PATH && ev->args[i]) {
-            ssize_t n = mem_read_string(ev->tid, ev->args[i], raw, PATH_MAX, &truncated);
-            if (n < 0 || truncated)
-                continue;
+            if (r->last_pid == ev->tid && r->last_addr == ev->args[i]) {
+                path = r->last_string;
+            } else {
+                ssize_t n = mem_read_string(ev->tid, ev->args[i], raw, PATH_MAX, &truncated);
+                if (n < 0 || truncated)
+                    continue;
+                path = raw;
+            }
             int64_t dirfd = a->dirfd ? (int32_t)ev->args[a->dirfd - 1] : AT_FDCWD;
-            if (path_resolve(ev->tid, dirfd, raw, absolute, sizeof absolute) == 0 && !p->path)
+            if (path_resolve(ev->tid, dirfd, path, absolute, sizeof absolute) == 0 && !p->path)
                 p->path = strdup(absolute);
         }
     }
@@ -247,7 +265,7 @@ static void record_enter(void *ctx, struct syscall_event *ev)
     if (p) {
         p->id = id;
         decode_call(&null_sink, ev, &r->opts, DECODE_ENTRY, NULL, &p->saved);
-        keep_arguments(p, ev);
+        keep_arguments(r, p, ev);
     }
     if (r->script->enter)
         r->script->enter(r->script->ctx, ev);
