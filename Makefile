@@ -33,6 +33,7 @@ DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
 DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
+DEPS_PACKAGES += sqlite3            # test_capture queries captures with the sqlite3 shell
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
 
 # build-deps' one-line errors.
