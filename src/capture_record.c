@@ -50,6 +50,7 @@ struct capture_recorder {
     pid_t last_pid;
     uint64_t last_addr;
     char last_string[PATH_MAX];
+    char string[READ_STRING_DEFAULT + 1];   /* a string argument read whole */
     char *cmdline;              /* /proc/PID/cmdline at an exec */
     size_t cmdline_cap;
 };
@@ -163,18 +164,30 @@ static void reads_of(struct capture_recorder *r, int64_t event, bool at_exit)
 
 /* ---- decoding into nothing: only the reads matter ---- */
 
-static void null_name(struct dsink *s, const char *n, bool shown) { (void)s, (void)n, (void)shown; }
+static void null_name(struct dsink *s, const char *n, bool shown)
+{
+    (void)s, (void)n, (void)shown;
+}
 static void null_flag(struct dsink *s, bool b) { (void)s, (void)b; }
 static void null_int(struct dsink *s, int64_t v) { (void)s, (void)v; }
 static void null_uint(struct dsink *s, uint64_t v) { (void)s, (void)v; }
 static void null_text(struct dsink *s, const char *t) { (void)s, (void)t; }
-static void null_number_as(struct dsink *s, int64_t v, const char *t) { (void)s, (void)v, (void)t; }
-static void null_symbol_as(struct dsink *s, const char *t, const char *v) { (void)s, (void)t, (void)v; }
+static void null_number_as(struct dsink *s, int64_t v, const char *t)
+{
+    (void)s, (void)v, (void)t;
+}
+static void null_symbol_as(struct dsink *s, const char *t, const char *v)
+{
+    (void)s, (void)t, (void)v;
+}
 static void null_string(struct dsink *s, const char *b, size_t n, unsigned f)
 {
     (void)s, (void)b, (void)n, (void)f;
 }
-static void null_fd(struct dsink *s, int64_t fd, const char *p, bool d) { (void)s, (void)fd, (void)p, (void)d; }
+static void null_fd(struct dsink *s, int64_t fd, const char *p, bool d)
+{
+    (void)s, (void)fd, (void)p, (void)d;
+}
 static void null_changed(struct dsink *s) { (void)s; }
 
 static const struct dsink_ops null_ops = {
@@ -236,10 +249,7 @@ static void keep_arguments(struct capture_recorder *r, struct pending *p,
     for (unsigned i = 0; e && i < e->nargs; i++) {
         const struct sysent_arg *a = &e->args[i];
         if (a->kind == SYSENT_STRING) {
-            char *buf = malloc(READ_STRING_DEFAULT + 1);
-            if (buf)
-                mem_read_string(ev->tid, ev->args[i], buf, READ_STRING_DEFAULT, &truncated);
-            free(buf);
+            mem_read_string(ev->tid, ev->args[i], r->string, READ_STRING_DEFAULT, &truncated);
         } else if (a->kind == SYSENT_PATH && ev->args[i]) {
             if (r->last_pid == ev->tid && r->last_addr == ev->args[i]) {
                 path = r->last_string;

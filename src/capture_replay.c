@@ -303,7 +303,7 @@ static ssize_t replay_read_string(void *ctx, pid_t pid, uint64_t addr, char *buf
             bool cut = k->flags & CAPTURE_TRUNCATED;
             /* a string kept whole answers any cap; a cut one, caps up to
              * what it holds (the tracee's memory ended there, or its cap) */
-            if (cut && k->len < cap && k->size < cap + 1 && k->len == k->size)
+            if (cut && k->len == k->size && k->len < cap)
                 continue;
             size_t n = k->len < cap ? k->len : cap;
             memcpy(buf, k->data, n);

@@ -28,7 +28,8 @@ static const char schema[] =
     "CREATE TABLE events("
     " id INTEGER PRIMARY KEY, kind TEXT NOT NULL, pid INTEGER, tid INTEGER, time INTEGER,"
     " arch TEXT, nr INTEGER, name TEXT,"
-    " arg1 INTEGER, arg2 INTEGER, arg3 INTEGER, arg4 INTEGER, arg5 INTEGER, arg6 INTEGER, sp INTEGER,"
+    " arg1 INTEGER, arg2 INTEGER, arg3 INTEGER, arg4 INTEGER, arg5 INTEGER, arg6 INTEGER,"
+    " sp INTEGER,"
     " ret INTEGER, error TEXT, exit_id INTEGER, exit_time INTEGER, injected INTEGER,"
     " path TEXT, ppid INTEGER, thread INTEGER, attached INTEGER, old_tid INTEGER,"
     " exe TEXT, argv BLOB, command TEXT, comm TEXT, status INTEGER,"
@@ -191,11 +192,10 @@ static void step(struct capture_writer *w, sqlite3_stmt *st, const char *what)
         fail_once(w, what);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (++w->pending % 256 == 0 || w->pending >= CAPTURE_BATCH) {
-        if (w->pending >= CAPTURE_BATCH || monotonic_ns() - w->batch_start >= CAPTURE_BATCH_NS) {
-            exec_sql(w, "COMMIT");
-            begin_batch(w);
-        }
+    /* monotonic_ns is a vDSO call: cheap enough for every row */
+    if (++w->pending >= CAPTURE_BATCH || monotonic_ns() - w->batch_start >= CAPTURE_BATCH_NS) {
+        exec_sql(w, "COMMIT");
+        begin_batch(w);
     }
 }
 

@@ -325,7 +325,8 @@ static int run(const struct cli *cli, const char *datadir)
         script_set_args(script, cli->script_args, cli->nscript_args, cli->json);
     int code;
     started_ns = monotonic_ns();
-    if (!script || script_load(script, script_path, cli->code ? cli->code : "", err, sizeof err) < 0) {
+    const char *script_code = cli->code ? cli->code : ""; /* -w without a script: none */
+    if (!script || script_load(script, script_path, script_code, err, sizeof err) < 0) {
         if (script && script_exit_requested(script, &code))
             status = code; /* os.exit in the main chunk: nothing is started */
         else

@@ -490,7 +490,8 @@ int script_interest(struct script *s, bool all_returns, struct interest *in, cha
     lua_getglobal(L, "wt");
     lua_getfield(L, -1, "_declared");
     lua_getfield(L, -2, "_denied");
-    int rc = declare_read(L, all_returns || s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
+    bool want_exit = all_returns || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
+    int rc = declare_read(L, want_exit, in, err, errsz);
     lua_pop(L, 2);
     if (rc == 0)
         rc = read_periodic(s, err, errsz);

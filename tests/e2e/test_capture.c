@@ -8,7 +8,9 @@
 
 /* A command whose every run does the same: files written, read, listed,
  * a child shell, a failing open. */
-#define COMMAND "echo a > f1; cat f1 > f2; cat f1 f2 >> f3; ls f1 f9 > /dev/null 2>&1; sh -c 'echo b > f4'"
+#define COMMAND                                                            \
+    "echo a > f1; cat f1 > f2; cat f1 f2 >> f3; ls f1 f9 > /dev/null 2>&1; " \
+    "sh -c 'echo b > f4'"
 
 /* text with each line's leading time ("0.001234 ") made "T", and each
  * JSON "time":0.001234 made "time":T: times measured from when the script
