@@ -188,8 +188,8 @@ static void test_killed_capture_is_truncated(void **state)
      * are not wtlua's */
     struct e2e probe = *t;
     probe.out = probe.err = NULL;
-    snprintf(probe.dir, sizeof probe.dir, "%s/probe", t->dir);
-    if (mkdir(probe.dir, 0755) < 0)
+    if ((size_t)snprintf(probe.dir, sizeof probe.dir, "%s/probe", t->dir) >= sizeof probe.dir
+        || mkdir(probe.dir, 0755) < 0)
         fail_msg("mkdir %s: %s", probe.dir, strerror(errno));
     for (;;) {
         const char *argv[] = { "/bin/sh", "-c",
