@@ -192,7 +192,8 @@ static char *copy_column(sqlite3_stmt *st, int col, size_t *len)
         return NULL;
     char *copy = malloc(n + 1);
     if (copy) {
-        memcpy(copy, bytes, n);
+        if (n) /* an empty value has no bytes to copy: bytes is NULL */
+            memcpy(copy, bytes, n);
         copy[n] = '\0';
     }
     return copy;
