@@ -134,7 +134,8 @@ struct capture_reader *capture_open(const char *path, char *err, size_t errsz)
     if (rc == SQLITE_OK)
         version = meta_int(r->db, "schema_version", &found, &rc);
     if (rc != SQLITE_OK || !found) {
-        snprintf(err, errsz, "%s: not a wtlua capture (%s)", path,
+        snprintf(err, errsz, "%s: %s (%s)", path,
+                 rc == SQLITE_CORRUPT ? "corrupt capture" : "not a wtlua capture",
                  rc != SQLITE_OK && r->db ? sqlite3_errmsg(r->db) : "no schema_version");
     } else if (version > CAPTURE_SCHEMA_VERSION || version < 1) {
         snprintf(err, errsz, "%s: capture schema version %lld; this wtlua reads version %d "
@@ -578,10 +579,11 @@ int capture_replay(struct capture_reader *r, const struct interest *in,
                    const struct tracer_hooks *hooks, char *err, size_t errsz)
 {
     sqlite3_stmt *st;
+    int64_t id = 0;
     int rc = sqlite3_prepare_v2(r->db, events_sql, -1, &st, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
-        int64_t id = sqlite3_column_int64(st, COL_ID);
+        id = sqlite3_column_int64(st, COL_ID);
         returns_before(r, in, hooks, id);
         r->event = id; /* a task's or signal's hook reads nothing kept */
         r->at_exit = false;
@@ -600,9 +602,11 @@ int capture_replay(struct capture_reader *r, const struct interest *in,
     }
     if (rc == SQLITE_DONE)
         returns_before(r, in, hooks, INT64_MAX);
-    if (rc != SQLITE_DONE)
-        snprintf(err, errsz, "%s: corrupt capture (%s)", r->path,
-                 rc == SQLITE_CORRUPT ? "an event it cannot be" : sqlite3_errmsg(r->db));
+    if (rc == SQLITE_CORRUPT && sqlite3_errcode(r->db) != SQLITE_CORRUPT)
+        snprintf(err, errsz, "%s: corrupt capture (event %lld is none that wtlua writes)",
+                 r->path, (long long)id);
+    else if (rc != SQLITE_DONE)
+        snprintf(err, errsz, "%s: corrupt capture (%s)", r->path, sqlite3_errmsg(r->db));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }

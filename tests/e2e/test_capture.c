@@ -177,6 +177,27 @@ static void test_sql(void **state)
                         "X'610A'\n");
 }
 
+/* --capture-size: data buffers are kept up to that many bytes (and the one
+ * more the decoder reads to tell a longer buffer); replayed with a larger
+ * limit, the buffer shows as its address, as unreadable memory does. */
+static void test_capture_size(void **state)
+{
+    struct e2e *t = *state;
+    const char *cap = e2e_path(t, "cap.db");
+    free(report_of(t, "-w", cap, "--capture-size=8", "/bin/sh", "-c", "echo abcdefghijkl"));
+    assert_string_equal(query(t, cap, "select quote(r.data) from events e join reads r"
+                                      " on r.event = e.id where e.name = 'write'"),
+                        "X'616263646566676869'\n");
+    char *short_lines = report_of(t, "-r", cap, "-s", "trace", "-a", "trace=write", "-a", "s=8");
+    if (!strstr(short_lines, "write(1, \"abcdefgh\"..., 13)       = 13\n"))
+        fail_msg("no 8-byte write in:\n%s", short_lines);
+    char *long_lines = report_of(t, "-r", cap, "-s", "trace", "-a", "trace=write");
+    if (!strstr(long_lines, "write(1, 0x"))
+        fail_msg("no write with its address in:\n%s", long_lines);
+    free(short_lines);
+    free(long_lines);
+}
+
 static void test_killed_capture_is_truncated(void **state)
 {
     struct e2e *t = *state;
@@ -245,6 +266,25 @@ static void test_not_a_capture(void **state)
     assert_string_equal(t->err, e2e_str("wtlua: %s: capture schema version 2; this wtlua reads "
                                         "version 1 and older (a newer wtlua wrote it)\n", newer));
 
+    /* a capture whose pages after the first (the schema) are garbage */
+    const char *broken = e2e_path(t, "broken.db");
+    e2e_wtlua(t, "-w", broken, "/bin/sh", "-c", "cat /dev/null; cat /dev/null");
+    e2e_assert_status(t, 0);
+    struct stat st;
+    int fd = open(broken, O_WRONLY);
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 8192)
+        fail_msg("%s: too small", broken);
+    char garbage[4096];
+    memset(garbage, 0x55, sizeof garbage);
+    for (off_t at = 4096; at < st.st_size; at += (off_t)sizeof garbage)
+        if (pwrite(fd, garbage, sizeof garbage, at) != (ssize_t)sizeof garbage)
+            fail_msg("pwrite: %s", strerror(errno));
+    close(fd);
+    e2e_wtlua(t, "-r", broken, "-e", "");
+    e2e_assert_status(t, 125);
+    assert_string_equal(t->err, e2e_str("wtlua: %s: corrupt capture (database disk image is "
+                                        "malformed)\n", broken));
+
     e2e_wtlua(t, "-r", e2e_path(t, "missing.db"));
     e2e_assert_status(t, 125);
     assert_string_equal(t->err, e2e_str("wtlua: %s: No such file or directory\n",
@@ -289,6 +329,7 @@ int main(void)
         e2e_test(test_capture_of_everything),
         e2e_test(test_not_captured),
         e2e_test(test_sql),
+        e2e_test(test_capture_size),
         e2e_test(test_killed_capture_is_truncated),
         e2e_test(test_not_a_capture),
         e2e_test(test_i386_capture),
