@@ -69,8 +69,9 @@ int64_t capture_next_id(struct capture_writer *w);
  * path: its first path argument made absolute, or NULL. */
 void capture_put_syscall(struct capture_writer *w, int64_t id, int64_t exit_id,
                          const struct syscall_event *ev, bool returned, const char *path);
-/* kind: "spawn", "exec", "exit".  exec: exe, argv (NUL-separated, as
- * /proc/PID/cmdline) and comm; NULL when unknown. */
+/* kind: "spawn", "exec", "exit".  spawn: comm, and exe for an attached
+ * process; exec: exe, argv (NUL-separated, as /proc/PID/cmdline) and
+ * comm; NULL when unknown. */
 void capture_put_task(struct capture_writer *w, int64_t id, const char *kind,
                       const struct task_event *ev, const char *exe, const char *argv,
                       size_t argv_len, const char *comm);

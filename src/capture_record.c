@@ -312,9 +312,11 @@ static void record_exit(void *ctx, struct syscall_event *ev)
 static void record_spawn(void *ctx, const struct task_event *ev)
 {
     struct capture_recorder *r = ctx;
-    char comm[16];
+    char comm[16], exe[PATH_MAX];
     bool named = procfs_comm(ev->tid, comm) == 0;
-    capture_put_task(r->w, capture_next_id(r->w), "spawn", ev, NULL, NULL, 0,
+    /* an attached process will not be seen exec'ing: its program now */
+    bool known = ev->attached && procfs_readlink(ev->pid, "exe", exe, sizeof exe) >= 0;
+    capture_put_task(r->w, capture_next_id(r->w), "spawn", ev, known ? exe : NULL, NULL, 0,
                      named ? comm : NULL);
     if (r->script->spawn)
         r->script->spawn(r->script->ctx, ev);

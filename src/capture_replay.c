@@ -409,7 +409,8 @@ static ssize_t replay_exe(void *ctx, pid_t pid, char *out, size_t outsz)
 
 /* A task starts as its creator is (a fork runs the same program); its own
  * name, when the spawn event kept it. */
-static void task_spawned(struct capture_reader *r, const struct task_event *ev, const char *comm)
+static void task_spawned(struct capture_reader *r, const struct task_event *ev, const char *comm,
+                         const char *exe)
 {
     struct task_info *t = task_info(r, ev->tid, true);
     if (!t)
@@ -422,6 +423,10 @@ static void task_spawned(struct capture_reader *r, const struct task_event *ev, 
     }
     if (comm)
         snprintf(t->comm, sizeof t->comm, "%s", comm);
+    if (exe) {
+        free(t->exe);
+        t->exe = strdup(exe);
+    }
 }
 
 static void task_execed(struct capture_reader *r, const struct task_event *ev, const char *comm)
@@ -544,7 +549,7 @@ static void replay_task(struct capture_reader *r, sqlite3_stmt *st, const char *
         ev.ppid = sqlite3_column_int(st, COL_PPID);
         ev.thread = sqlite3_column_int(st, COL_THREAD);
         ev.attached = sqlite3_column_int(st, COL_ATTACHED);
-        task_spawned(r, &ev, comm);
+        task_spawned(r, &ev, comm, (const char *)sqlite3_column_text(st, COL_EXE));
         if (hooks->spawn)
             hooks->spawn(hooks->ctx, &ev);
     } else if (strcmp(kind, "exec") == 0) {

@@ -247,6 +247,8 @@ void capture_put_task(struct capture_writer *w, int64_t id, const char *kind,
             sqlite3_bind_int(st, 6, ev->ppid);
         sqlite3_bind_int(st, 7, ev->thread);
         sqlite3_bind_int(st, 8, ev->attached);
+        bind_opt_text(st, 10, exe);
+        bind_opt_text(st, 13, comm);
     } else if (strcmp(kind, "exec") == 0) {
         sqlite3_bind_int(st, 9, ev->old_tid);
         bind_opt_text(st, 10, exe);

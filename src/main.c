@@ -333,7 +333,8 @@ static int run(const struct cli *cli, const char *datadir)
             die("%s", err);
     } else {
         running_script = script;
-        catch_signals();
+        if (!reader) /* a replay has no tracee to let go: Ctrl-C just ends it */
+            catch_signals();
         status = reader ? replay(cli, script, reader) : trace(cli, script);
         running_script = NULL;
     }
