@@ -62,6 +62,7 @@ struct capture_reader {
     size_t ntasks, tasks_cap;
     struct held_return *held;   /* in exit_id order: a few at a time */
     size_t nheld, held_cap;
+    int64_t *tick_due;          /* wt.every: each function's next time */
 };
 
 /* ---- opening ---- */
@@ -454,11 +455,34 @@ static const char events_sql[] =
     " exit_id, exit_time, injected, ppid, thread, attached, old_tid, exe, argv, comm, status,"
     " signal, code, sender, sender_uid FROM events ORDER BY id";
 
+/* The capture's clock moves on to t: the wt.every functions due before it
+ * run first, at their own times, from the first event on, as the stop loop
+ * runs them from its start. */
+static void advance_clock(struct capture_reader *r, const struct tracer_hooks *hooks, int64_t t)
+{
+    if (hooks->tick && !r->tick_due && (r->tick_due = calloc(hooks->nperiods, sizeof *r->tick_due)))
+        for (unsigned id = 0; id < hooks->nperiods; id++)
+            r->tick_due[id] = t + (int64_t)hooks->periods[id];
+    for (;;) {
+        unsigned next = 0;
+        for (unsigned id = 1; r->tick_due && id < hooks->nperiods; id++)
+            if (r->tick_due[id] < r->tick_due[next])
+                next = id;
+        if (!r->tick_due || r->tick_due[next] > t)
+            break;
+        r->now = r->tick_due[next];
+        r->tick_due[next] += (int64_t)hooks->periods[next];
+        hooks->tick(hooks->ctx, next);
+    }
+    r->now = t;
+}
+
 /* Runs the hook of one syscall stop, with readers served from its reads. */
 static void syscall_stop(struct capture_reader *r, const struct interest *in,
                          const struct tracer_hooks *hooks, struct syscall_event *ev,
                          int64_t id)
 {
+    advance_clock(r, hooks, (int64_t)(ev->at_exit ? ev->exit_ns : ev->enter_ns));
     unsigned flags = interest_flags(in, ev->arch, ev->nr);
     if (!interest_match(in, ev->arch, ev->nr, ev->args))
         return;
@@ -468,7 +492,6 @@ static void syscall_stop(struct capture_reader *r, const struct interest *in,
         return;
     r->event = id;
     r->at_exit = ev->at_exit;
-    r->now = (int64_t)(ev->at_exit ? ev->exit_ns : ev->enter_ns);
     hook(hooks->ctx, ev);
     change_clear(&ev->change); /* the capture is what happened: nothing changes it */
 }
@@ -590,10 +613,12 @@ int capture_replay(struct capture_reader *r, const struct interest *in,
         rc = SQLITE_OK;
         id = sqlite3_column_int64(st, COL_ID);
         returns_before(r, in, hooks, id);
-        r->event = id; /* a task's or signal's hook reads nothing kept */
-        r->at_exit = false;
-        r->now = sqlite3_column_int64(st, COL_TIME);
         const char *kind = (const char *)sqlite3_column_text(st, COL_KIND);
+        if (kind && strcmp(kind, "syscall") != 0) {
+            advance_clock(r, hooks, sqlite3_column_int64(st, COL_TIME));
+            r->event = id; /* a task's or signal's hook reads nothing kept */
+            r->at_exit = false;
+        }
         if (!kind) {
             rc = SQLITE_CORRUPT;
         } else if (strcmp(kind, "syscall") == 0) {
@@ -628,6 +653,7 @@ void capture_close_reader(struct capture_reader *r)
         free(r->tasks[i].exe);
     free(r->tasks);
     free(r->held);
+    free(r->tick_due);
     sqlite3_finalize(r->reads_of);
     sqlite3_close(r->db);
     free(r);

@@ -177,6 +177,24 @@ static void test_sql(void **state)
                         "X'610A'\n");
 }
 
+/* wt.every functions run at their times on the capture's clock: the same
+ * intervals count the same calls.  The command sleeps across each tick, so
+ * no call is near one. */
+static void test_every_on_the_capture_clock(void **state)
+{
+    struct e2e *t = *state;
+    const char *script = "local n = 0 wt.every(0.5, function() print(n) n = 0 end) "
+                         "function on_enter() n = n + 1 end";
+    char *live = report_of(t, "-w", "cap.db", "-e", script, "/bin/sh", "-c",
+                           "for i in 1 2 3 4 5 6; do sleep 0.2; done");
+    char *replayed = report_of(t, "-r", "cap.db", "-e", script);
+    assert_string_equal(replayed, live);
+    if (strlen(live) < 4 || !strchr(live, '\n') || !strchr(strchr(live, '\n') + 1, '\n'))
+        fail_msg("expected two ticks, got:\n%s", live);
+    free(live);
+    free(replayed);
+}
+
 /* --capture-size: data buffers are kept up to that many bytes (and the one
  * more the decoder reads to tell a longer buffer); replayed with a larger
  * limit, the buffer shows as its address, as unreadable memory does. */
@@ -330,6 +348,7 @@ int main(void)
         e2e_test(test_not_captured),
         e2e_test(test_sql),
         e2e_test(test_capture_size),
+        e2e_test(test_every_on_the_capture_clock),
         e2e_test(test_killed_capture_is_truncated),
         e2e_test(test_not_a_capture),
         e2e_test(test_i386_capture),
