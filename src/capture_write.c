@@ -21,6 +21,7 @@
 
 #define CAPTURE_BATCH 20000
 #define CAPTURE_BATCH_NS 500000000ull
+#define CAPTURE_BUSY_MS 1000
 
 /* The schema, version CAPTURE_SCHEMA_VERSION (docs/captures.md). */
 static const char schema[] =
@@ -142,8 +143,11 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
     }
     /* synchronous=OFF: a commit must survive wtlua's death, which the
      * page cache gives, not the machine's, which fsync would. */
+    /* the busy timeout: a reader of the file (sqlite3 on a capture being
+     * written) holds a commit back for its short read, not for good */
     if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
             != SQLITE_OK
+        || sqlite3_busy_timeout(w->db, CAPTURE_BUSY_MS) != SQLITE_OK
         || sqlite3_exec(w->db, "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;", NULL,
                         NULL, NULL) != SQLITE_OK
         || sqlite3_exec(w->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
@@ -180,6 +184,21 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
     return w;
 }
 
+/* A reader of the file (sqlite3 on a capture being written) can hold the
+ * commit back past the busy timeout: the batch then grows until the next
+ * try, instead of failing. */
+static void commit_batch(struct capture_writer *w)
+{
+    int rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY) {
+        w->batch_start = monotonic_ns();
+        return;
+    }
+    if (rc != SQLITE_OK)
+        fail_once(w, "commit");
+    begin_batch(w);
+}
+
 int64_t capture_next_id(struct capture_writer *w)
 {
     return ++w->next_id;
@@ -193,10 +212,8 @@ static void step(struct capture_writer *w, sqlite3_stmt *st, const char *what)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     /* monotonic_ns is a vDSO call: cheap enough for every row */
-    if (++w->pending >= CAPTURE_BATCH || monotonic_ns() - w->batch_start >= CAPTURE_BATCH_NS) {
-        exec_sql(w, "COMMIT");
-        begin_batch(w);
-    }
+    if (++w->pending >= CAPTURE_BATCH || monotonic_ns() - w->batch_start >= CAPTURE_BATCH_NS)
+        commit_batch(w);
 }
 
 static void bind_opt_text(sqlite3_stmt *st, int col, const char *text)
@@ -316,10 +333,15 @@ int capture_close(struct capture_writer *w, bool complete)
         put_meta(w, "events", NULL, w->next_id);
         put_meta(w, "complete", NULL, 1);
     }
-    exec_sql(w, "COMMIT");
+    /* the last batch waits out readers a while longer: it is the end */
+    int rc = SQLITE_BUSY;
+    for (int tries = 0; rc == SQLITE_BUSY && tries < 10; tries++)
+        rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        fail_once(w, "commit");
     for (int i = 0; i < PUT_COUNT; i++)
         sqlite3_finalize(w->put[i]);
-    int rc = w->failed ? -1 : 0;
+    rc = w->failed ? -1 : 0;
     if (sqlite3_close(w->db) != SQLITE_OK) {
         fprintf(stderr, "wtlua: capture: %s\n", sqlite3_errmsg(w->db));
         rc = -1;

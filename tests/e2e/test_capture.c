@@ -221,7 +221,10 @@ static void test_killed_capture_is_truncated(void **state)
     struct e2e *t = *state;
     const char *cap = e2e_path(t, "cap.db");
     e2e_wtlua_start(t, -1, "-w", cap, "/bin/sh", "-c", "while :; do : < /dev/null; done");
-    /* wait for a committed batch (every half second while events come) */
+    /* wait for a committed batch (every half second while events come);
+     * the sqlite3 shell would make the file if it did not exist yet */
+    if (!e2e_wait_path(cap, E2E_WAIT_MS))
+        fail_msg("no %s", cap);
     long end = e2e_now_ms() + E2E_WAIT_MS;
     /* the probes run in a directory of their own: their output files
      * are not wtlua's */
