@@ -22,7 +22,8 @@ PKG_CONFIG ?= pkg-config
 # the check, fuzz and bench targets run it first.
 
 # Each library the build links, as pkg-config-module:Debian-package.
-BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev libdw:libdw-dev
+BUILD_DEPS := lua5.4:liblua5.4-dev libseccomp:libseccomp-dev libdw:libdw-dev \
+              sqlite3:libsqlite3-dev
 pc_modules  = $(foreach d,$1,$(firstword $(subst :, ,$d)))
 pc_packages = $(foreach d,$1,$(lastword $(subst :, ,$d)))
 BUILD_MODULES := $(call pc_modules,$(BUILD_DEPS))
@@ -34,6 +35,7 @@ DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
 DEPS_PACKAGES += liburing-dev   # the io_uring fixture and tests
+DEPS_PACKAGES += sqlite3            # test_capture queries captures with the sqlite3 shell
 INSTALL_DEPS = tests/install-deps $(strip $(DEPS_PACKAGES))
 
 # build-deps' one-line errors.

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "waiter.h"
 
-enum { OPT_VERSION = 256, OPT_JSON, OPT_SPIN };
+enum { OPT_VERSION = 256, OPT_JSON, OPT_SPIN, OPT_CAPTURE_SIZE };
 
 /* --spin's limit: a second of polling is already far past any use. */
 #define MAX_SPIN_US 1000000
@@ -21,6 +22,9 @@ static const struct option long_options[] = {
     { "output", required_argument, NULL, 'o' },
     { "json", no_argument, NULL, OPT_JSON },
     { "spin", required_argument, NULL, OPT_SPIN },
+    { "write", required_argument, NULL, 'w' },
+    { "read", required_argument, NULL, 'r' },
+    { "capture-size", required_argument, NULL, OPT_CAPTURE_SIZE },
     { "list", no_argument, NULL, 'l' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -32,6 +36,7 @@ void cli_usage(FILE *out)
     fputs("Usage: wtlua [OPTIONS] [SCRIPT.lua] [--] COMMAND [ARG...]\n"
           "       wtlua [OPTIONS] -s NAME|-e CODE [--] COMMAND [ARG...]\n"
           "       wtlua [OPTIONS] -p PID[,PID...] [SCRIPT.lua] [[--] COMMAND [ARG...]]\n"
+          "       wtlua -r FILE [OPTIONS] [SCRIPT.lua | -s NAME | -e CODE]\n"
           "Runs COMMAND under ptrace, following every process and thread it creates,\n"
           "and hands its syscalls to the Lua hooks of a script.  Without a script it\n"
           "lists every file the command opened for writing.\n"
@@ -48,6 +53,12 @@ void cli_usage(FILE *out)
           "      --spin=USEC      poll up to USEC microseconds for the next stop\n"
           "                       before sleeping, while stops come that fast\n"
           "                       (default 100; 0: always sleep)\n"
+          "  -w, --write=FILE     record every syscall the script stops at (all\n"
+          "                       without a script) into the capture FILE (SQLite)\n"
+          "  -r, --read=FILE      run the script over the capture FILE instead of a\n"
+          "                       command\n"
+          "      --capture-size=N bytes of data buffers a capture keeps (default 32;\n"
+          "                       paths and strings are kept whole)\n"
           "  -l, --list           list the bundled scripts\n"
           "  -h, --help           show this help\n"
           "      --version        show the version\n"
@@ -104,6 +115,23 @@ static int set_spin(struct cli *cli, const char *arg, char *err, size_t errsz)
     return 0;
 }
 
+/* The most --capture-size keeps of one buffer: what a reader returns. */
+#define MAX_CAPTURE_SIZE (1u << 20)
+
+static int set_capture_size(struct cli *cli, const char *arg, char *err, size_t errsz)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || n < 0 || n > (long)MAX_CAPTURE_SIZE) {
+        snprintf(err, errsz, "invalid --capture-size '%s': give bytes, 0 to %u", arg,
+                 MAX_CAPTURE_SIZE);
+        return -1;
+    }
+    cli->capture_size = (unsigned)n;
+    return 0;
+}
+
 static int add_script_arg(struct cli *cli, char *arg, char *err, size_t errsz)
 {
     if (!*arg || *arg == '=') {
@@ -152,11 +180,17 @@ static int parse_options(int argc, char **argv, int first, struct cli *cli, char
     optind = first;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:e:s:a:p:o:lh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:e:s:a:p:o:w:r:lh", long_options, NULL)) != -1) {
         switch (c) {
         case 'e': cli->code = optarg; break;
         case 's': cli->bundled = optarg; break;
         case 'o': cli->output = optarg; break;
+        case 'w': cli->write_capture = optarg; break;
+        case 'r': cli->read_capture = optarg; break;
+        case OPT_CAPTURE_SIZE:
+            if (set_capture_size(cli, optarg, err, errsz) < 0)
+                return -1;
+            break;
         case 'l': cli->action = CLI_LIST; break;
         case 'h': cli->action = CLI_HELP; break;
         case OPT_VERSION: cli->action = CLI_VERSION; break;
@@ -188,6 +222,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
 {
     memset(cli, 0, sizeof *cli);
     cli->spin_us = WAITER_DEFAULT_SPIN_US;
+    cli->capture_size = CAPTURE_SIZE_DEFAULT;
     if (parse_options(argc, argv, 0, cli, err, errsz) < 0)
         return -1;
     int i = optind;
@@ -206,9 +241,13 @@ int cli_parse(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
         snprintf(err, errsz, "give one script: SCRIPT.lua, -e CODE or -s NAME");
         return -1;
     }
+    if (cli->read_capture && (cli->write_capture || cli->npids || i < argc)) {
+        snprintf(err, errsz, "-r replays a capture: give no command, -p or -w with it");
+        return -1;
+    }
     if (i < argc)
         cli->command = argv + i;
-    else if (!cli->npids) {
+    else if (!cli->npids && !cli->read_capture) {
         snprintf(err, errsz, "missing command (try 'wtlua --help')");
         return -1;
     }

@@ -21,6 +21,9 @@ struct cli {
     size_t nscript_args;
     pid_t *pids;            /* -p PID[,PID...] */
     size_t npids;
+    const char *write_capture;  /* -w FILE: record a capture, or NULL */
+    const char *read_capture;   /* -r FILE: replay a capture, or NULL */
+    unsigned capture_size;      /* --capture-size */
     char **command;         /* NULL-terminated argv of the command, or NULL
                                when only attaching */
 };

@@ -14,6 +14,7 @@
 #include "lib_decode.h"
 #include "paths.h"
 #include "readers.h"
+#include "source.h"
 #include "sysent.h"
 #include "taskinfo.h"
 #include "version.h"
@@ -271,7 +272,10 @@ static int wt_signame(lua_State *L)
 /* Nanoseconds on the monotonic clock. */
 static int wt_now(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)monotonic_ns());
+    if (tracee_source && tracee_source->now)
+        lua_pushinteger(L, tracee_source->now(tracee_source->ctx));
+    else
+        lua_pushinteger(L, (lua_Integer)monotonic_ns());
     return 1;
 }
 
@@ -279,6 +283,10 @@ static int wt_now(lua_State *L)
  * durations use wt.now. */
 static int wt_realtime(lua_State *L)
 {
+    if (tracee_source && tracee_source->realtime) {
+        lua_pushinteger(L, tracee_source->realtime(tracee_source->ctx));
+        return 1;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000000000 + ts.tv_nsec);

@@ -12,7 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
+#include "capture_record.h"
+#include "capture_replay.h"
 #include "cli.h"
+#include "clock.h"
 #include "command.h"
 #include "inherit.h"
 #include "modify.h"
@@ -31,6 +35,8 @@ enum {
 };
 
 static struct script *running_script;
+/* When the script started (monotonic ns): a capture's start. */
+static uint64_t started_ns;
 
 static void on_signal(int sig, siginfo_t *info, void *context)
 {
@@ -142,13 +148,30 @@ static int trace(const struct cli *cli, struct script *script)
 
     char err[1024];
     struct interest interest;
-    if (script_interest(script, &interest, err, sizeof err) < 0) {
+    if (script_interest(script, cli->write_capture != NULL, &interest, err, sizeof err) < 0) {
         die("%s", err);
         interest_free(&interest);
         return EXIT_WTLUA_ERROR;
     }
-    struct tracer_hooks hooks;
+    struct tracer_hooks hooks, script_own;
     script_hooks(script, &hooks);
+    /* -w: the recorder's hooks run first, and call the script's */
+    struct capture_writer *writer = NULL;
+    struct capture_recorder *recorder = NULL;
+    if (cli->write_capture) {
+        script_own = hooks;
+        writer = capture_create(cli->write_capture, cli->capture_size, cli->command,
+                                started_ns, err, sizeof err);
+        if (writer)
+            recorder = capture_record_new(writer, cli->capture_size, &script_own, &hooks);
+        if (!recorder) {
+            die("%s", writer ? "out of memory" : err);
+            if (writer)
+                capture_close(writer, false);
+            interest_free(&interest);
+            return EXIT_WTLUA_ERROR;
+        }
+    }
     if (!hooks.enter && !hooks.exit) /* no stop wanted: the filter only denies */
         interest_keep_denials_only(&interest);
     if (cli->npids && interest_denies(&interest))
@@ -174,7 +197,41 @@ static int trace(const struct cli *cli, struct script *script)
         if (script_exit_requested(script, &code))
             status = code;
     }
+    if (recorder) {
+        capture_record_free(recorder);
+        if (capture_close(writer, true) < 0) /* said why */
+            status = EXIT_WTLUA_ERROR;
+    }
     tracer_free(&tracer);
+    interest_free(&interest);
+    return status;
+}
+
+/* -r: the script's hooks over the capture reader (opened before the
+ * script ran, whose clock and readers it serves) instead of a command. */
+static int replay(const struct cli *cli, struct script *script, struct capture_reader *reader)
+{
+    char err[1024];
+    struct interest interest;
+    int status = EXIT_WTLUA_ERROR;
+    if (script_interest(script, false, &interest, err, sizeof err) < 0) {
+        die("%s", err);
+    } else {
+        struct tracer_hooks hooks;
+        script_hooks(script, &hooks);
+        if (capture_truncated(reader))
+            fprintf(stderr, "wtlua: %s: the capture is truncated (wtlua was stopped before "
+                            "it ended it); replaying the events it holds\n",
+                    cli->read_capture);
+        if (capture_replay(reader, &interest, &hooks, err, sizeof err) < 0) {
+            die("%s", err);
+        } else {
+            status = script_finish(script) < 0 || script_failed(script) ? EXIT_WTLUA_ERROR : 0;
+            int code;
+            if (script_exit_requested(script, &code))
+                status = code;
+        }
+    }
     interest_free(&interest);
     return status;
 }
@@ -233,6 +290,8 @@ static int choose_script(const struct cli *cli, const char *datadir, char *path,
         if (bundled_path(datadir, cli->bundled, path, size) < 0)
             return -1;
         *chosen = path;
+    } else if (!cli->script && !cli->code && cli->write_capture) {
+        *chosen = NULL; /* record everything, and run no script */
     } else if (!cli->script && !cli->code) {
         snprintf(path, size, "%s/lua/default.lua", datadir);
         *chosen = path;
@@ -249,26 +308,38 @@ static int run(const struct cli *cli, const char *datadir)
     if (cli->action == CLI_HELP) /* -s NAME --help */
         return print_header(script_path, false, stdout) < 0 ? EXIT_WTLUA_ERROR : 0;
 
-    FILE *report = report_open(cli->output);
-    if (!report)
+    struct capture_reader *reader = NULL;
+    if (cli->read_capture && !(reader = capture_open(cli->read_capture, err, sizeof err))) {
+        die("%s", err);
         return EXIT_WTLUA_ERROR;
+    }
+    FILE *report = report_open(cli->output);
+    if (!report) {
+        capture_close_reader(reader);
+        return EXIT_WTLUA_ERROR;
+    }
+
     struct script *script = script_new(datadir, report, err, sizeof err);
     int status = EXIT_WTLUA_ERROR;
     if (script)
         script_set_args(script, cli->script_args, cli->nscript_args, cli->json);
     int code;
-    if (!script || script_load(script, script_path, cli->code, err, sizeof err) < 0) {
+    started_ns = monotonic_ns();
+    const char *script_code = cli->code ? cli->code : ""; /* -w without a script: none */
+    if (!script || script_load(script, script_path, script_code, err, sizeof err) < 0) {
         if (script && script_exit_requested(script, &code))
             status = code; /* os.exit in the main chunk: nothing is started */
         else
             die("%s", err);
     } else {
         running_script = script;
-        catch_signals();
-        status = trace(cli, script);
+        if (!reader) /* a replay has no tracee to let go: Ctrl-C just ends it */
+            catch_signals();
+        status = reader ? replay(cli, script, reader) : trace(cli, script);
         running_script = NULL;
     }
     script_free(script);
+    capture_close_reader(reader);
     if (report_close(report) != 0) /* said when it happened */
         status = EXIT_WTLUA_ERROR;
     return status;

@@ -6,6 +6,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "source.h"
+
+const struct tracee_source *tracee_source;
+
 static enum mem_method method = MEM_AUTO;
 static size_t page_size;
 
@@ -84,6 +88,8 @@ static ssize_t read_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
+    if (tracee_source)
+        return tracee_source->read(tracee_source->ctx, pid, addr, buf, len);
     if (method == MEM_PEEK)
         return read_peek(pid, addr, buf, len);
     size_t done = 0;
@@ -103,6 +109,8 @@ ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 ssize_t mem_read_string(pid_t pid, uint64_t addr, char *buf, size_t cap, bool *truncated)
 {
+    if (tracee_source)
+        return tracee_source->read_string(tracee_source->ctx, pid, addr, buf, cap, truncated);
     size_t len = 0;
     *truncated = false;
     while (len < cap) {

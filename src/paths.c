@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "source.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437 /* on x86_64, i386, arm and aarch64 alike */
@@ -25,6 +26,8 @@ const char *path_strerror(int rc)
         return "/proc has no entry for wtlua itself (not mounted, or another PID namespace's)";
     case PATH_EPROCNS:
         return "/proc shows another PID namespace than wtlua's (unshare --pid needs --mount-proc)";
+    case SOURCE_ENOTCAPTURED:
+        return "not in the capture";
     default:
         return strerror(-rc);
     }
@@ -100,6 +103,8 @@ static int read_link(pid_t tid, const char *link, char *out, size_t outsz, enum 
 
 int path_read_link(pid_t tid, const char *link, char *out, size_t outsz, enum path_kind *kind)
 {
+    if (tracee_source)
+        return tracee_source->read_link(tracee_source->ctx, tid, link, out, outsz, kind);
     int rc = proc_check();
     return rc < 0 ? rc : read_link(tid, link, out, outsz, kind);
 }
@@ -316,6 +321,8 @@ static int proc_entry(struct walk *w, const char **rest)
 
 int path_resolve(pid_t tid, int64_t dirfd, const char *path, char *out, size_t outsz)
 {
+    if (tracee_source)
+        return tracee_source->resolve(tracee_source->ctx, tid, dirfd, path, out, outsz);
     if (path[0] != '/' && dirfd != AT_FDCWD && (dirfd < 0 || dirfd > INT32_MAX))
         return -EBADF;
     int rc = proc_check();

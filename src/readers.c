@@ -12,6 +12,7 @@
 #include "memory.h"
 #include "paths.h"
 #include "procfs.h"
+#include "source.h"
 
 /* One buffer for every read, grown to the largest and reused: reading a
  * path costs no allocation.  It lives in a userdata in the registry, so
@@ -72,7 +73,7 @@ size_t readers_check_cap(lua_State *L, int idx, size_t dflt)
 int readers_push_error(lua_State *L, int err)
 {
     luaL_pushfail(L);
-    lua_pushstring(L, strerror(err));
+    lua_pushstring(L, err == SOURCE_ENOTCAPTURED ? path_strerror(-err) : strerror(err));
     return 2;
 }
 

@@ -337,15 +337,20 @@ static void set_int(lua_State *L, const char *key, lua_Integer value)
     lua_setfield(L, -2, key);
 }
 
-static void set_exec_fields(struct script *s, pid_t pid)
+static void set_exec_fields(struct script *s, const struct task_event *ev)
 {
     lua_State *L = s->L;
-    if (taskinfo_push_exe(L, pid) == 1)
+    if (ev->exe) {
+        lua_pushstring(L, ev->exe);
         lua_setfield(L, -2, "exe");
-    else
+    } else if (taskinfo_push_exe(L, ev->pid) == 1) {
+        lua_setfield(L, -2, "exe");
+    } else {
         lua_pop(L, 2);
-    ssize_t len = procfs_read(pid, "cmdline", &s->proc_buf, &s->proc_cap);
-    const char *buf = s->proc_buf;
+    }
+    ssize_t len = ev->argv ? (ssize_t)ev->argv_len
+                           : procfs_read(ev->pid, "cmdline", &s->proc_buf, &s->proc_cap);
+    const char *buf = ev->argv ? ev->argv : s->proc_buf;
     lua_newtable(L);
     for (ssize_t at = 0, i = 1; len > 0 && at < len; i++) {
         size_t part = strnlen(buf + at, (size_t)(len - at));
@@ -385,7 +390,7 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
         lua_setfield(L, -2, "attached");
     } else if (hook == HOOK_EXEC) {
         set_int(L, "old_tid", ev->old_tid);
-        set_exec_fields(s, ev->pid);
+        set_exec_fields(s, ev);
     } else {
         set_exit_fields(L, ev->status);
     }
@@ -645,14 +650,16 @@ static int read_periodic(struct script *s, char *err, size_t errsz)
     return 0;
 }
 
-int script_interest(struct script *s, struct interest *in, char *err, size_t errsz)
+int script_interest(struct script *s, bool all_returns, struct interest *in, char *err,
+                    size_t errsz)
 {
     lua_State *L = s->L;
     resolve_hooks(s);
     lua_getglobal(L, "wt");
     lua_getfield(L, -1, "_declared");
     lua_getfield(L, -2, "_denied");
-    int rc = declare_read(L, s->hook_refs[HOOK_RETURN] != LUA_NOREF, in, err, errsz);
+    bool want_exit = all_returns || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
+    int rc = declare_read(L, want_exit, in, err, errsz);
     lua_pop(L, 2);
     if (rc == 0 && wants_uring(s))
         rc = add_uring_stops(s, in, err, errsz);

@@ -26,8 +26,10 @@ void script_set_args(struct script *s, char *const *args, size_t nargs, bool jso
 int script_load(struct script *s, const char *path, const char *code, char *err, size_t errsz);
 
 /* The syscalls the script declared with wt.trace (all when none), with
- * the exit stop wanted where an on_return hook needs it. */
-int script_interest(struct script *s, struct interest *in, char *err, size_t errsz);
+ * the exit stop wanted where an on_return hook needs it, or everywhere
+ * with all_returns (a capture keeps every result). */
+int script_interest(struct script *s, bool all_returns, struct interest *in, char *err,
+                    size_t errsz);
 
 /* Fills hooks with the script's hook functions (NULL for each missing one). */
 void script_hooks(struct script *s, struct tracer_hooks *hooks);

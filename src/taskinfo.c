@@ -5,6 +5,7 @@
 
 #include "procfs.h"
 #include "readers.h"
+#include "source.h"
 
 /* Two registry tables: comm by tid, exe by pid. */
 static const char comm_key = 'C', exe_key = 'E';
@@ -44,7 +45,8 @@ int taskinfo_push_comm(lua_State *L, pid_t tid)
     if (cached(L, &comm_key, tid))
         return 1;
     char comm[16];
-    int rc = procfs_comm(tid, comm);
+    int rc = tracee_source ? tracee_source->comm(tracee_source->ctx, tid, comm)
+                           : procfs_comm(tid, comm);
     if (rc < 0) {
         lua_pop(L, 1);
         return readers_push_error(L, -rc);
@@ -58,7 +60,8 @@ int taskinfo_push_exe(lua_State *L, pid_t pid)
     if (cached(L, &exe_key, pid))
         return 1;
     char exe[PATH_MAX];
-    ssize_t n = procfs_readlink(pid, "exe", exe, sizeof exe);
+    ssize_t n = tracee_source ? tracee_source->exe(tracee_source->ctx, pid, exe, sizeof exe)
+                              : procfs_readlink(pid, "exe", exe, sizeof exe);
     if (n < 0) {
         lua_pop(L, 1);
         return readers_push_error(L, (int)-n);

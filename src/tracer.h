@@ -21,6 +21,11 @@ struct task_event {
     bool thread;            /* spawn: a new thread of an existing process */
     bool attached;          /* spawn: an existing task we attached to (-p) */
     int status;             /* exit: the wait status */
+    /* exec: the program and its arguments (NUL-separated, as in
+     * /proc/PID/cmdline) when the caller has them (a capture); NULL: the
+     * hook reads them from /proc */
+    const char *exe, *argv;
+    size_t argv_len;
 };
 
 struct signal_event {
