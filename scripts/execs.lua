@@ -1,5 +1,5 @@
 -- execs: every exec (pid, parent, argv), then the process tree with exit statuses
--- Usage: wtlua -s execs [-a failed] [--json] [--] COMMAND [ARG...]
+-- Usage: wtlua -s execs [-a failed] [-a k] [--json] [--] COMMAND [ARG...]
 --
 -- One line per successful execve or execveat of COMMAND and everything
 -- it starts, at the moment of the exec (like execsnoop):
@@ -20,12 +20,15 @@
 --               name, and the file tried follows the argv in parentheses
 --               (as when execvp searches PATH); this makes every execve
 --               stop twice, where without it none do
+--   -a k        the call stack of each exec (taken at the call, in the
+--               program that made it), in lines after the exec's as
+--               strace -k prints them; this makes every execve stop once
 --
--- With --json: {"event":"exec", time, pid, ppid, result, argv, exe} per
--- exec, then {"event":"process", pid, ppid, argv, execs, exit or signal
+-- With --json: {"event":"exec", time, pid, ppid, result, argv, exe, and
+-- with -a k stack or stack_error} per exec, then {"event":"process", pid, ppid, argv, execs, exit or signal
 -- (and core_dumped), seconds} per process in the order of the tree.
 local names = require "wt.names"
-local opts = require("wt.opts").parse { failed = { "flag" } }
+local opts = require("wt.opts").parse { failed = { "flag" }, k = { "flag" } }
 local out = require "wt.out"
 local proc = require "wt.proc"
 local time = require "wt.time"
@@ -44,23 +47,46 @@ local log = out.stream {
     if row.result ~= "0" and row.exe then text = text .. " (" .. wt.escape(row.exe) .. ")" end
     return text
   end },
+  { "exe", json_only = true },
+  { "stack", json_only = true },
+  { "stack_error", json_only = true },
 }
 
-if opts.failed then
-  -- A failed exec leaves the caller's memory as it was: its path and
-  -- argv can still be read when the call returns.
+-- -a k: each exec's stack, taken at its entry; the exec event comes
+-- before the call returns, so it is kept by thread until then.
+local stack = opts.k and require "wt.stack"
+local stack_of = {}
+
+local function exec_row(row, taken)
+  if taken then row.stack, row.stack_error = taken[1], taken[2] end
+  log:row(row)
+  if taken and not out.json then print(stack.format(taken[1], taken[2])) end
+end
+
+if opts.failed or stack then
   wt.trace { "execve", "execveat" }
-  function on_return(sc)
-    local e = sc.errno
-    if not e then return end
-    local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
-    local p = tree.procs[sc.pid]
-    log:row { event = "exec", time = time.since(), pid = sc.pid, ppid = p and p.ppid,
-              result = names.errno(e), argv = argv,
-              exe = sc:path("filename") or sc:string("filename") }
-  end
 else
   wt.trace {} -- no syscall stops at all: exec events come anyway
+end
+
+if stack then
+  function on_enter(sc)
+    stack_of[sc.tid] = table.pack(sc:stack())
+  end
+end
+
+-- A failed exec leaves the caller's memory as it was: its path and argv
+-- can still be read when the call returns.
+function on_return(sc)
+  local taken = stack_of[sc.tid]
+  stack_of[sc.tid] = nil
+  local e = sc.errno
+  if not (e and opts.failed) then return end
+  local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
+  local p = tree.procs[sc.pid]
+  exec_row({ event = "exec", time = time.since(), pid = sc.pid, ppid = p and p.ppid,
+             result = names.errno(e), argv = argv,
+             exe = sc:path("filename") or sc:string("filename") }, taken)
 end
 
 function on_spawn(p)
@@ -69,11 +95,14 @@ end
 
 function on_exec(p)
   tree:exec(p)
-  log:row { event = "exec", time = time.since(), pid = p.pid, ppid = tree.procs[p.pid].ppid,
-            result = "0", argv = p.argv, exe = p.exe }
+  local taken = stack_of[p.old_tid]
+  stack_of[p.old_tid] = nil
+  exec_row({ event = "exec", time = time.since(), pid = p.pid, ppid = tree.procs[p.pid].ppid,
+             result = "0", argv = p.argv, exe = p.exe }, taken)
 end
 
 function on_exit(p)
+  stack_of[p.tid] = nil
   tree:exit(p)
 end
 

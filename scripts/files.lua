@@ -64,11 +64,16 @@
 --   -a who          which process made each change: its pid, its name
 --                   (comm) and its argv, after the change
 --                   ("by 4242 (rm) rm -f old.db")
+--   -a k            the call stack of the call that made each change, in
+--                   lines after it as strace -k prints them (none for a
+--                   change made through io_uring, which has no caller
+--                   stopped in it)
 --
 -- With --json, one object per line: action, path, kind (file, dir,
 -- symlink, link, node, or absent when unknown) and by action: from
 -- (rename), target (symlink, link), mode (chmod), uid and gid (chown);
--- with -a who also pid, comm and argv.
+-- with -a who also pid, comm and argv; with -a k stack (the frames of
+-- sc:stack()) or stack_error.
 local flags = require "wt.flags"
 local fds = require "wt.fds"
 local fs = require "wt.fs"
@@ -76,6 +81,7 @@ local opts = require("wt.opts").parse {
   under = { "string" },
   all = { "flag" },
   who = { "flag" },
+  k = { "flag" },
 }
 local out = require "wt.out"
 local proc = require "wt.proc"
@@ -512,17 +518,31 @@ end
 -- With -a who: the processes, for their argv.
 local tree = opts.who and proc.tree()
 if tree then on_spawn, on_exec, on_exit = tree:hooks() end
+local stack = opts.k and require "wt.stack"
 
-local function who(sc)
-  local p = tree.procs[sc.pid]
-  return { pid = sc.pid, comm = sc.comm, argv = p and p.argv }
+-- The maker of a change, as -a who and -a k show it: the call's sc, or a
+-- stand-in with pid and comm for an io_uring operation.
+local function who(sc, through_uring)
+  local maker = {}
+  if tree then
+    local p = tree.procs[sc.pid]
+    maker.pid, maker.comm, maker.argv = sc.pid, sc.comm, p and p.argv
+  end
+  if stack then
+    if through_uring then
+      maker.stack_error = "made through io_uring"
+    else
+      maker.stack, maker.stack_error = sc:stack()
+    end
+  end
+  return maker
 end
 
 on_enter = describe
 
 function on_return(sc, call)
   if not call or sc.errno then return end
-  actor = tree and who(sc)
+  actor = (tree or stack) and who(sc)
   apply(call, sc)
 end
 
@@ -586,7 +606,7 @@ function on_uring_complete(op)
     local name = not call.fixed and name_of_fd(op.pid, ret)
     if not (name and fs.basename(name) == fs.basename(call.path)) then ret = nil end
   end
-  actor = tree and who { pid = op.pid, comm = wt.comm(op.tid) }
+  actor = (tree or stack) and who({ pid = op.pid, comm = wt.comm(op.tid) }, true)
   apply(call, { tid = op.tid, ret = ret })
 end
 
@@ -611,7 +631,10 @@ local function changes()
   local function add(change, obj, made)
     if not wanted(change.path) then return end
     local w = obj.by and obj.by[made]
-    if w then change.pid, change.comm, change.argv = w.pid, w.comm, w.argv end
+    if w then
+      change.pid, change.comm, change.argv = w.pid, w.comm, w.argv
+      change.stack, change.stack_error = w.stack, w.stack_error
+    end
     list[#list + 1] = change
   end
   for path, obj in pairs(now) do
@@ -684,9 +707,10 @@ function on_end()
   for _, c in ipairs(changes()) do
     if out.json then
       out.emit(c, { "action", "path", "kind", "from", "target", "mode", "uid", "gid", "pid",
-                    "comm", "argv" })
+                    "comm", "argv", "stack", "stack_error" })
     else
       print(text(c))
+      if c.stack or c.stack_error then print(stack.format(c.stack, c.stack_error)) end
     end
   end
 end

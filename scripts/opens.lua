@@ -19,10 +19,12 @@
 --                   O_CREAT or O_TRUNC); the others do not stop the command
 --   -a path=TEXT    only paths that contain TEXT
 --   -a pid=PID      only the calls of process PID
+--   -a k            the call stack of each open, in lines after its own as
+--                   strace -k prints them (see wtlua -s trace --help)
 --
 -- With --json, one object per call: time, pid, tid, comm, syscall,
 -- result (as in the text), fd or errno, flags, mode (when the call can
--- create a file), path.
+-- create a file), path, and with -a k stack (the frames of sc:stack()) or stack_error.
 local flags = require "wt.flags"
 local names = require "wt.names"
 local opts = require("wt.opts").parse {
@@ -30,6 +32,7 @@ local opts = require("wt.opts").parse {
   write = { "flag" },
   path = { "string" },
   pid = { "integer" },
+  k = { "flag" },
 }
 local out = require "wt.out"
 local time = require "wt.time"
@@ -55,7 +58,10 @@ local log = out.stream {
   { "flags", "FLAGS", 24 },
   { "mode", json_only = true },
   { "path", "PATH" },
+  { "stack", json_only = true },
+  { "stack_error", json_only = true },
 }
+local stack = opts.k and require "wt.stack"
 
 -- The call as seen at entry, handed to on_return by the engine: by the
 -- return the path buffer may have been reused and the working directory
@@ -67,6 +73,8 @@ function on_enter(sc)
   if not f or (opts.write and name == "openat2" and not flags.may_write(f)) then
     return
   end
+  local frames, why
+  if stack then frames, why = sc:stack() end
   local path = sc:path() or sc:string(name == "creat" and "pathname" or "filename") or "?"
   if opts.path and not path:find(opts.path, 1, true) then return end
   return {
@@ -78,6 +86,8 @@ function on_enter(sc)
     flags = flags.open(f),
     mode = (f & O_CREAT ~= 0 or f & wt.O_TMPFILE == wt.O_TMPFILE) and flags.mode(mode) or nil,
     path = path,
+    stack = frames,
+    stack_error = why,
   }
 end
 
@@ -89,4 +99,5 @@ function on_return(sc, call)
   call.result = call.errno or tostring(call.fd)
   call.path = out.json and call.path or wt.escape(call.path)
   log:row(call)
+  if stack and not out.json then print(stack.format(call.stack, call.stack_error)) end
 end

@@ -27,12 +27,18 @@
 --   -a T           each call's duration: <0.000123>
 --   -a t, tt, ttt  the time of each call: 12:34:56, 12:34:56.123456, or
 --                  seconds since the epoch 1700000000.123456
+--   -a k           the call stack of each call, taken at its entry, in
+--                  lines after the call's as strace -k prints them
+--                  (" > /lib/libc.so.6(__open+0x51) [0x7f...]", then the
+--                  source file and line where debug information has them)
 --
 -- With --json, one object per syscall: pid, time (of the entry, in
 -- seconds since the trace started), name, args (each argument by its
 -- kernel name, decoded: structs as objects, arrays as lists, flags as
 -- their text, pointers as "0x..."), ret, error (the errno's name), aux
--- (strace's text after the result), duration (seconds).
+-- (strace's text after the result), duration (seconds), and with -a k
+-- stack (the frames of sc:stack(): pc, module, name, offset, file, line)
+-- or stack_error (why there is none).
 local fail = require("wt.opts").fail
 local opts = require("wt.opts").parse {
   trace = { "string" },
@@ -43,6 +49,7 @@ local opts = require("wt.opts").parse {
   t = { "flag" },
   tt = { "flag" },
   ttt = { "flag" },
+  k = { "flag" },
 }
 local out = require "wt.out"
 local syscallset = require "wt.syscallset"
@@ -95,7 +102,8 @@ local prefixes = setmetatable({}, { __index = function(t, tid)
 end })
 
 if out.json then
-  local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration" }
+  local ORDER = { "pid", "time", "name", "args", "ret", "error", "aux", "duration", "stack",
+                  "stack_error" }
   local start = wt.now()
 
   local function emit(tid, entry, duration)
@@ -108,6 +116,7 @@ if out.json then
   function on_enter(sc)
     local entry = sc:decode()
     entry.time = sc.time
+    if opts.k then entry.stack, entry.stack_error = sc:stack() end
     return entry
   end
 
@@ -158,5 +167,22 @@ else
       print(head .. rep(" ", 40 - #head) .. "= ?")
     end
     prefixes[tid] = nil
+  end
+end
+
+-- -a k: each call's stack, taken at its entry, printed after its line.
+if opts.k and not out.json then
+  local stack = require "wt.stack"
+  local enter, leave, gone = on_enter, on_return, on_exit
+  function on_enter(sc)
+    return { enter(sc), stack.format(sc:stack()) }
+  end
+  function on_return(sc, entry)
+    leave(sc, entry and entry[1])
+    if entry then print(entry[2]) end
+  end
+  function on_exit(p, entry)
+    gone(p, entry and entry[1])
+    if entry then print(entry[2]) end
   end
 end

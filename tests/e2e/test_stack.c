@@ -176,6 +176,77 @@ static void test_format(void **state)
     e2e_assert_report(t, "true\ntrue\n > unwinding failed: why\n");
 }
 
+/* The functions of module's frames in the " > MODULE(NAME+0x..." lines
+ * right after the first report line containing marker, space-separated,
+ * up to main; "" when no such line is followed by frames. */
+static const char *frames_after(const char *report, const char *marker, const char *module)
+{
+    const char *at = strstr(report, marker);
+    if (!at || !(at = strchr(at, '\n')))
+        return "";
+    const char *names = "";
+    const char *prefix = e2e_str(" > %s(", module);
+    for (const char *line = at + 1; strncmp(line, " > ", 3) == 0;) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, prefix, strlen(prefix)) == 0) {
+            const char *name = line + strlen(prefix);
+            int len = (int)strcspn(name, "+)");
+            names = e2e_str("%s%s%.*s", names, *names ? " " : "", len, name);
+            if (len == 4 && strncmp(name, "main", 4) == 0)
+                break;
+        }
+        if (!end)
+            break;
+        line = end + 1;
+    }
+    return names;
+}
+
+/* -a k on trace and opens: the chain under the open of /dev/null, in
+ * lines after the call's, in text and in JSON. */
+static void test_trace_and_opens_option_k(void **state)
+{
+    struct e2e *t = *state;
+    const char *exe = e2e_fixture("stack_chain");
+    e2e_wtlua(t, "-s", "trace", "-a", "k", "-a", "trace=openat", exe);
+    e2e_assert_status(t, 0);
+    char *report = e2e_read(t->report);
+    assert_string_equal(frames_after(report, "\"/dev/null\"", exe), "b a main");
+    free(report);
+    e2e_wtlua(t, "-s", "opens", "-a", "k", "-a", "path=/dev/null", exe);
+    e2e_assert_status(t, 0);
+    report = e2e_read(t->report);
+    assert_string_equal(frames_after(report, "/dev/null\n", exe), "b a main");
+    free(report);
+    e2e_wtlua(t, "-s", "opens", "-a", "k", "-a", "path=/dev/null", "--json", exe);
+    e2e_assert_status(t, 0);
+    report = e2e_read(t->report);
+    assert_non_null(strstr(report, "\"stack\":[{"));
+    assert_non_null(strstr(report, "\"name\":\"b\""));
+    free(report);
+}
+
+/* -a k on execs: the exec's stack is the program's that called it, not
+ * the new one's; on files: the call that made the change. */
+static void test_execs_and_files_option_k(void **state)
+{
+    struct e2e *t = *state;
+    const char *exe = e2e_fixture("stack_chain"), *exe32 = e2e_fixture("stack_chain-32");
+    e2e_wtlua(t, "-s", "execs", "-a", "k", exe, "exec", exe32);
+    e2e_assert_status(t, 0);
+    char *report = e2e_read(t->report);
+    /* the second exec row: the first (wtlua starting the fixture) ends in exe32 too */
+    assert_string_equal(frames_after(report, e2e_str("0      %s\n", exe32), exe), "main");
+    free(report);
+    e2e_wtlua(t, "-s", "files", "-a", "k", "/bin/sh", "-c", "echo x > made");
+    e2e_assert_status(t, 0);
+    report = e2e_read(t->report);
+    const char *made = e2e_str("create  %s\n > ", e2e_path(t, "made"));
+    assert_non_null(strstr(report, made));
+    assert_non_null(strstr(strstr(report, made), "libc.so.6("));
+    free(report);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +260,8 @@ int main(void)
         e2e_test(test_library_loaded_since),
         e2e_test(test_at_signal),
         e2e_test(test_format),
+        e2e_test(test_trace_and_opens_option_k),
+        e2e_test(test_execs_and_files_option_k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
