@@ -77,16 +77,18 @@ end
 
 -- A failed exec leaves the caller's memory as it was: its path and argv
 -- can still be read when the call returns.
-function on_return(sc)
-  local taken = stack_of[sc.tid]
-  stack_of[sc.tid] = nil
-  local e = sc.errno
-  if not (e and opts.failed) then return end
-  local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
-  local p = tree.procs[sc.pid]
-  exec_row({ event = "exec", time = time.since(), pid = sc.pid, ppid = p and p.ppid,
-             result = names.errno(e), argv = argv,
-             exe = sc:path("filename") or sc:string("filename") }, taken)
+if opts.failed or stack then
+  function on_return(sc)
+    local taken = stack_of[sc.tid]
+    stack_of[sc.tid] = nil
+    local e = sc.errno
+    if not (e and opts.failed) then return end
+    local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
+    local p = tree.procs[sc.pid]
+    exec_row({ event = "exec", time = time.since(), pid = sc.pid, ppid = p and p.ppid,
+               result = names.errno(e), argv = argv,
+               exe = sc:path("filename") or sc:string("filename") }, taken)
+  end
 end
 
 function on_spawn(p)

@@ -56,6 +56,12 @@ struct script {
                                        are added to */
     int uring_ops_ref;              /* serial -> op table, until its last
                                        completion (on_uring_complete) */
+    bool engine_stops;              /* own holds the declarations: the
+                                       filter has the engine's stops too */
+    long unfollowed_setup_nr[2];    /* per ABI (arch index): io_uring_setup's
+                                       number where no hook follows the
+                                       rings it makes, -1 elsewhere */
+    bool unfollowed_warned;
     uint64_t *periods;              /* wt.every: each function's period (ns) */
     int *period_refs;               /* ... and the function */
     unsigned nperiods;
@@ -206,17 +212,38 @@ static void call_event_hook(struct script *s, enum hook hook, struct syscall_eve
     *s->event_slot = NULL;
 }
 
-/* A call the io_uring bookkeeping stops at goes to on_enter and on_return
- * only where the script's own declarations want it. */
+/* An io_uring_setup whose ring no hook will follow: stopped only to warn. */
+static bool unfollowed_setup(const struct script *s, const struct syscall_event *ev)
+{
+    return s->engine_stops && ev->nr == s->unfollowed_setup_nr[ev->arch->index];
+}
+
+/* Once per run: what goes through a ring is not in the report. */
+static void warn_unfollowed_ring(struct script *s, const struct syscall_event *ev)
+{
+    if (s->unfollowed_warned)
+        return;
+    s->unfollowed_warned = true;
+    char comm[16] = "?";
+    procfs_comm(ev->tid, comm);
+    fprintf(stderr, "wtlua: process %d (%s) set up an io_uring: %s\n", (int)ev->pid, comm,
+            s->uring ? "wtlua follows x86_64 rings only, so what it submits through this one "
+                       "is not seen"
+                     : "what it submits through the ring is not seen by this script (no "
+                       "on_uring hook; writes and files have one)");
+}
+
+/* A call the engine stops at for itself (the io_uring bookkeeping) goes to
+ * on_enter and on_return only where the script's own declarations want it. */
 static void hook_enter(void *ctx, struct syscall_event *ev)
 {
     struct script *s = ctx;
     ev->engine_only = false;
-    if (s->uring && uring_watches(s->uring, ev)) {
-        if (!hooks_off(s))
-            uring_entry(s->uring, ev);
+    bool uring_call = s->uring && uring_watches(s->uring, ev);
+    if (uring_call && !hooks_off(s))
+        uring_entry(s->uring, ev);
+    if (uring_call || unfollowed_setup(s, ev))
         ev->engine_only = !interest_match(&s->own, ev->arch, ev->nr, ev->args);
-    }
     if (!ev->engine_only && s->hook_refs[HOOK_ENTER] != LUA_NOREF)
         call_event_hook(s, HOOK_ENTER, ev);
 }
@@ -224,12 +251,15 @@ static void hook_enter(void *ctx, struct syscall_event *ev)
 static void hook_return(void *ctx, struct syscall_event *ev)
 {
     struct script *s = ctx;
-    if (s->uring && uring_watches(s->uring, ev)) {
-        if (!hooks_off(s))
-            uring_exit(s->uring, ev);
-        if (ev->engine_only || !(interest_flags(&s->own, ev->arch, ev->nr) & NR_EXIT))
-            return;
-    }
+    bool uring_call = s->uring && uring_watches(s->uring, ev);
+    bool unfollowed = unfollowed_setup(s, ev);
+    if (uring_call && !hooks_off(s))
+        uring_exit(s->uring, ev);
+    if (unfollowed && !ev->is_error)
+        warn_unfollowed_ring(s, ev);
+    if ((uring_call || unfollowed) &&
+        (ev->engine_only || !(interest_flags(&s->own, ev->arch, ev->nr) & NR_EXIT)))
+        return;
     if (s->hook_refs[HOOK_RETURN] != LUA_NOREF)
         call_event_hook(s, HOOK_RETURN, ev);
 }
@@ -302,9 +332,48 @@ static bool wants_uring(const struct script *s)
     return s->hook_refs[HOOK_URING] != LUA_NOREF || s->hook_refs[HOOK_URING_COMPLETE] != LUA_NOREF;
 }
 
+static bool has_syscall_hooks(const struct script *s)
+{
+    return s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
+}
+
 /* in holds the script's declarations: they move to s->own, and in gets
  * them again (only the denials when no on_enter or on_return would see a
- * call) with the stops of the io_uring bookkeeping. */
+ * call), for the engine's own stops to be added. */
+static int keep_own_declarations(struct script *s, struct interest *in, char *err,
+                                 size_t errsz)
+{
+    bool syscall_hooks = has_syscall_hooks(s);
+    s->own = *in;
+    s->engine_stops = true;
+    interest_init(in, syscall_hooks && s->own.everything, s->own.everything_exit);
+    for (size_t r = 0; r < s->own.nrules; r++)
+        if ((syscall_hooks || s->own.rules[r].deny) &&
+            interest_add(in, &s->own.rules[r], err, errsz) < 0)
+            return -1;
+    return 0;
+}
+
+/* The exit of io_uring_setup on each ABI whose rings no hook follows (all
+ * of them without on_uring; i386 with it), to warn that the ring's
+ * operations are not seen. */
+static int add_unfollowed_setup_stops(struct script *s, struct interest *in, char *err,
+                                      size_t errsz)
+{
+    size_t count;
+    const struct arch *arches = arch_all(&count);
+    struct rule setup = { .name = "io_uring_setup", .want_exit = true };
+    for (size_t i = 0; i < count && i < sizeof s->unfollowed_setup_nr / sizeof(long); i++) {
+        bool followed = s->uring && i == 0; /* the native ABI's */
+        s->unfollowed_setup_nr[arches[i].index] =
+            followed ? -1 : arch_syscall_nr(&arches[i], "io_uring_setup");
+        if (!followed)
+            setup.arches |= (uint8_t)(1u << arches[i].index);
+    }
+    return interest_add(in, &setup, err, errsz);
+}
+
+/* The stops of the io_uring bookkeeping. */
 static int add_uring_stops(struct script *s, struct interest *in, char *err, size_t errsz)
 {
     static const struct uring_callbacks callbacks = {
@@ -312,14 +381,6 @@ static int add_uring_stops(struct script *s, struct interest *in, char *err, siz
     };
     struct uring_callbacks cb = callbacks;
     cb.ctx = s;
-    bool syscall_hooks =
-        s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
-    s->own = *in;
-    interest_init(in, syscall_hooks && s->own.everything, s->own.everything_exit);
-    for (size_t r = 0; r < s->own.nrules; r++)
-        if ((syscall_hooks || s->own.rules[r].deny) &&
-            interest_add(in, &s->own.rules[r], err, errsz) < 0)
-            return -1;
     if (uring_add_rules(in, err, errsz) < 0)
         return -1;
     if (!(s->uring = uring_new(&cb))) {
@@ -661,8 +722,14 @@ int script_interest(struct script *s, bool all_returns, struct interest *in, cha
     bool want_exit = all_returns || s->hook_refs[HOOK_RETURN] != LUA_NOREF;
     int rc = declare_read(L, want_exit, in, err, errsz);
     lua_pop(L, 2);
+    /* Scripts that stop at no syscall leave io_uring alone: under -p a
+     * stop of the engine's would mean stopping at every syscall. */
+    if (rc == 0 && (wants_uring(s) || has_syscall_hooks(s)))
+        rc = keep_own_declarations(s, in, err, errsz);
     if (rc == 0 && wants_uring(s))
         rc = add_uring_stops(s, in, err, errsz);
+    if (rc == 0 && s->engine_stops)
+        rc = add_unfollowed_setup_stops(s, in, err, errsz);
     if (rc == 0)
         rc = read_periodic(s, err, errsz);
     /* Declarations are read now, once: wt.trace in a hook would do nothing. */
@@ -677,9 +744,9 @@ void script_hooks(struct script *s, struct tracer_hooks *hooks)
     resolve_hooks(s);
     memset(hooks, 0, sizeof *hooks);
     hooks->ctx = s;
-    if (s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->uring)
+    if (s->hook_refs[HOOK_ENTER] != LUA_NOREF || s->engine_stops)
         hooks->enter = hook_enter;
-    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF || s->uring)
+    if (s->hook_refs[HOOK_RETURN] != LUA_NOREF || s->engine_stops)
         hooks->exit = hook_return;
     if (s->hook_refs[HOOK_SPAWN] != LUA_NOREF)
         hooks->spawn = hook_spawn;

@@ -200,6 +200,22 @@ static void strace_misses_them(void **state)
     free(text);
 }
 
+/* A script that stops at syscalls but follows no ring is told, once, that
+ * what goes through the ring is not in its report; one that stops at no
+ * syscall (execs) does not stop at io_uring_setup either. */
+static void unfollowed_ring_is_named_once(void **state)
+{
+    struct e2e *t = *state;
+    RUN_OPS(t, "-s", "opens", "-a", "write");
+    int pid = 0, end = 0;
+    assert_int_equal(sscanf(t->err, "wtlua: process %d %n", &pid, &end), 1);
+    assert_string_equal(t->err + end, "(uring_writer) set up an io_uring: what it submits "
+                                      "through the ring is not seen by this script (no "
+                                      "on_uring hook; writes and files have one)\n");
+    RUN_OPS(t, "-s", "execs");
+    assert_string_equal(t->err, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +226,7 @@ int main(void)
         e2e_test(completions_reach_a_script_seeing_every_call),
         e2e_test(files_lists_changes_made_through_io_uring),
         e2e_test(sqpoll_ring_is_named_once),
+        e2e_test(unfollowed_ring_is_named_once),
         e2e_test(strace_misses_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
