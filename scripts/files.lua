@@ -220,6 +220,14 @@ local function exists_now(path)
   return on_disk(path)
 end
 
+-- Whether the file an open with flags f names exists before the call:
+-- without O_CREAT it must, with O_EXCL it must not; otherwise ask.
+local function existed_before_open(f, path)
+  if f & O_CREAT == 0 then return true end
+  if f & O_EXCL ~= 0 then return false end
+  return exists_now(path)
+end
+
 -- The tracked paths at and below path (what is inside a directory).
 local function subtree(path)
   local list = {}
@@ -437,13 +445,7 @@ local function describe(sc)
     if not f or not flags.may_write(f) then return nil end
     if f & O_TMPFILE == O_TMPFILE then return nil end -- nameless until linkat
     call.open_flags = f
-    if f & O_CREAT == 0 then
-      call.existed = true
-    elseif f & O_EXCL ~= 0 then
-      call.existed = false
-    else
-      call.existed = exists_now(call.path)
-    end
+    call.existed = existed_before_open(f, call.path)
   elseif SETS_MODE[name] then
     call.mode = sc:arg("mode") & 0xfff
   elseif SETS_OWNER[name] then
@@ -564,13 +566,7 @@ local function describe_uring(op)
     if not flags.may_write(f) or f & O_TMPFILE == O_TMPFILE then return nil end
     call.path, call.open_flags, call.fixed = uring_path(op, op.path, op.dirfd), f, op.file_index
     if not call.path then return nil end
-    if f & O_CREAT == 0 then
-      call.existed = true
-    elseif f & O_EXCL ~= 0 then
-      call.existed = false
-    else
-      call.existed = exists_now(call.path)
-    end
+    call.existed = existed_before_open(f, call.path)
   elseif name == "renameat" or name == "linkat" then
     call.from, call.to = uring_path(op, op.path, op.dirfd), uring_path(op, op.path2, op.dirfd2)
     if not (call.from and call.to) then return nil end

@@ -318,50 +318,51 @@ static ssize_t replay_read_string(void *ctx, pid_t pid, uint64_t addr, char *buf
     return -SOURCE_ENOTCAPTURED;
 }
 
+/* The kept text read of tid (a /proc link read, or a path resolved from
+ * *dirfd when dirfd is not NULL) whose key is text, as usable() prefers. */
+static const struct kept_read *kept_text(struct capture_reader *r, pid_t tid,
+                                         enum capture_what what, const int64_t *dirfd,
+                                         const char *text)
+{
+    load_reads(r);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < r->nreads; i++) {
+            const struct kept_read *k = &r->reads[i];
+            if (k->pid == tid && k->what == what && (!dirfd || (int64_t)k->addr == *dirfd) &&
+                k->text && strcmp(k->text, text) == 0 && usable(r, k, pass == 0))
+                return k;
+        }
+    return NULL;
+}
+
+/* Copies a kept text read's result into out: 0, or its -errno. */
+static int copy_kept_text(const struct kept_read *k, char *out, size_t outsz)
+{
+    if (!k)
+        return -SOURCE_ENOTCAPTURED;
+    if (k->result < 0)
+        return (int)k->result;
+    if (k->len >= outsz)
+        return -ENAMETOOLONG;
+    memcpy(out, k->data, k->len + 1);
+    return 0;
+}
+
 static int replay_read_link(void *ctx, pid_t tid, const char *link, char *out, size_t outsz,
                             enum path_kind *kind)
 {
-    struct capture_reader *r = ctx;
-    load_reads(r);
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < r->nreads; i++) {
-            const struct kept_read *k = &r->reads[i];
-            if (k->pid != tid || k->what != CAPTURE_LINK || !k->text
-                || strcmp(k->text, link) != 0 || !usable(r, k, pass == 0))
-                continue;
-            if (k->result < 0)
-                return (int)k->result;
-            if (k->len >= outsz)
-                return -ENAMETOOLONG;
-            memcpy(out, k->data, k->len + 1);
-            *kind = k->flags & CAPTURE_DELETED ? PATH_DELETED
-                  : k->flags & CAPTURE_NOT_FILE ? PATH_NOT_FILE : PATH_FILE;
-            return 0;
-        }
-    }
-    return -SOURCE_ENOTCAPTURED;
+    const struct kept_read *k = kept_text(ctx, tid, CAPTURE_LINK, NULL, link);
+    int rc = copy_kept_text(k, out, outsz);
+    if (rc == 0)
+        *kind = k->flags & CAPTURE_DELETED ? PATH_DELETED
+              : k->flags & CAPTURE_NOT_FILE ? PATH_NOT_FILE : PATH_FILE;
+    return rc;
 }
 
 static int replay_resolve(void *ctx, pid_t tid, int64_t dirfd, const char *path, char *out,
                           size_t outsz)
 {
-    struct capture_reader *r = ctx;
-    load_reads(r);
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < r->nreads; i++) {
-            const struct kept_read *k = &r->reads[i];
-            if (k->pid != tid || k->what != CAPTURE_PATH || (int64_t)k->addr != dirfd
-                || !k->text || strcmp(k->text, path) != 0 || !usable(r, k, pass == 0))
-                continue;
-            if (k->result < 0)
-                return (int)k->result;
-            if (k->len >= outsz)
-                return -ENAMETOOLONG;
-            memcpy(out, k->data, k->len + 1);
-            return 0;
-        }
-    }
-    return -SOURCE_ENOTCAPTURED;
+    return copy_kept_text(kept_text(ctx, tid, CAPTURE_PATH, &dirfd, path), out, outsz);
 }
 
 /* ---- names and programs, as the spawn and exec events kept them ---- */
