@@ -252,8 +252,14 @@ VG_CFLAGS ?= -O0 -g
 # - test_trace:test_as_strace_*: they compare wtlua's log with strace's,
 #   and that child's own syscalls before its execve (valgrind's) are
 #   traced, where strace's child makes none.
+# - test_capture:test_killed_capture_is_truncated: under the e2e harness and
+#   memcheck the probing sqlite3 shell kept seeing no events table for the
+#   test's 20 s, though the file had it when looked at afterwards (not
+#   reproduced outside the harness).  It
+#   runs in make test and check-asan.
 VG_SKIP_TESTS ?= test_filter:test_install_* test_errors:test_exec_fails_in_child \
-                 test_scripts:test_slow test_trace:test_as_strace_*
+                 test_scripts:test_slow test_trace:test_as_strace_* \
+                 test_capture:test_killed_capture_is_truncated
 VG_ENV     = VALGRIND_WTLUA=$(CURDIR)/$(VG_B)/wtlua VALGRIND_LOGS=$(CURDIR)/$(VG_B)/logs \
              VALGRIND_SUPP=$(CURDIR)/tests/valgrind/wtlua.supp \
              VALGRIND_SKIP_TESTS='$(VG_SKIP_TESTS)'

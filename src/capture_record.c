@@ -243,7 +243,7 @@ static void keep_arguments(struct capture_recorder *r, struct pending *p,
                            const struct syscall_event *ev)
 {
     const struct sysent *e = sysent_lookup(ev->arch, ev->nr);
-    char raw[PATH_MAX], absolute[PATH_MAX];
+    char raw[PATH_MAX + 1], absolute[PATH_MAX]; /* mem_read_string writes cap + 1 */
     const char *path;
     bool truncated;
     for (unsigned i = 0; e && i < e->nargs; i++) {

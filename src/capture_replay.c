@@ -163,7 +163,7 @@ struct capture_reader *capture_open(const char *path, char *err, size_t errsz)
     }
     r->source = (struct tracee_source){ r, replay_read, replay_read_string, replay_read_link,
                                         replay_resolve, replay_comm, replay_exe, replay_now,
-                                        replay_realtime };
+                                        replay_realtime, true };
     tracee_source = &r->source;
     return r;
 }
@@ -281,8 +281,12 @@ static ssize_t replay_read(void *ctx, pid_t pid, uint64_t addr, void *buf, size_
                 return (ssize_t)len;
             /* the same read, which came back short or failed */
             if (k->what == CAPTURE_BYTES && k->addr == addr && len >= k->size) {
-                if (k->result > 0)
-                    memcpy(buf, k->data, (size_t)k->result);
+                if (k->result <= 0)
+                    return k->result;
+                /* a result larger than the data kept: a garbled capture */
+                if (!k->data || (uint64_t)k->result > k->len || (uint64_t)k->result > len)
+                    return -SOURCE_ENOTCAPTURED;
+                memcpy(buf, k->data, (size_t)k->result);
                 return k->result;
             }
         }
@@ -309,7 +313,8 @@ static ssize_t replay_read_string(void *ctx, pid_t pid, uint64_t addr, char *buf
             if (cut && k->len == k->size && k->len < cap)
                 continue;
             size_t n = k->len < cap ? k->len : cap;
-            memcpy(buf, k->data, n);
+            if (n)
+                memcpy(buf, k->data, n);
             buf[n] = '\0';
             *truncated = cut || k->len >= cap;
             return (ssize_t)n;
@@ -342,6 +347,8 @@ static int copy_kept_text(const struct kept_read *k, char *out, size_t outsz)
         return -SOURCE_ENOTCAPTURED;
     if (k->result < 0)
         return (int)k->result;
+    if (!k->data)
+        return -SOURCE_ENOTCAPTURED;
     if (k->len >= outsz)
         return -ENAMETOOLONG;
     memcpy(out, k->data, k->len + 1);

@@ -22,6 +22,7 @@
 #define CAPTURE_BATCH 20000
 #define CAPTURE_BATCH_NS 500000000ull
 #define CAPTURE_BUSY_MS 1000
+#define CAPTURE_CREATE_BUSY_MS 10000
 
 /* The schema, version CAPTURE_SCHEMA_VERSION (docs/captures.md). */
 static const char schema[] =
@@ -143,11 +144,11 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
     }
     /* synchronous=OFF: a commit must survive wtlua's death, which the
      * page cache gives, not the machine's, which fsync would. */
-    /* the busy timeout: a reader of the file (sqlite3 on a capture being
-     * written) holds a commit back for its short read, not for good */
+    /* made before any tracee runs, so it may wait out readers of the file
+     * (a sqlite3 already watching for it); then never again until the end */
     if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
             != SQLITE_OK
-        || sqlite3_busy_timeout(w->db, CAPTURE_BUSY_MS) != SQLITE_OK
+        || sqlite3_busy_timeout(w->db, CAPTURE_CREATE_BUSY_MS) != SQLITE_OK
         || sqlite3_exec(w->db, "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;", NULL,
                         NULL, NULL) != SQLITE_OK
         || sqlite3_exec(w->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
@@ -181,12 +182,14 @@ struct capture_writer *capture_create(const char *path, unsigned capture_size,
              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)monotonic_ns());
     free(line);
     begin_batch(w);
+    sqlite3_busy_timeout(w->db, 0);
     return w;
 }
 
-/* A reader of the file (sqlite3 on a capture being written) can hold the
- * commit back past the busy timeout: the batch then grows until the next
- * try, instead of failing. */
+/* A reader of the file (sqlite3 on a capture being written, perhaps a
+ * tracee) can hold the commit back: SQLite's busy timeout stays 0 while
+ * tracees run, since waiting in the stop loop would wait for a tracee, and
+ * the batch grows until the next try instead. */
 static void commit_batch(struct capture_writer *w)
 {
     int rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
@@ -333,7 +336,8 @@ int capture_close(struct capture_writer *w, bool complete)
         put_meta(w, "events", NULL, w->next_id);
         put_meta(w, "complete", NULL, 1);
     }
-    /* the last batch waits out readers a while longer: it is the end */
+    /* the last batch waits out readers a while: the tracees are gone */
+    sqlite3_busy_timeout(w->db, CAPTURE_BUSY_MS);
     int rc = SQLITE_BUSY;
     for (int tries = 0; rc == SQLITE_BUSY && tries < 10; tries++)
         rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);

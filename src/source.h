@@ -34,6 +34,8 @@ struct tracee_source {
     /* wt.now() and wt.realtime(), in ns; NULL: the clocks of now */
     int64_t (*now)(void *ctx);
     int64_t (*realtime)(void *ctx);
+    bool replaying;     /* no tracee exists: what the capture lacks is not
+                           there to be read (a stack) */
 };
 
 /* The source in use; NULL: the live tracee.  Defined in memory.c. */

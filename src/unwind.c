@@ -1,10 +1,15 @@
 #include "unwind.h"
 
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "source.h"
 
 /* What a pc resolves to.  The strings belong to libdwfl's modules: valid
  * until the modules are reported again, when the cache is emptied. */
@@ -24,6 +29,7 @@ struct symbol {
  * cache table, whose __gc ends the Dwfl when the Lua state closes. */
 struct process {
     Dwfl *dwfl;             /* NULL once ended */
+    uint64_t maps_digest;   /* of /proc/PID/maps when the modules were read */
     struct symbol symbols[SYMBOL_CACHE_SIZE];
 };
 
@@ -66,14 +72,44 @@ static void push_cache(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* A digest (FNV-1a) of /proc/PID/maps, or 0 when it cannot be read: a pc
+ * outside every module (JIT code, a bogus last frame) makes the modules be
+ * read again only when the mappings changed. */
+static uint64_t maps_digest(pid_t pid)
+{
+    char name[32], buf[16384];
+    snprintf(name, sizeof name, "/proc/%d/maps", (int)pid);
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    uint64_t h = 14695981039346656037ull;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+    close(fd);
+    return n < 0 ? 0 : h;
+}
+
 /* (Re)reads the process's modules from /proc/PID/maps; modules still
- * mapped where they were keep what libdwfl has loaded of them. */
-static bool report_modules(struct process *p, pid_t pid)
+ * mapped where they were keep what libdwfl has loaded of them.  0, an
+ * errno (reading /proc), or -1 (libdwfl's: dwfl_errmsg says). */
+static int report_modules(struct process *p, pid_t pid)
 {
     memset(p->symbols, 0, sizeof p->symbols);
+    p->maps_digest = maps_digest(pid);
     dwfl_report_begin(p->dwfl);
-    return dwfl_linux_proc_report(p->dwfl, pid) == 0 &&
-           dwfl_report_end(p->dwfl, NULL, NULL) == 0;
+    int rc = dwfl_linux_proc_report(p->dwfl, pid);
+    if (rc == 0 && dwfl_report_end(p->dwfl, NULL, NULL) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Pushes report_modules' or libdwfl's failure as a message. */
+static void push_modules_error(lua_State *L, pid_t pid, int rc)
+{
+    lua_pushfstring(L, "cannot read process %d's modules: %s", (int)pid,
+                    rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
 }
 
 /* The process's state, made and cached on first use: its modules, and its
@@ -93,12 +129,11 @@ static struct process *process_of(lua_State *L, pid_t pid)
     p->dwfl = NULL;
     luaL_setmetatable(L, PROCESS_META);
     p->dwfl = dwfl_begin(&proc_callbacks);
-    int rc = -1;
-    if (p->dwfl && report_modules(p, pid))
+    int rc = p->dwfl ? report_modules(p, pid) : -1;
+    if (rc == 0)
         rc = dwfl_linux_proc_attach(p->dwfl, pid, true);
     if (rc != 0) {
-        const char *why = rc > 0 ? strerror(rc) : dwfl_errmsg(-1);
-        lua_pushfstring(L, "cannot read process %d's modules: %s", (int)pid, why);
+        push_modules_error(L, pid, rc);
         end_process(p);
         lua_replace(L, -3);
         lua_pop(L, 1);
@@ -216,6 +251,11 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 
 int unwind_push_stack(lua_State *L, pid_t pid, pid_t tid, int max_frames)
 {
+    if (tracee_source && tracee_source->replaying) { /* the pid is not the tracee's now */
+        lua_pushnil(L);
+        lua_pushstring(L, "not in the capture");
+        return 2;
+    }
     struct process *p = process_of(L, pid);
     if (!p) {
         lua_pushnil(L);
@@ -227,12 +267,13 @@ int unwind_push_stack(lua_State *L, pid_t pid, pid_t tid, int max_frames)
     int rc = dwfl_getthread_frames(p->dwfl, tid, on_frame, &w);
     if (w.unknown_pc) {
         /* Modules mapped since the cache was made (dlopen): read the maps
-         * again, once, and walk again. */
+         * again, when they changed, and walk again. */
         lua_pop(L, 1);
-        if (!report_modules(p, pid)) {
+        uint64_t digest = maps_digest(pid);
+        int reported = digest && digest == p->maps_digest ? 0 : report_modules(p, pid);
+        if (reported != 0) {
             lua_pushnil(L);
-            lua_pushfstring(L, "cannot read process %d's modules: %s", (int)pid,
-                            dwfl_errmsg(-1));
+            push_modules_error(L, pid, reported);
             return 2;
         }
         w = (struct walk){ L, p, max_frames, 0, false, false };
