@@ -38,6 +38,10 @@ struct ring {
     struct io_uring_params params; /* as io_uring_setup filled it */
     uint64_t sq_ring, cq_ring, sqes; /* where the ring is mapped; 0: not yet */
     uint32_t cq_seen;              /* the completion queue's tail as last read */
+    /* The submission queue's position up to which entries were reported:
+     * those a call left in the queue (it failed, or stopped at an entry that
+     * failed) are submitted by a later call, and reported only once. */
+    uint32_t sq_reported;
     struct pending *pending;       /* oldest first */
     size_t npending, cap;
 };
@@ -391,7 +395,9 @@ static void read_completions(struct uring *u, struct ring *r, pid_t tid)
 
 /* The entries io_uring_enter is about to submit: to_submit of those
  * between the kernel's head and the tail, in order, each through the index
- * array into the SQE array (an index out of range the kernel drops). */
+ * array into the SQE array (an index out of range the kernel drops).  They
+ * are reported here, before the kernel runs them (a hook may look at what
+ * they will change), except those an earlier call was offered and left. */
 static void read_submissions(struct uring *u, struct ring *r, pid_t tid, uint32_t to_submit)
 {
     const struct io_sqring_offsets *off = &r->params.sq_off;
@@ -404,10 +410,15 @@ static void read_submissions(struct uring *u, struct ring *r, pid_t tid, uint32_
         n = to_submit;
     if (n > entries)
         n = entries;
+    uint32_t reported = r->sq_reported - head;
+    if (reported > entries) /* behind the head: all of them are new */
+        reported = 0;
+    if (reported >= n)
+        return;
+    r->sq_reported = head + n;
     size_t size = sqe_size(r);
-    if (n > 0)
-        snapshot_take(&u->sqes_copy, tid, r->sqes, entries * size);
-    for (uint32_t i = 0; i < n; i++) {
+    snapshot_take(&u->sqes_copy, tid, r->sqes, entries * size);
+    for (uint32_t i = reported; i < n; i++) {
         uint32_t index;
         struct uring_submission sub = { .pid = r->pid, .tid = tid, .ring_fd = r->fd };
         uint64_t slot = r->sq_ring + off->array + ((head + i) & mask) * sizeof index;

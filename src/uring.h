@@ -3,9 +3,10 @@
  * (its fd and the offsets in struct io_uring_params) and from the mmaps of
  * that fd at IORING_OFF_SQ_RING, IORING_OFF_CQ_RING and IORING_OFF_SQES.
  * At io_uring_enter's entry the submission queue entries between the
- * kernel's head and the tail are read from the tracee's memory; at each
- * io_uring_enter stop the completion queue is read for the results, matched
- * to their operations by user_data.  No Lua here: the callbacks carry the
+ * kernel's head and the tail are read from the tracee's memory, each once
+ * (those a failed or short call left in the queue are not reported again by
+ * the call that takes them); at each io_uring_enter stop the completion
+ * queue is read for the results, matched to their operations by user_data.  No Lua here: the callbacks carry the
  * raw entries, and script.c makes hook calls of them. */
 #ifndef WTLUA_URING_H
 #define WTLUA_URING_H

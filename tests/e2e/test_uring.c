@@ -143,6 +143,32 @@ static void files_lists_changes_made_through_io_uring(void **state)
                                  "create  %1$s/sub/b2.txt\n", t->dir));
 }
 
+/* Entries a call leaves in the queue (it failed, or stopped at an entry
+ * that failed) are reported once, when a later call submits them, and
+ * each completes once: nothing is left pending. */
+static void entries_left_in_the_queue_are_reported_once(void **state)
+{
+    struct e2e *t = *state;
+    e2e_wtlua(t, "-e", "local open = 0 "
+                       "function on_uring(op) print('submit', op.name, op.user_data) "
+                       "open = open + 1 end "
+                       "function on_uring_complete(op) print('complete', op.name, op.user_data, "
+                       "op.res) open = open - 1 end "
+                       "function on_end() print(open .. ' pending') end",
+              e2e_fixture("uring_writer"), "retry", t->dir);
+    skip_without_io_uring(t);
+    e2e_assert_status(t, 0);
+    assert_string_equal(t->err, "");
+    assert_string_equal(t->out, "42 0\n43 -22\n44 0\n");
+    e2e_assert_report(t, "submit\tnop\t42\n"
+                         "complete\tnop\t42\t0\n"
+                         "submit\top_255\t43\n"
+                         "submit\tnop\t44\n"
+                         "complete\top_255\t43\t-22\n"
+                         "complete\tnop\t44\t0\n"
+                         "0 pending\n");
+}
+
 /* Two SQPOLL rings in one process: one warning line, naming it; nothing
  * reported, since no syscall submits. */
 static void sqpoll_ring_is_named_once(void **state)
@@ -225,6 +251,7 @@ int main(void)
         e2e_test(syscall_hooks_see_only_declared_calls),
         e2e_test(completions_reach_a_script_seeing_every_call),
         e2e_test(files_lists_changes_made_through_io_uring),
+        e2e_test(entries_left_in_the_queue_are_reported_once),
         e2e_test(sqpoll_ring_is_named_once),
         e2e_test(unfollowed_ring_is_named_once),
         e2e_test(strace_misses_them),
