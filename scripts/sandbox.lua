@@ -28,7 +28,8 @@
 -- make no stop; with dir= each is stopped and its path checked.  Opens
 -- always stop, so that these stay writable: /dev/null, /dev/zero,
 -- /dev/full, /dev/tty, /dev/ptmx, /dev/pts/*, and descriptors that are no
--- file (a pipe or socket reopened through /proc/self/fd).
+-- file (a pipe or socket reopened through /proc/self/fd).  A path wtlua
+-- cannot tell (longer than PATH_MAX, unreadable) is refused.
 --
 -- This is a guard against mistakes (a build that writes to $HOME, a test
 -- that talks to the internet), not a security boundary: the path is
@@ -127,24 +128,28 @@ end
 -- openat2's flags are in a struct: it always stops
 wt.trace { open = for_writing, openat = for_writing, "openat2", "creat" }
 
--- The paths a call would change (nil: none to check).
+-- The paths a call would change, list[1..list.n], nil where one cannot be
+-- told (a name longer than PATH_MAX, an unreadable argument); nil: none
+-- to check.
 local function targets(sc)
   local name = sc.name
   if OPENS[name] then
     local f = flags.of_open(sc)
     if name ~= "creat" and not (f and flags.may_write(f)) then return nil end
-    return { sc:path() }
+    return { sc:path(), n = 1 }
   end
-  local list = {}
+  local list = { n = 0 }
   for _, i in ipairs(CHANGES[name] or {}) do
+    local path
     if type(i) == "table" then
-      list[#list + 1] = sc:fd_path(sc:arg(i.fd))
+      path = sc:fd_path(sc:arg(i.fd))
     else
-      local path = sc:path(i)
+      path = sc:path(i)
       -- utimensat(fd, NULL, ...): the descriptor's file
       if not path and name:match("^utimensat") then path = sc:fd_path(sc:arg(1)) end
-      list[#list + 1] = path
     end
+    list.n = list.n + 1
+    list[list.n] = path
   end
   return list
 end
@@ -157,12 +162,15 @@ local log = out.stream {
   { "tid", json_only = true },
 }
 
+-- A path that cannot be told is refused: the guard fails closed.
 function on_enter(sc)
-  for _, path in ipairs(targets(sc) or {}) do
-    if not allowed(path) then
+  local list = targets(sc)
+  for i = 1, list and list.n or 0 do
+    local path = list[i]
+    if not (path and allowed(path)) then
       sc:fail("EROFS")
       log:row { pid = sc.pid, tid = sc.tid, syscall = sc.name, errno = "EROFS",
-                path = wt.escape(path) }
+                path = path and wt.escape(path) or "(a path wtlua cannot resolve)" }
       return
     end
   end

@@ -367,6 +367,42 @@ static void test_sandbox_writes(void **state)
     assert_false(e2e_exists(e2e_path(t, "d")));
 }
 
+/* A write whose path wtlua cannot resolve (the working directory is
+ * deeper than PATH_MAX) is refused, not let through unchecked. */
+static void test_sandbox_unresolvable_path_refused(void **state)
+{
+    struct e2e *t = *state;
+    enum { LEVELS = 22 }; /* 22 x 201 bytes: past PATH_MAX */
+    char level[201];
+    memset(level, 'd', 200);
+    level[200] = '\0';
+    int dirs[LEVELS + 1];
+    dirs[0] = open(t->dir, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < LEVELS; i++) {
+        assert_int_equal(mkdirat(dirs[i], level, 0755), 0);
+        dirs[i + 1] = openat(dirs[i], level, O_RDONLY | O_DIRECTORY);
+        assert_true(dirs[i + 1] >= 0);
+    }
+    e2e_wtlua(t, "-s", "sandbox", "-a", "dir=.", "/usr/bin/python3", "-c",
+              e2e_str("import os\n"
+                      "for _ in range(%d): os.chdir('%s')\n"
+                      "try: open('escaped', 'w')\n"
+                      "except OSError as e: print(e.strerror)\n",
+                      LEVELS, level));
+    bool escaped = faccessat(dirs[LEVELS], "escaped", F_OK, 0) == 0;
+    if (escaped)
+        unlinkat(dirs[LEVELS], "escaped", 0);
+    for (int i = LEVELS; i > 0; i--) { /* the harness's removal stops at PATH_MAX */
+        close(dirs[i]);
+        unlinkat(dirs[i - 1], level, AT_REMOVEDIR);
+    }
+    close(dirs[0]);
+    e2e_assert_status(t, 0);
+    assert_false(escaped);
+    assert_string_equal(t->out, "Read-only file system\n");
+    assert_report_has(t, "EROFS  (a path wtlua cannot resolve)");
+}
+
 /* ---- fakeroot ---- */
 
 /* As an ordinary user: id -u says 0, and so do getuid and getresuid. */
@@ -451,6 +487,7 @@ int main(void)
         e2e_test(test_chaos_repeatable),
         e2e_test(test_chaos_errors),
         e2e_test(test_sandbox_network),
+        e2e_test(test_sandbox_unresolvable_path_refused),
         e2e_test(test_sandbox_writes),
         e2e_test(test_fakeroot_id),
         e2e_test(test_fakeroot_tar),
