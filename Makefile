@@ -33,6 +33,7 @@ DEPS_PACKAGES += libcmocka-dev  # unit and e2e test programs
 DEPS_PACKAGES += gcc-multilib   # the -m32 fixtures
 DEPS_PACKAGES += strace         # test_xlat prints what strace prints
 DEPS_PACKAGES += lua-cjson      # --json reports, which the tests read
+DEPS_PACKAGES += python3        # tests/e2e/doc-examples, and test programs written in it
 DEPS_PACKAGES += fuse3 libfuse3-dev  # the FUSE fixture and tests
 DEPS_PACKAGES += liburing-dev   # the io_uring fixture and tests
 DEPS_PACKAGES += sqlite3            # test_capture queries captures with the sqlite3 shell
