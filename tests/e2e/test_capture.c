@@ -263,8 +263,11 @@ static void test_killed_capture_is_truncated(void **state)
     e2e_wtlua_start(t, -1, "-w", cap, "/bin/sh", "-c", "while :; do : < /dev/null; done");
     /* wait for a committed batch (every half second while events come);
      * the sqlite3 shell would make the file if it did not exist yet */
-    if (!e2e_wait_path(cap, E2E_WAIT_MS))
+    if (!e2e_wait_path(cap, E2E_WAIT_MS)) {
+        kill(t->pid, SIGKILL); /* its command loops forever */
+        e2e_finish(t, E2E_TIMEOUT_MS, NULL);
         fail_msg("no %s", cap);
+    }
     long end = e2e_now_ms() + E2E_WAIT_MS;
     /* the probes run in a directory of their own: their output files
      * are not wtlua's */
@@ -280,8 +283,11 @@ static void test_killed_capture_is_truncated(void **state)
                                cap, NULL };
         if (e2e_exec(&probe, argv) == 0 && strcmp(probe.out, "1\n") == 0)
             break;
-        if (e2e_now_ms() > end)
+        if (e2e_now_ms() > end) { /* wtlua's command loops forever: end it */
+            kill(t->pid, SIGKILL);
+            e2e_finish(t, E2E_TIMEOUT_MS, NULL);
             fail_msg("no committed events: %s", probe.err);
+        }
         e2e_sleep_ms(50);
     }
     free(probe.out);
