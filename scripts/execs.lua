@@ -52,10 +52,9 @@ local log = out.stream {
   { "stack_error", json_only = true },
 }
 
--- -a k: each exec's stack, taken at its entry; the exec event comes
--- before the call returns, so it is kept by thread until then.
+-- -a k: each exec's stack, taken at its entry: what on_enter returns
+-- reaches on_exec and, for a failed exec, on_return.
 local stack = opts.k and require "wt.stack"
-local stack_of = {}
 
 local function exec_row(row, taken)
   if taken then row.stack, row.stack_error = taken[1], taken[2] end
@@ -71,16 +70,14 @@ end
 
 if stack then
   function on_enter(sc)
-    stack_of[sc.tid] = table.pack(sc:stack())
+    return table.pack(sc:stack())
   end
 end
 
 -- A failed exec leaves the caller's memory as it was: its path and argv
 -- can still be read when the call returns.
 if opts.failed or stack then
-  function on_return(sc)
-    local taken = stack_of[sc.tid]
-    stack_of[sc.tid] = nil
+  function on_return(sc, taken)
     local e = sc.errno
     if not (e and opts.failed) then return end
     local argv = proc.read_argv(sc.tid, sc:arg("argv"), sc.arch, 256)
@@ -95,16 +92,13 @@ function on_spawn(p)
   tree:spawn(p)
 end
 
-function on_exec(p)
+function on_exec(p, taken)
   tree:exec(p)
-  local taken = stack_of[p.old_tid]
-  stack_of[p.old_tid] = nil
   exec_row({ event = "exec", time = time.since(), pid = p.pid, ppid = tree.procs[p.pid].ppid,
              result = "0", argv = p.argv, exe = p.exe }, taken)
 end
 
 function on_exit(p)
-  stack_of[p.tid] = nil
   tree:exit(p)
 end
 

@@ -179,15 +179,22 @@ static void set_pending(struct script *s, pid_t tid)
     lua_pop(L, 1);
 }
 
-/* Pushes pending[tid] and clears it. */
-static void take_pending(struct script *s, pid_t tid)
+/* Pushes pending[tid], and with clear clears it. */
+static void push_pending(struct script *s, pid_t tid, bool clear)
 {
     lua_State *L = s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->pending_ref);
     lua_rawgeti(L, -1, tid);
-    lua_pushnil(L);
-    lua_rawseti(L, -3, tid);
+    if (clear) {
+        lua_pushnil(L);
+        lua_rawseti(L, -3, tid);
+    }
     lua_remove(L, -2);
+}
+
+static void take_pending(struct script *s, pid_t tid)
+{
+    push_pending(s, tid, true);
 }
 
 /* Calls on_enter(sc), keeping what it returns for on_return, or
@@ -455,11 +462,13 @@ static void call_task_hook(struct script *s, enum hook hook, const struct task_e
     } else {
         set_exit_fields(L, ev->status);
     }
-    int nargs = 1;
-    if (hook == HOOK_EXIT) { /* on_exit(p, entry): what on_enter returned for an unfinished call */
+    /* on_exit(p, entry): what on_enter returned for the call the thread
+     * died in; on_exec(p, entry): for the execve (on_return gets it too) */
+    if (hook == HOOK_EXIT)
         take_pending(s, ev->tid);
-        nargs = 2;
-    }
+    else if (hook == HOOK_EXEC)
+        push_pending(s, ev->pid, false);
+    int nargs = hook == HOOK_SPAWN ? 1 : 2;
     if (protected_call(s, nargs, 0) < 0)
         hook_failed(s, hook);
 }

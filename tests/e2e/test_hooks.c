@@ -342,6 +342,23 @@ static void test_enter_value_reaches_return(void **state)
                                  e2e_path(t, "exec-target")));
 }
 
+/* on_exec gets the execve's on_enter value (which on_return gets too),
+ * also when a non-leader thread exec'd and its id is gone. */
+static void test_enter_value_reaches_exec(void **state)
+{
+    struct e2e *t = *state;
+    run_script(t,
+               "wt.trace { 'execve' }\n"
+               "function on_enter(sc) return 'exec by ' .. sc.tid end\n"
+               "function on_exec(p, entry) print('exec', p.pid, entry) end\n"
+               "function on_return(sc, entry) print('return', sc.pid, entry) end\n",
+               "openers", "thread-exec");
+    int r = read_stamp(t, "before-thread-exec").pid, th = read_stamp(t, "exec-thread").tid;
+    e2e_assert_report(t, e2e_str("exec\t%d\texec by %d\nreturn\t%d\texec by %d\n"
+                                 "exec\t%d\texec by %d\nreturn\t%d\texec by %d\n",
+                                 r, r, r, r, r, th, r, th));
+}
+
 /* A call a thread never returns from hands on_enter's value to on_exit:
  * the thread's exit and the process's exit_group.  A thread that ended
  * between calls gets nil. */
@@ -787,6 +804,7 @@ int main(void)
         e2e_test(test_exec_long_argv),
         e2e_test(test_enter_value_reaches_return),
         e2e_test(test_enter_value_reaches_exit),
+        e2e_test(test_enter_value_reaches_exec),
         e2e_test(test_comm_follows_exec),
         e2e_test(test_print_goes_to_report),
         e2e_test(test_trace_only_unlink),
